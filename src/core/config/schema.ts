@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * The typed form of `.breakwater/agents.yaml` (PRODUCT.md, "Config"). One source of truth: the loader
+ * validates with it, the types come from `z.infer`, and the JSON Schema shipped for editors is
+ * generated from it. Objects are strict so a misspelt key is reported, not silently ignored.
+ */
+
+export const PROVIDER_KINDS = ['anthropic', 'openai', 'ollama'] as const;
+export const providerKindSchema = z.enum(PROVIDER_KINDS);
+export type ProviderKind = z.infer<typeof providerKindSchema>;
+
+/** Every tool the model can be given, with the seed's names (PRODUCT.md, "Tool names"). */
+export const TOOL_NAMES = ['read', 'write', 'edit', 'list_dir', 'glob', 'grep', 'bash', 'http_request', 'ssh', 'delegate'] as const;
+export const toolNameSchema = z.enum(TOOL_NAMES);
+export type ToolName = z.infer<typeof toolNameSchema>;
+
+/** The tools that only read; the only ones available in an untrusted (Restricted Mode) workspace. */
+export const READ_ONLY_TOOLS: readonly ToolName[] = ['read', 'list_dir', 'glob', 'grep'];
+
+const usd = z.number().nonnegative();
+
+export const settingsSchema = z.strictObject({
+  default_provider: providerKindSchema.default('anthropic'),
+  /** Alias (`sonnet`, `gpt4o`, `llama3`…) or a full model id. */
+  default_model: z.string().min(1).default('sonnet'),
+  /** Seconds allowed for one provider call. */
+  timeout: z.number().positive().default(300),
+  max_tool_iterations: z.number().int().positive().default(10),
+  /** Keep every file path inside the workspace folders (a hard block, not an approval). */
+  sandbox_paths: z.boolean().default(true),
+  /** If non-empty, only these programs may run in `bash`/`ssh`. */
+  allowed_commands: z.array(z.string().min(1)).default([]),
+  /** Programs that never run in `bash`/`ssh`. */
+  denied_commands: z.array(z.string().min(1)).default([]),
+  /** Requests per minute per provider endpoint, shared by every agent and run. */
+  rate_limit_per_minute: z.number().int().positive().default(60),
+  /** Optional tokens per minute per provider endpoint (input + output, estimated before the call). */
+  tokens_per_minute: z.number().int().positive().nullable().default(null),
+  /** Retries after the first attempt for transient provider errors. */
+  max_retries: z.number().int().nonnegative().default(3),
+  /** Seconds: the base of the exponential backoff. */
+  retry_delay: z.number().nonnegative().default(1.0),
+  enable_circuit_breaker: z.boolean().default(true),
+  /** Consecutive transient failures that open a provider's breaker. */
+  circuit_breaker_threshold: z.number().int().positive().default(5),
+  /** Seconds an open provider breaker waits before letting one probe through. */
+  circuit_breaker_timeout: z.number().positive().default(30),
+  /** Consecutive failures that open a tool's breaker (seed 000). */
+  tool_breaker_threshold: z.number().int().positive().default(3),
+  /** Seconds an open tool breaker waits before a probe (seed 000: 300 s). */
+  tool_breaker_timeout: z.number().positive().default(300),
+  /** Hard cap in USD for the whole workspace, across runs; a warning at 80 %. */
+  budget_usd: usd.nullable().default(null),
+  /** `ssh` checks host keys strictly unless this is false. */
+  ssh_strict_host_checking: z.boolean().default(true),
+  /** If non-empty, `http_request` may contact only these domains (and their subdomains). Narrows; never auto-approves. */
+  http_allowed_domains: z.array(z.string().min(1)).default([]),
+  /** Same tool with the same arguments this many times in a row stops the run. */
+  loop_guard_repeats: z.number().int().min(2).default(3),
+  /** Price overrides in USD per million tokens, by full model id. */
+  prices: z
+    .record(
+      z.string(),
+      z.strictObject({
+        input: usd,
+        output: usd,
+        cache_read: usd.optional(),
+        cache_write: usd.optional(),
+      }),
+    )
+    .default({}),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const providersSchema = z.strictObject({
+  anthropic: z.strictObject({ base_url: z.url().optional() }).optional(),
+  openai: z.strictObject({ base_url: z.url().optional() }).optional(),
+  ollama: z.strictObject({ host: z.url().optional() }).optional(),
+});
+export type ProvidersConfig = z.infer<typeof providersSchema>;
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1),
+  user: z.string().min(1).default('root'),
+  key: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).default(22),
+  description: z.string().optional(),
+});
+export type ServerConfig = z.infer<typeof serverSchema>;
+
+export const FALLBACK_STRATEGIES = ['cache', 'degrade', 'escalate', 'decompose'] as const;
+
+export const fallbackSchema = z
+  .strictObject({
+    strategy: z.enum(FALLBACK_STRATEGIES),
+    /** degrade: the cheaper agent to answer instead. */
+    agent: z.string().min(1).optional(),
+    /** degrade: or a cheaper model on the same provider. */
+    model: z.string().min(1).optional(),
+    /** cache: seconds a cached answer stays usable (default one hour). */
+    max_age: z.number().positive().default(3600),
+    /** decompose: at most this many parts. */
+    max_parts: z.number().int().min(2).max(20).default(4),
+  })
+  .refine((f) => f.strategy !== 'degrade' || f.agent !== undefined || f.model !== undefined, {
+    message: 'a degrade fallback needs `agent` or `model` to fall back to',
+  });
+export type FallbackConfig = z.infer<typeof fallbackSchema>;
+
+export const agentSchema = z.strictObject({
+  role: z.string().default('You are a helpful assistant.'),
+  /** Defaults to `settings.default_provider`. */
+  provider: providerKindSchema.optional(),
+  /** Alias or full id; defaults to `settings.default_model`. */
+  model: z.string().min(1).optional(),
+  tools: z.array(toolNameSchema).default(['read', 'list_dir', 'glob', 'grep']),
+  /** Names from `servers` this agent may reach with `ssh`. */
+  servers: z.array(z.string().min(1)).default([]),
+  max_turns: z.number().int().positive().default(10),
+  max_tokens: z.number().int().positive().default(4096),
+  temperature: z.number().min(0).max(2).optional(),
+  /** Cap in USD for this agent across runs (its delegates count against it). */
+  budget_usd: usd.nullable().default(null),
+  fallback: fallbackSchema.optional(),
+  /** Narrow the workspace command policy for this agent only. */
+  allowed_commands: z.array(z.string().min(1)).optional(),
+  denied_commands: z.array(z.string().min(1)).default([]),
+});
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+export const taskSchema = z.strictObject({
+  description: z.string().default(''),
+  steps: z.array(z.strictObject({ agent: z.string().min(1), prompt: z.string().min(1) })).min(1),
+});
+export type TaskConfig = z.infer<typeof taskSchema>;
+
+export const configSchema = z
+  .strictObject({
+    settings: settingsSchema.default(() => settingsSchema.parse({})),
+    providers: providersSchema.default({}),
+    servers: z.record(z.string(), serverSchema).default({}),
+    agents: z.record(z.string(), agentSchema).default({}),
+    tasks: z.record(z.string(), taskSchema).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [name, agent] of Object.entries(cfg.agents)) {
+      for (const [i, server] of agent.servers.entries()) {
+        if (!(server in cfg.servers)) {
+          ctx.addIssue({ code: 'custom', path: ['agents', name, 'servers', i], message: `server "${server}" is not defined under \`servers\`` });
+        }
+      }
+      const fallbackAgent = agent.fallback?.agent;
+      if (fallbackAgent !== undefined && !(fallbackAgent in cfg.agents)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', name, 'fallback', 'agent'], message: `fallback agent "${fallbackAgent}" is not defined under \`agents\`` });
+      }
+    }
+    for (const [name, task] of Object.entries(cfg.tasks)) {
+      for (const [i, step] of task.steps.entries()) {
+        if (!(step.agent in cfg.agents)) {
+          ctx.addIssue({ code: 'custom', path: ['tasks', name, 'steps', i, 'agent'], message: `agent "${step.agent}" is not defined under \`agents\`` });
+        }
+      }
+    }
+  });
+export type BreakwaterConfig = z.infer<typeof configSchema>;
+/** The config as written in YAML, before defaults. */
+export type BreakwaterConfigInput = z.input<typeof configSchema>;

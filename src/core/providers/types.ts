@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import type { ProviderKind } from '../config/schema';
+
+/**
+ * The one streaming interface every provider implements (Anthropic, OpenAI Chat Completions, Ollama).
+ * Providers translate this to and from their SDK; nothing above them sees an SDK type.
+ */
+
+export interface ToolCallRequest {
+  /** The provider's id for the call (Anthropic `toolu_…`, OpenAI `call_…`; generated for Ollama). */
+  readonly id: string;
+  readonly name: string;
+  /** Parsed arguments; validated against the tool's schema by the provider. */
+  readonly args: unknown;
+}
+
+export interface ToolResultMessage {
+  readonly callId: string;
+  readonly toolName: string;
+  readonly content: string;
+  readonly isError: boolean;
+}
+
+export type ChatMessage =
+  | { readonly role: 'user'; readonly text: string }
+  | { readonly role: 'assistant'; readonly text: string; readonly toolCalls: readonly ToolCallRequest[] }
+  | { readonly role: 'tool'; readonly results: readonly ToolResultMessage[] };
+
+/** A tool as the model is offered it: the JSON Schema sent is derived from `parameters`. */
+export interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: z.ZodType;
+}
+
+export interface ChatRequest {
+  /** Full model id (aliases are resolved before a request is built). */
+  readonly model: string;
+  readonly system: string;
+  readonly messages: readonly ChatMessage[];
+  readonly tools: readonly ToolSpec[];
+  readonly maxTokens: number;
+  readonly temperature?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Tokens read from the provider's prompt cache (Anthropic `cache_read_input_tokens`, OpenAI `cached_tokens`). */
+  readonly cacheReadTokens: number;
+  /** Tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+  readonly cacheCreationTokens: number;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'refusal' | 'other';
+
+export type StreamEvent =
+  | { readonly type: 'text'; readonly text: string }
+  /** A complete tool call. `invalid` says why its arguments failed validation (the call is then answered with that error). */
+  | { readonly type: 'tool_call'; readonly call: ToolCallRequest; readonly invalid?: string }
+  | { readonly type: 'usage'; readonly usage: Usage }
+  | { readonly type: 'stop'; readonly reason: StopReason };
+
+export interface LlmProvider {
+  readonly kind: ProviderKind;
+  /**
+   * The endpoint this provider talks to (base URL). Resilience policies are keyed by `kind + endpoint`,
+   * so every agent and every run that uses the same endpoint shares one limiter and one breaker.
+   */
+  readonly endpoint: string;
+  /** Streams one model turn. Throws a `ProviderError` (see errors.ts) for every failure. */
+  stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+}
+
+/** Where provider keys come from: SecretStorage in the extension, the environment in the CLI. Never settings. */
+export interface SecretSource {
+  getApiKey(provider: ProviderKind): Promise<string | undefined>;
+}

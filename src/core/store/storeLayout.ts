@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+
+/**
+ * Where everything durable lives. The store is one folder: `<workspace>/.breakwater/runs` for the CLI
+ * by default (`--store`), the extension's workspace storage in VS Code (configurable). Everything the
+ * CLI and the extension share — breaker state, costs, the audit ledger — is in it, so a script that
+ * calls the CLI in a loop sees the same breakers and budgets as the last invocation.
+ */
+export class StoreLayout {
+  constructor(readonly root: string) {}
+
+  /** The append-only JSONL event log of one run. */
+  runLog(runId: string): string {
+    return path.join(this.root, `${runId}.jsonl`);
+  }
+
+  /** Folder holding the content each write/edit of a run replaced, for Undo. */
+  backups(runId: string): string {
+    return path.join(this.root, 'backups', runId);
+  }
+
+  /** Persisted provider breaker state (survives a window reload and CLI invocations). */
+  get breakers(): string {
+    return path.join(this.root, 'state', 'breakers.json');
+  }
+
+  /** Persisted tool breaker state. */
+  get toolBreakers(): string {
+    return path.join(this.root, 'state', 'tool-breakers.json');
+  }
+
+  /** Append-only cost ledger (JSONL): the workspace and per-agent budgets are sums over it. */
+  get costLedger(): string {
+    return path.join(this.root, 'state', 'costs.jsonl');
+  }
+
+  /** Append-only audit ledger of failures, breaker transitions and fallbacks (seed 002). */
+  get auditLedger(): string {
+    return path.join(this.root, 'state', 'audit.jsonl');
+  }
+
+  /** Last good answers for the `cache` fallback. */
+  get answerCache(): string {
+    return path.join(this.root, 'state', 'answer-cache.json');
+  }
+
+  /** Readable per-agent transcripts derived from the run logs (seed `logs/<agent>.md`). */
+  transcript(agent: string): string {
+    return path.join(this.root, 'logs', `${agent}.md`);
+  }
+}

@@ -1,0 +1,21 @@
+import * as vscode from 'vscode';
+import { renderWebviewHtml } from './webviewHtml';
+
+/** Hosts the chat webview in Breakwater's activity-bar container. */
+export class ChatViewProvider implements vscode.WebviewViewProvider {
+  static readonly viewId = 'breakwater.chat';
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    view.webview.html = renderWebviewHtml(view.webview, this.extensionUri, vscode.l10n.t('Breakwater chat'));
+    this.log.debug('chat view resolved');
+  }
+}
