@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+
+/**
+ * The two ways durable state is written (ARCHITECTURE.md): whole files atomically (temp + fsync +
+ * rename, so a crash leaves the old file or the new one, never half of either) and append-only JSONL
+ * with fsync per line.
+ */
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Reads a file, or `undefined` when it does not exist (any other error is thrown). */
+export async function readFileIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Appends one JSON object per line, fsynced, in call order. Writes are serialised on one promise
+ * chain so lines from concurrent callers never interleave; a failed write rejects that caller's
+ * promise (and is remembered for `flush`) without blocking later lines.
+ */
+export class JsonlAppender {
+  private tail: Promise<void> = Promise.resolve();
+  private lastError: unknown;
+
+  constructor(readonly file: string) {}
+
+  append(record: unknown): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    const write = this.tail.then(() => appendLine(this.file, line));
+    this.tail = write.catch((err: unknown) => {
+      this.lastError = err;
+    });
+    return write;
+  }
+
+  /** Resolves when every line appended so far is on disk; rejects with the last write error, if any. */
+  async flush(): Promise<void> {
+    await this.tail;
+    if (this.lastError !== undefined) {
+      const err = this.lastError;
+      this.lastError = undefined;
+      throw err;
+    }
+  }
+}
+
+async function appendLine(file: string, line: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const handle = await fs.open(file, 'a', 0o600);
+  try {
+    await handle.write(line);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface JsonlReadResult<T> {
+  readonly entries: T[];
+  /** Lines that were not valid JSON or failed the schema (a torn last line after a crash, or a hand edit). */
+  readonly invalidLines: number[];
+}
+
+/** Reads and validates a JSONL file; a missing file is empty. */
+export async function readJsonl<S extends z.ZodType>(file: string, schema: S): Promise<JsonlReadResult<z.infer<S>>> {
+  const text = await readFileIfExists(file);
+  const entries: z.infer<S>[] = [];
+  const invalidLines: number[] = [];
+  if (text === undefined) return { entries, invalidLines };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      invalidLines.push(i + 1);
+      continue;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) entries.push(parsed.data);
+    else invalidLines.push(i + 1);
+  }
+  return { entries, invalidLines };
+}
