@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { PROVIDER_ERROR_KINDS } from '../providers/errors';
+
+/**
+ * Every event a run log holds. One JSON object per line: `{ seq, time, type, payload }`. Validated when
+ * written and when replayed, so a log from another version or a hand edit is caught with its line.
+ * Everything a resume needs is in here: no run state lives anywhere else.
+ */
+
+const usage = z.strictObject({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cache_read_tokens: z.number().int().nonnegative(),
+  cache_creation_tokens: z.number().int().nonnegative(),
+});
+export type UsageJson = z.infer<typeof usage>;
+
+const toolCallJson = z.strictObject({ id: z.string().min(1), name: z.string().min(1), args: z.unknown(), invalid: z.string().optional() });
+
+const decision = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('allow'), reason: z.string() }),
+  z.strictObject({ kind: z.literal('ask'), reason: z.string(), grantKey: z.string().optional() }),
+  z.strictObject({ kind: z.literal('ask_every_time'), reason: z.string() }),
+  z.strictObject({ kind: z.literal('block'), reason: z.string() }),
+]);
+
+const precondition = z.strictObject({ path: z.string(), beforeHash: z.string().nullable(), afterHash: z.string() });
+
+/** A `PreparedCall` as stored (without `previousContent`, which goes to the run's backups folder). */
+export const storedPreparedSchema = z.object({
+  callId: z.string(),
+  tool: z.string(),
+  args: z.unknown(),
+  decision,
+  approval: z.record(z.string(), z.unknown()).optional(),
+  summary: z.string(),
+  precondition: precondition.optional(),
+  unverifiable: z.boolean(),
+});
+
+export const APPROVERS = ['user', 'policy', 'yes_flag', 'grant'] as const;
+
+const payloads = {
+  run_started: z.strictObject({
+    run_id: z.string(),
+    agent: z.string(),
+    prompt: z.string(),
+    config_hash: z.string(),
+    /** Earlier outputs given as context (tasks, `run_with_context`). */
+    context: z.string().optional(),
+    parent_run_id: z.string().optional(),
+    depth: z.number().int().nonnegative().default(0),
+    /** Agents already on the delegate chain above this run (cycle detection). */
+    chain: z.array(z.string()).default([]),
+    task: z.string().optional(),
+  }),
+  llm_call_started: z.strictObject({ turn: z.number().int().nonnegative(), provider: z.string(), model: z.string() }),
+  llm_call_completed: z.strictObject({
+    turn: z.number().int().nonnegative(),
+    provider: z.string(),
+    model: z.string(),
+    usage,
+    cost_usd: z.number().nonnegative(),
+    attempts: z.number().int().positive(),
+    stop_reason: z.string(),
+  }),
+  llm_call_failed: z.strictObject({
+    turn: z.number().int().nonnegative(),
+    kind: z.union([z.enum(PROVIDER_ERROR_KINDS), z.enum(['breaker_open', 'budget', 'unknown'])]),
+    message: z.string(),
+    cause: z.string().optional(),
+  }),
+  assistant_message: z.strictObject({ turn: z.number().int().nonnegative(), text: z.string(), tool_calls: z.array(toolCallJson) }),
+  tool_call_requested: z.strictObject({ call_id: z.string(), tool: z.string(), args: z.unknown() }),
+  tool_call_decided: z.strictObject({ call_id: z.string(), prepared: storedPreparedSchema }),
+  approval_requested: z.strictObject({
+    call_id: z.string(),
+    tool: z.string(),
+    summary: z.string(),
+    kind: z.enum(['ask', 'ask_every_time']),
+    reason: z.string(),
+    /** Asked again after a crash: the call started and may already have run. */
+    may_have_run: z.boolean().default(false),
+  }),
+  approval_granted: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), grant_key: z.string().optional(), always: z.boolean().optional() }),
+  approval_denied: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), reason: z.string().optional() }),
+  tool_call_started: z.strictObject({ call_id: z.string(), idempotency_key: z.string(), precondition: precondition.optional(), child_run_id: z.string().optional() }),
+  tool_call_completed: z.strictObject({ call_id: z.string(), output: z.string(), truncated: z.boolean().default(false), recovered: z.boolean().optional() }),
+  tool_call_failed: z.strictObject({ call_id: z.string(), status: z.enum(['error', 'blocked']), error: z.string() }),
+  tool_call_skipped: z.strictObject({ call_id: z.string(), reason: z.string() }),
+  breaker_transition: z.strictObject({ scope: z.enum(['provider', 'tool']), name: z.string(), from: z.string(), to: z.string(), reason: z.string().optional() }),
+  fallback_used: z.strictObject({ strategy: z.string(), detail: z.string() }),
+  budget_warning: z.strictObject({ scope: z.enum(['workspace', 'agent']), spent_usd: z.number(), budget_usd: z.number() }),
+  run_paused: z.strictObject({ reason: z.string(), pending: z.array(z.string()) }),
+  run_resumed: z.strictObject({ pid: z.number().int().optional() }),
+  run_completed: z.strictObject({ output: z.string() }),
+  run_failed: z.strictObject({ error: z.string(), kind: z.string().optional(), cause: z.string().optional() }),
+  run_cancelled: z.strictObject({ reason: z.string() }),
+} as const;
+
+export type RunEventType = keyof typeof payloads;
+export const RUN_EVENT_TYPES = Object.keys(payloads) as RunEventType[];
+export type RunEventPayload<T extends RunEventType> = z.infer<(typeof payloads)[T]>;
+/** What callers pass to `append` (defaults may be omitted). */
+export type RunEventInput<T extends RunEventType> = z.input<(typeof payloads)[T]>;
+
+const envelope = <T extends RunEventType>(type: T) =>
+  z.strictObject({ seq: z.number().int().nonnegative(), time: z.number().int().nonnegative(), type: z.literal(type), payload: payloads[type] });
+
+export const runEventSchema = z.discriminatedUnion(
+  'type',
+  RUN_EVENT_TYPES.map((t) => envelope(t)) as unknown as [ReturnType<typeof envelope<'run_started'>>, ...ReturnType<typeof envelope<RunEventType>>[]],
+);
+
+export type RunEvent = { [T in RunEventType]: { seq: number; time: number; type: T; payload: RunEventPayload<T> } }[RunEventType];
+export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+
+export function parseRunEvent(value: unknown): { ok: true; event: RunEvent } | { ok: false; error: string } {
+  const r = runEventSchema.safeParse(value);
+  if (r.success) return { ok: true, event: r.data as RunEvent };
+  return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ') };
+}

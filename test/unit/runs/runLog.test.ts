@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fold } from '../../../src/core/runs/fold';
+import { replayRunLog, replayText, RunLogWriter } from '../../../src/core/runs/runLog';
+import { isRunLockedError, isRunLogCorruptError } from '../../../src/core/runs/runLogErrors';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'bw-runs-'));
+}
+
+function writeSampleRun(file: string): void {
+  let t = 1_700_000_000_000;
+  const w = RunLogWriter.open(file, 'r-1', { clock: () => t++ });
+  w.append('run_started', { run_id: 'r-1', agent: 'a', prompt: 'hi', config_hash: 'h' });
+  w.append('llm_call_started', { turn: 0, provider: 'anthropic', model: 'm' });
+  w.append('llm_call_completed', { turn: 0, provider: 'anthropic', model: 'm', usage: { input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_creation_tokens: 0 }, cost_usd: 0.01, attempts: 1, stop_reason: 'tool_use' });
+  w.append('assistant_message', { turn: 0, text: 'reading', tool_calls: [{ id: 'c1', name: 'read', args: { path: 'x' } }] });
+  w.append('tool_call_requested', { call_id: 'c1', tool: 'read', args: { path: 'x' } });
+  w.append('tool_call_completed', { call_id: 'c1', output: 'content' });
+  w.append('run_completed', { output: 'done ✓ with ünïcode' });
+  w.dispose();
+}
+
+describe('run log', () => {
+  it('appends validated events with sequence numbers and replays them', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const { events, tornTail } = replayRunLog(file);
+    assert.equal(tornTail, undefined);
+    assert.deepEqual(events.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6]);
+    const s = fold(events);
+    assert.equal(s.status, 'completed');
+    assert.equal(s.output, 'done ✓ with ünïcode');
+    assert.equal(s.usage.input_tokens, 10);
+    assert.equal(s.toolCalls[0].status, 'ok');
+    assert.deepEqual(s.messages.map((m) => m.role), ['user', 'assistant', 'tool']);
+  });
+
+  it('refuses to write an invalid event', () => {
+    const dir = tmp();
+    const w = RunLogWriter.open(path.join(dir, 'r.jsonl'), 'r-1');
+    try {
+      assert.throws(() => w.append('run_completed', { output: 42 as unknown as string }));
+      assert.equal(w.all.length, 0);
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('tolerates a torn last line at every byte offset of the last event', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const full = fs.readFileSync(file);
+    const lastStart = full.subarray(0, full.length - 1).lastIndexOf(10) + 1;
+    const complete = replayText(file, full).events;
+    for (let cut = lastStart; cut < full.length; cut++) {
+      const r = replayText(file, full.subarray(0, cut));
+      assert.equal(r.events.length, complete.length - 1, `cut at ${cut}`);
+      assert.equal(r.tornTail === undefined, cut === lastStart, `cut at ${cut}`);
+      assert.equal(fold(r.events).status, 'running');
+    }
+  });
+
+  it('a writer opening a torn log cuts the fragment and continues the sequence', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const full = fs.readFileSync(file);
+    fs.writeFileSync(file, full.subarray(0, full.length - 10));
+    const w = RunLogWriter.open(file, 'r-1');
+    assert.equal(w.repairedTail?.line, 7);
+    w.append('run_failed', { error: 'x' });
+    w.dispose();
+    const { events, tornTail } = replayRunLog(file);
+    assert.equal(tornTail, undefined);
+    assert.equal(events[6].type, 'run_failed');
+    assert.equal(events[6].seq, 6);
+  });
+
+  it('names the file and line of an invalid event in the middle', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines[2] = '{"seq":2,"time":1,"type":"nope","payload":{}}';
+    fs.writeFileSync(file, lines.join('\n'));
+    assert.throws(() => replayRunLog(file), (e: unknown) => isRunLogCorruptError(e) && e.line === 3 && e.message.includes(file));
+  });
+
+  it('allows one writer per run and takes over a stale lock', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    const w = RunLogWriter.open(file, 'r-1');
+    assert.throws(() => RunLogWriter.open(file, 'r-1'), isRunLockedError);
+    w.dispose();
+    // A lock left by a dead process: pid 2^22+ is above Linux's pid_max default.
+    fs.writeFileSync(`${file}.lock`, '4194999');
+    const w2 = RunLogWriter.open(file, 'r-1');
+    w2.dispose();
+    assert.equal(fs.existsSync(`${file}.lock`), false);
+  });
+
+  it('fold is pure and deterministic', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const { events } = replayRunLog(file);
+    const snapshot = JSON.stringify(events);
+    const a = fold(events);
+    const b = fold(structuredClone(events));
+    assert.deepEqual(a, b);
+    assert.equal(JSON.stringify(events), snapshot, 'fold must not mutate its input');
+  });
+});
