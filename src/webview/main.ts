@@ -1,8 +1,52 @@
-/** The chat view's browser bundle. */
+import DOMPurify from 'dompurify';
+import { parseHostMessage, parseWebviewMessage, type WebviewMessage } from '../protocol/messages';
+import { restoreState } from './chatState';
+import { ChatView } from './chatView';
+import { createMarkdownRenderer } from './markdown';
+
+/** The chat view's browser bundle: validates what comes in and goes out, persists state, hands the rest to ChatView. */
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const state = restoreState(vscode.getState());
+
+let persistTimer: ReturnType<typeof setTimeout> | undefined;
+/** Saving on every token would serialize the whole conversation 300 times a second; once a second is enough. */
+function persist(): void {
+  if (persistTimer !== undefined) return;
+  persistTimer = setTimeout(() => {
+    persistTimer = undefined;
+    vscode.setState(state);
+  }, 1000);
+}
+
+function post(message: WebviewMessage): void {
+  const checked = parseWebviewMessage(message);
+  if (!checked.ok) {
+    console.error(`breakwater: not sending ${checked.error}`);
+    return;
+  }
+  vscode.postMessage(checked.message);
+}
+
 const app = document.getElementById('app');
 if (app) {
-  const heading = document.createElement('h2');
-  heading.className = 'bw-title';
-  heading.textContent = 'Breakwater';
-  app.appendChild(heading);
+  const view = new ChatView(app, state, createMarkdownRenderer(DOMPurify), post, persist);
+  window.addEventListener('message', (event: MessageEvent) => {
+    const parsed = parseHostMessage(event.data);
+    if (!parsed.ok) {
+      // Dropped, never acted upon; the host logs its own side.
+      console.warn(`breakwater: dropped ${parsed.error}`);
+      return;
+    }
+    view.handle(parsed.message);
+  });
+  window.addEventListener('beforeunload', () => vscode.setState(state));
+  post({ type: 'ready' });
+  view.focusInput();
 }

@@ -1,0 +1,87 @@
+import type { ChatItem } from './chatState';
+import type { WebviewMessage } from '../protocol/messages';
+import { h, icon, textButton } from './dom';
+
+type Post = (message: WebviewMessage) => void;
+type ToolItem = Extract<ChatItem, { kind: 'tool' }>;
+type ApprovalItem = Extract<ChatItem, { kind: 'approval' }>;
+
+const STATUS_ICON: Record<ToolItem['status'], { icon: string; label: string }> = {
+  pending: { icon: 'clock', label: 'waiting for approval' },
+  running: { icon: 'loading codicon-modifier-spin', label: 'running' },
+  ok: { icon: 'pass', label: 'ok' },
+  error: { icon: 'error', label: 'error' },
+  blocked: { icon: 'circle-slash', label: 'blocked' },
+  denied: { icon: 'close', label: 'denied' },
+  skipped: { icon: 'debug-step-over', label: 'skipped' },
+};
+
+/** A tool call: its status, arguments and result (collapsible, collapsed by default). */
+export function renderToolCard(item: ToolItem): HTMLElement {
+  const status = STATUS_ICON[item.status];
+  const args = h('details', { class: 'bw-collapsible' }, h('summary', {}, 'Arguments'), h('pre', { class: 'bw-pre' }, item.args));
+  const result = item.result === undefined ? null : h('details', { class: 'bw-collapsible', open: item.status === 'error' || item.status === 'blocked' }, h('summary', {}, item.status === 'ok' ? 'Result' : 'Error'), h('pre', { class: 'bw-pre' }, item.result));
+  return h(
+    'div',
+    { class: `bw-card bw-tool bw-status-${item.status}`, role: 'group', 'aria-label': `Tool ${item.tool}: ${status.label}` },
+    h('div', { class: 'bw-card-head' }, icon(status.icon), h('span', { class: 'bw-tool-name' }, item.tool), h('span', { class: 'bw-badge' }, status.label)),
+    args,
+    result,
+  );
+}
+
+function field(label: string, value: string, mono = true): HTMLElement {
+  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, label), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, value));
+}
+
+/** An inline approval: what will happen, in the user's terms, and the buttons that decide. */
+export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement {
+  const a = item.approval;
+  const body: HTMLElement[] = [];
+  let approveText = 'Approve';
+  let rejectText = 'Reject';
+  const extra: HTMLElement[] = [];
+  switch (a.tool) {
+    case 'write':
+    case 'edit':
+    case 'apply':
+      body.push(field(a.isNew ? 'Create' : a.tool === 'edit' ? 'Edit' : 'Write', a.path));
+      extra.push(textButton('View Diff', () => post({ type: 'viewDiff', runId: item.runId, callId: item.callId }), { iconName: 'diff' }));
+      break;
+    case 'bash':
+      approveText = 'Approve';
+      rejectText = 'Deny';
+      body.push(field('Command', a.command), field('In', a.cwd));
+      if (a.subcommands.length > 1) body.push(h('ul', { class: 'bw-subcommands', 'aria-label': 'Commands it runs' }, ...a.subcommands.map((s) => h('li', {}, h('code', {}, s)))));
+      break;
+    case 'http_request':
+      rejectText = 'Deny';
+      body.push(field('Request', `${a.method} ${a.url}`), field('Host', a.resolvedAddress ? `${a.host} (${a.resolvedAddress})` : a.host));
+      break;
+    case 'ssh':
+      rejectText = 'Deny';
+      body.push(field('Server', `${a.server} (${a.target})`), field('Command', a.command));
+      break;
+    default:
+      body.push(field('Path', a.path));
+  }
+  const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, item.summary));
+  const reason = h('div', { class: 'bw-reason' }, item.reason);
+  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${item.summary}` }, head, reason, ...body);
+  if (item.resolved !== null) {
+    card.classList.add(item.resolved ? 'bw-approved' : 'bw-rejected');
+    card.append(h('div', { class: 'bw-resolution' }, icon(item.resolved ? 'check' : 'close'), item.resolved ? 'Approved' : 'Rejected'));
+    return card;
+  }
+  const reasonInput = h('input', { class: 'bw-input', type: 'text', placeholder: 'Why not? (sent to the agent)', 'aria-label': 'Reason for rejecting' });
+  const actions = h(
+    'div',
+    { class: 'bw-actions' },
+    textButton(approveText, () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: false }), { primary: true, iconName: 'check' }),
+    textButton(rejectText, () => post({ type: 'reject', runId: item.runId, callId: item.callId, reason: reasonInput.value.trim() || 'The user rejected this.' }), { iconName: 'close' }),
+    ...extra,
+    a.tool === 'bash' && item.canAlwaysAllow ? textButton('Always allow this command', () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: true }), { iconName: 'workspace-trusted' }) : null,
+  );
+  card.append(reasonInput, actions);
+  return card;
+}
