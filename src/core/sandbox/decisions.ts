@@ -1,0 +1,15 @@
+import type { Decision } from '../tools/types';
+
+const RANK: Record<Decision['kind'], number> = { allow: 0, ask: 1, ask_every_time: 2, block: 3 };
+
+/** Deny wins: the strictest of several decisions (the first one of that strictness keeps its reason). */
+export function strictest(decisions: readonly Decision[]): Decision {
+  let result: Decision = { kind: 'allow', reason: 'nothing restricts this call' };
+  for (const d of decisions) if (RANK[d.kind] > RANK[result.kind]) result = d;
+  return result;
+}
+
+export const allow = (reason: string): Decision => ({ kind: 'allow', reason });
+export const ask = (reason: string, grantKey?: string): Decision => (grantKey === undefined ? { kind: 'ask', reason } : { kind: 'ask', reason, grantKey });
+export const askEveryTime = (reason: string): Decision => ({ kind: 'ask_every_time', reason });
+export const block = (reason: string): Decision => ({ kind: 'block', reason });
