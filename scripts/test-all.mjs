@@ -22,6 +22,8 @@ const tiers = [
     steps: [['npx', 'mocha', '--reporter', './scripts/mocha-summary-reporter.cjs', '--reporter-option', `out=${path.join(resultsDir, 'unit.json')}`]],
     summary: 'unit.json',
   },
+  // The real-VS-Code tiers need code-server and Chromium: scripts/setup.sh installs them (.ci/run runs it first).
+  { name: 'host', steps: [['npx', 'tsx', 'scripts/host/run-host.ts']], summary: 'host.json' },
 ];
 
 const only = process.env.BW_TIERS ? new Set(process.env.BW_TIERS.split(',').map((s) => s.trim())) : undefined;
