@@ -45,6 +45,10 @@ export interface ChatRequest {
 }
 
 export interface Usage {
+  /**
+   * Input tokens billed at the full input price: excluding cache reads and writes (Anthropic `input_tokens`;
+   * OpenAI `prompt_tokens - cached_tokens`; Ollama `prompt_eval_count`).
+   */
   readonly inputTokens: number;
   readonly outputTokens: number;
   /** Tokens read from the provider's prompt cache (Anthropic `cache_read_input_tokens`, OpenAI `cached_tokens`). */
