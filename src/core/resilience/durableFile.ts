@@ -45,12 +45,18 @@ export async function readFileIfExists(file: string): Promise<string | undefined
 export class JsonlAppender {
   private tail: Promise<void> = Promise.resolve();
   private lastError: unknown;
+  private tailChecked = false;
 
   constructor(readonly file: string) {}
 
   append(record: unknown): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
-    const write = this.tail.then(() => appendLine(this.file, line));
+    const write = this.tail.then(async () => {
+      // A line torn by a crash must not swallow the next one: start on a fresh line.
+      const prefix = this.tailChecked ? '' : await newlineNeeded(this.file);
+      await appendLine(this.file, prefix + line);
+      this.tailChecked = true;
+    });
     this.tail = write.catch((err: unknown) => {
       this.lastError = err;
     });
@@ -65,6 +71,24 @@ export class JsonlAppender {
       this.lastError = undefined;
       throw err;
     }
+  }
+}
+
+async function newlineNeeded(file: string): Promise<string> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return '';
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a ? '' : '\n';
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BudgetGuard, isBudgetExceededError } from '../../../src/core/cost/budget';
+import { CostLedger } from '../../../src/core/cost/costLedger';
+import { recordingBus } from '../resilience/helpers';
+
+const usage = { inputTokens: 1000, outputTokens: 500, cacheReadTokens: 200, cacheCreationTokens: 0 };
+const DAY1 = Date.UTC(2025, 5, 1, 12);
+const DAY2 = Date.UTC(2025, 5, 2, 12);
+
+describe('CostLedger', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-cost-'))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('appends one JSONL line per call and totals by run, agent, model and day', async () => {
+    const { bus, of } = recordingBus();
+    const file = path.join(dir, 'state', 'costs.jsonl');
+    const ledger = await CostLedger.open({ file, events: bus });
+    await ledger.record({ at: DAY1, runId: 'r1', agent: 'dev', provider: 'anthropic', model: 'claude-sonnet-4-5', usage, usd: 0.25 });
+    await ledger.record({ at: DAY1, runId: 'r1', agent: 'rev', provider: 'openai', model: 'gpt-4o', usage, usd: 0.5 });
+    await ledger.record({ at: DAY2, runId: 'r2', agent: 'dev', provider: 'anthropic', model: 'claude-sonnet-4-5', usage, usd: 1 });
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.equal(JSON.parse(lines[1]!).model, 'gpt-4o');
+    const t = ledger.totals();
+    assert.equal(t.total.usd, 1.75);
+    assert.equal(t.byRun.r1!.usd, 0.75);
+    assert.equal(t.byAgent.dev!.calls, 2);
+    assert.equal(t.byModel['claude-sonnet-4-5']!.usd, 1.25);
+    assert.deepEqual(Object.keys(t.byDay), ['2025-06-01', '2025-06-02']);
+    assert.equal(t.total.cacheReadTokens, 600);
+    assert.equal(of('cost_recorded').length, 3);
+  });
+
+  it('is read back by the next process, skipping (and reporting) a torn last line', async () => {
+    const file = path.join(dir, 'costs.jsonl');
+    const first = await CostLedger.open({ file, events: recordingBus().bus });
+    await first.record({ agent: 'a', provider: 'openai', model: 'gpt-4o', usage, usd: 0.4 });
+    await fs.appendFile(file, '{"at": 1, "agent": "a", "prov');
+    const second = await CostLedger.open({ file, events: recordingBus().bus });
+    assert.equal(second.spent(), 0.4);
+    assert.deepEqual(second.invalidLines, [2]);
+    // The next line starts fresh instead of being glued to the torn one.
+    await second.record({ agent: 'a', provider: 'openai', model: 'gpt-4o', usage, usd: 0.1 });
+    const third = await CostLedger.open({ file, events: recordingBus().bus });
+    assert.equal(third.entries().length, 2);
+  });
+
+  it('exports JSON like the seed (requests, summary, budget_limit)', async () => {
+    const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: recordingBus().bus });
+    await ledger.record({ at: DAY1, agent: 'a', provider: 'anthropic', model: 'm', usage, usd: 0.123 });
+    const out = JSON.parse(ledger.export(10));
+    assert.equal(out.requests[0].total_cost, 0.123);
+    assert.equal(out.requests[0].cache_read_tokens, 200);
+    assert.equal(out.summary.total_requests, 1);
+    assert.equal(out.summary.total_tokens, 1500);
+    assert.equal(out.summary.by_model.m.cost_usd, 0.123);
+    assert.equal(out.budget_limit, 10);
+  });
+
+  it('counts a delegate\'s call against the agents it is charged to', async () => {
+    const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: recordingBus().bus });
+    await ledger.record({ agent: 'helper', chargedTo: ['lead'], provider: 'openai', model: 'gpt-4o', usage, usd: 2 });
+    assert.equal(ledger.spent('lead'), 2);
+    assert.equal(ledger.spent('helper'), 2);
+    assert.equal(ledger.spent('other'), 0);
+  });
+});
+
+describe('BudgetGuard', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-budget-'))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  const setup = async (limits: { workspaceUsd: number | null; agentUsd: Record<string, number | null> }) => {
+    const rec = recordingBus();
+    const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: rec.bus });
+    return { ledger, guard: new BudgetGuard({ ledger, limits, events: rec.bus }), ...rec };
+  };
+  const spend = (ledger: CostLedger, agent: string, usd: number) => ledger.record({ agent, provider: 'openai', model: 'gpt-4o', usage, usd });
+
+  it('warns once when spending reaches 80 % of the workspace budget', async () => {
+    const { ledger, guard, of } = await setup({ workspaceUsd: 10, agentUsd: {} });
+    await spend(ledger, 'a', 7.99);
+    guard.checkWarnings('a');
+    assert.equal(of('budget_warning').length, 0);
+    await spend(ledger, 'a', 0.01);
+    guard.checkWarnings('a');
+    await spend(ledger, 'a', 0.5);
+    guard.checkWarnings('a');
+    assert.deepEqual(of('budget_warning').map((e) => [e.scope, e.budgetUsd]), [['workspace', 10]]);
+  });
+
+  it('refuses a call whose worst case would cross the budget, naming the budget and what is left', async () => {
+    const { ledger, guard, of } = await setup({ workspaceUsd: null, agentUsd: { dev: 1 } });
+    await spend(ledger, 'dev', 0.9);
+    assert.throws(
+      () => guard.reserve('dev', [], 0.2, '2,000 input tokens estimated + 4,096 max output'),
+      (e: unknown) => isBudgetExceededError(e) && e.scope === 'agent' && e.budgetName === 'dev' && Math.abs(e.remainingUsd - 0.1) < 1e-9 && /agents\.dev\.budget_usd/.test(e.message) && /\$0\.10 is left/.test(e.message),
+    );
+    assert.equal(of('budget_refused').length, 1);
+    // Another agent is not limited by dev's budget.
+    guard.reserve('other', [], 0.2, 'x').release();
+  });
+
+  it('holds concurrent reservations against the budget so parallel calls cannot jointly overshoot', async () => {
+    const { guard } = await setup({ workspaceUsd: 1, agentUsd: {} });
+    const held = [guard.reserve('a', [], 0.4, 'x'), guard.reserve('b', [], 0.4, 'x')];
+    assert.throws(() => guard.reserve('c', [], 0.4, 'x'), isBudgetExceededError);
+    held[0]!.release();
+    guard.reserve('c', [], 0.4, 'x');
+    assert.ok(Math.abs(guard.status().workspace!.remainingUsd - 0.2) < 1e-9);
+  });
+
+  it('charges a delegate\'s call to its caller\'s budget too', async () => {
+    const { ledger, guard } = await setup({ workspaceUsd: null, agentUsd: { lead: 1 } });
+    await spend(ledger, 'lead', 0.95);
+    assert.throws(() => guard.reserve('helper', ['lead'], 0.1, 'x'), (e: unknown) => isBudgetExceededError(e) && e.budgetName === 'lead');
+  });
+});
