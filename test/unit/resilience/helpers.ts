@@ -16,8 +16,11 @@ export function policySettings(overrides: Partial<ProviderPolicySettings> = {}):
   };
 }
 
+/** The CoreEvent variant(s) whose `type` can be `T` (some variants share one shape for two types). */
+export type EventOf<T extends CoreEvent['type']> = CoreEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
+
 /** An event bus that records what it fired. */
-export function recordingBus(): { bus: Emitter<CoreEvent>; events: CoreEvent[]; of<T extends CoreEvent['type']>(type: T): Extract<CoreEvent, { type: T }>[] } {
+export function recordingBus(): { bus: Emitter<CoreEvent>; events: CoreEvent[]; of<T extends CoreEvent['type']>(type: T): EventOf<T>[] } {
   const bus = new Emitter<CoreEvent>();
   const events: CoreEvent[] = [];
   bus.event((e) => events.push(e));
