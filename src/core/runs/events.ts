@@ -85,7 +85,15 @@ const payloads = {
   approval_granted: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), grant_key: z.string().optional(), always: z.boolean().optional() }),
   approval_denied: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), reason: z.string().optional() }),
   tool_call_started: z.strictObject({ call_id: z.string(), idempotency_key: z.string(), precondition: precondition.optional(), child_run_id: z.string().optional() }),
-  tool_call_completed: z.strictObject({ call_id: z.string(), output: z.string(), truncated: z.boolean().default(false), recovered: z.boolean().optional() }),
+  tool_call_completed: z.strictObject({
+    call_id: z.string(),
+    output: z.string(),
+    truncated: z.boolean().default(false),
+    /** Resolved after a crash (the file already had the result). */
+    recovered: z.boolean().optional(),
+    /** A delegate's child run cost, counted in this run's cost. */
+    cost_usd: z.number().nonnegative().optional(),
+  }),
   tool_call_failed: z.strictObject({ call_id: z.string(), status: z.enum(['error', 'blocked']), error: z.string() }),
   tool_call_skipped: z.strictObject({ call_id: z.string(), reason: z.string() }),
   breaker_transition: z.strictObject({ scope: z.enum(['provider', 'tool']), name: z.string(), from: z.string(), to: z.string(), reason: z.string().optional() }),

@@ -61,6 +61,8 @@ export function fold(events: readonly RunEvent[]): RunState {
         if (c) {
           c.approval = 'pending';
           c.mayHaveRun = e.payload.may_have_run;
+          // Re-asked after a crash: the interrupted attempt is now a question, not a call in flight.
+          if (e.payload.may_have_run) c.started = false;
         }
         pending.set(e.payload.call_id, { callId: e.payload.call_id, tool: e.payload.tool, summary: e.payload.summary, kind: e.payload.kind, reason: e.payload.reason, mayHaveRun: e.payload.may_have_run });
         break;
@@ -100,6 +102,7 @@ export function fold(events: readonly RunEvent[]): RunState {
           c.status = 'ok';
           c.started = false;
           c.output = e.payload.output;
+          costUsd += e.payload.cost_usd ?? 0;
         }
         break;
       }

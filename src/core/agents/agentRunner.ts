@@ -1,0 +1,238 @@
+import { isConfigError } from '../config/configError';
+import type { AgentConfig } from '../config/schema';
+import { isProviderError } from '../providers/errors';
+import { isCircuitOpenError } from '../resilience/errors';
+import type { RunEvent, RunEventInput, RunEventType } from '../runs/events';
+import { fold, isFinished } from '../runs/fold';
+import type { RunLogWriter } from '../runs/runLog';
+import type { RunState } from '../runs/runState';
+import { DELEGATE_SPEC } from './delegateTool';
+import { loopGuard } from './loopGuard';
+import type { AgentRuntime } from './runtime';
+import { buildSystemPrompt } from './systemPrompt';
+import { ToolStep } from './toolStep';
+
+export interface StartRunOptions {
+  readonly agent: string;
+  readonly prompt: string;
+  /** Earlier outputs (a task's previous steps), sent before the prompt as in the seed's `run_with_context`. */
+  readonly context?: string;
+  readonly runId?: string;
+  readonly parentRunId?: string;
+  readonly depth?: number;
+  readonly chain?: readonly string[];
+  readonly task?: string;
+}
+
+/** Appends to one run's log and tells the runtime; every step is recorded before it is taken. */
+export type Recorder = <T extends RunEventType>(type: T, payload: RunEventInput<T>) => Extract<RunEvent, { type: T }>;
+
+/**
+ * The agent loop (seed `Agent.run` + seed 003's engine): the next step is always decided from
+ * `fold(log)`, so the same code starts a run and resumes one a crash interrupted in any process.
+ */
+export class AgentRunner {
+  constructor(private readonly rt: AgentRuntime) {}
+
+  /** Starts a run and drives it until it completes, fails, is cancelled or waits on a human. */
+  async start(options: StartRunOptions, signal: AbortSignal): Promise<RunState> {
+    const config = this.rt.config();
+    if (!(options.agent in config.agents)) {
+      throw new UnknownAgentError(options.agent, Object.keys(config.agents));
+    }
+    const runId = options.runId ?? this.rt.store.newRunId();
+    const writer = this.rt.store.openWriter(runId);
+    try {
+      const record = this.recorder(runId, writer);
+      if (writer.all.length === 0) {
+        record('run_started', {
+          run_id: runId,
+          agent: options.agent,
+          prompt: options.prompt,
+          config_hash: this.rt.configHash(),
+          ...(options.context === undefined ? {} : { context: options.context }),
+          ...(options.parentRunId === undefined ? {} : { parent_run_id: options.parentRunId }),
+          depth: options.depth ?? 0,
+          chain: [...(options.chain ?? [])],
+          ...(options.task === undefined ? {} : { task: options.task }),
+        });
+      }
+      return await this.drive(runId, writer, record, signal);
+    } finally {
+      writer.dispose();
+    }
+  }
+
+  /** Continues a run from exactly where its log ends (another process may have written it). */
+  async resume(runId: string, signal: AbortSignal, before?: (record: Recorder, state: RunState) => void): Promise<RunState> {
+    const writer = this.rt.store.openWriter(runId);
+    try {
+      const record = this.recorder(runId, writer);
+      const state = fold(writer.all);
+      if (isTerminal(state)) return state;
+      before?.(record, state);
+      record('run_resumed', { pid: process.pid });
+      return await this.drive(runId, writer, record, signal);
+    } finally {
+      writer.dispose();
+    }
+  }
+
+  private recorder(runId: string, writer: RunLogWriter): Recorder {
+    return (type, payload) => {
+      const event = writer.append(type, payload);
+      this.rt.onRunEvent?.(runId, event);
+      return event;
+    };
+  }
+
+  private async drive(runId: string, writer: RunLogWriter, record: Recorder, signal: AbortSignal): Promise<RunState> {
+    const steps = new ToolStep(this.rt, this, record);
+    try {
+      for (;;) {
+        signal.throwIfAborted();
+        let state = fold(writer.all);
+        if (isTerminal(state)) return state;
+        const config = this.rt.config();
+        const agent = config.agents[state.agent];
+        if (!agent) {
+          record('run_failed', { error: `agent "${state.agent}" is no longer in the config; add it back to resume this run`, kind: 'config' });
+          continue;
+        }
+        const open = state.toolCalls.filter((c) => !isFinished(c));
+        if (open.length > 0) {
+          for (const call of open) await steps.advance(state, call, agent, signal);
+          state = fold(writer.all);
+          const waiting = state.toolCalls.filter((c) => !isFinished(c));
+          if (waiting.length > 0 && !isTerminal(state)) {
+            const children = waiting.filter((c) => c.childRunId !== undefined).map((c) => c.childRunId);
+            record('run_paused', {
+              reason: children.length > 0 ? `waiting on delegate run ${children.join(', ')}` : `${waiting.length} call(s) need approval`,
+              pending: waiting.map((c) => c.id),
+            });
+            return fold(writer.all);
+          }
+          continue;
+        }
+        const lastAssistant = [...state.messages].reverse().find((m) => m.role === 'assistant');
+        if (lastAssistant && lastAssistant.role === 'assistant' && lastAssistant.toolCalls.length === 0) {
+          record('run_completed', { output: lastAssistant.text });
+          continue;
+        }
+        const maxTurns = agent.max_turns;
+        if (state.turns >= maxTurns) {
+          record('run_failed', { error: `reached max_turns (${maxTurns}) without a final answer; raise agents.${state.agent}.max_turns or narrow the prompt`, kind: 'max_turns' });
+          continue;
+        }
+        await this.modelTurn(state, agent, record, () => fold(writer.all), signal);
+      }
+    } catch (e) {
+      if (signal.aborted) {
+        const state = fold(writer.all);
+        if (!isTerminal(state)) record('run_cancelled', { reason: reasonOf(signal) });
+        return fold(writer.all);
+      }
+      const state = fold(writer.all);
+      if (!isTerminal(state)) {
+        record('run_failed', { error: errorMessage(e), kind: 'internal', ...(e instanceof Error && e.stack ? { cause: e.stack } : {}) });
+      }
+      if (isConfigError(e)) throw e;
+      return fold(writer.all);
+    }
+  }
+
+  private async modelTurn(state: RunState, agent: AgentConfig, record: Recorder, current: () => RunState, signal: AbortSignal): Promise<void> {
+    const config = this.rt.config();
+    const target = { provider: agent.provider ?? config.settings.default_provider, model: agent.model ?? config.settings.default_model };
+    const others = Object.keys(config.agents).filter((n) => n !== state.agent);
+    const toolNames = agent.tools.filter((t) => t !== 'delegate');
+    const specs = [...this.rt.tools.specs(toolNames), ...(agent.tools.includes('delegate') ? [DELEGATE_SPEC] : [])];
+    const turnNo = state.turns;
+    record('llm_call_started', { turn: turnNo, provider: target.provider, model: target.model });
+    let turn;
+    try {
+      turn = await this.rt.gateway.call(
+        target,
+        {
+          system: buildSystemPrompt(state.agent, config, this.rt.facts, others),
+          messages: state.messages,
+          tools: specs,
+          maxTokens: agent.max_tokens,
+          ...(agent.temperature === undefined ? {} : { temperature: agent.temperature }),
+        },
+        { agentName: state.agent, runId: state.runId, signal, onText: (d) => this.rt.onText?.(state.runId, state.agent, d) },
+      );
+    } catch (e) {
+      if (signal.aborted) throw e;
+      record('llm_call_failed', { turn: turnNo, kind: failureKind(e), message: errorMessage(e), ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
+      const fallback = agent.fallback && this.rt.fallback && isFallbackWorthy(e)
+        ? await this.rt.fallback({ agentName: state.agent, runId: state.runId, prompt: state.prompt, messages: state.messages, error: e, signal })
+        : undefined;
+      if (fallback) {
+        record('fallback_used', { strategy: fallback.strategy, detail: fallback.detail });
+        record('assistant_message', { turn: turnNo, text: fallback.text, tool_calls: [] });
+        return;
+      }
+      record('run_failed', { error: `${target.provider} call failed: ${errorMessage(e)}`, kind: failureKind(e), ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
+      return;
+    }
+    record('llm_call_completed', {
+      turn: turnNo,
+      provider: turn.provider,
+      model: turn.model,
+      usage: { input_tokens: turn.usage.inputTokens, output_tokens: turn.usage.outputTokens, cache_read_tokens: turn.usage.cacheReadTokens, cache_creation_tokens: turn.usage.cacheCreationTokens },
+      cost_usd: turn.costUsd,
+      attempts: turn.attempts,
+      stop_reason: turn.stopReason,
+    });
+    const calls = turn.toolCalls.map((tc) => ({ id: tc.call.id, name: tc.call.name, args: tc.call.args ?? {}, ...(tc.invalid === undefined ? {} : { invalid: tc.invalid }) }));
+    record('assistant_message', { turn: turnNo, text: turn.text, tool_calls: calls });
+    for (const c of calls) record('tool_call_requested', { call_id: c.id, tool: c.name, args: c.args });
+    const after = current();
+    const tripped = loopGuard(after.toolCalls, config.settings.loop_guard_repeats);
+    if (tripped) {
+      for (const c of calls) record('tool_call_skipped', { call_id: c.id, reason: 'stopped by the loop guard' });
+      record('run_failed', { error: tripped, kind: 'loop_guard' });
+    }
+  }
+}
+
+export class UnknownAgentError extends Error {
+  constructor(
+    readonly agent: string,
+    readonly known: readonly string[],
+  ) {
+    super(`no agent named "${agent}"; configured agents: ${known.join(', ') || '(none)'}`);
+    this.name = 'UnknownAgentError';
+  }
+}
+
+export function isTerminal(state: RunState): boolean {
+  return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
+}
+
+function isFallbackWorthy(e: unknown): boolean {
+  return isCircuitOpenError(e) || (isProviderError(e) && (e.transient || e.kind === 'auth'));
+}
+
+function failureKind(e: unknown): RunEventInput<'llm_call_failed'>['kind'] {
+  if (isProviderError(e)) return e.kind;
+  if (isCircuitOpenError(e)) return 'breaker_open';
+  if (e instanceof Error && /budget/i.test(e.name)) return 'budget';
+  return 'unknown';
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function causeOf(e: unknown): string | undefined {
+  const cause = e instanceof Error ? e.cause : undefined;
+  if (cause instanceof Error) return cause.stack ?? cause.message;
+  return cause === undefined ? undefined : String(cause);
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
+}

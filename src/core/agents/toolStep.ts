@@ -1,0 +1,195 @@
+import type { AgentConfig, ToolName } from '../config/schema';
+import { saveBackup } from '../runs/backups';
+import type { RunState, StoredPrepared, ToolCallState } from '../runs/runState';
+import type { Authorization, PreparedCall } from '../tools/types';
+import type { AgentRunner, Recorder } from './agentRunner';
+import type { ApprovalAnswer } from './approvals';
+import { delegateArgsSchema, delegationRefusal } from './delegateTool';
+import type { AgentRuntime } from './runtime';
+
+/** Tools whose effect cannot be checked afterwards: after a crash they are never repeated without asking. */
+const UNVERIFIABLE = new Set(['bash', 'http_request', 'ssh']);
+
+/**
+ * Moves one tool call forward by as many steps as it can take now: judge it, ask for approval,
+ * run it, or — after a crash — find out whether it already ran. Every step is recorded (fsync'd)
+ * BEFORE it is taken.
+ */
+export class ToolStep {
+  constructor(
+    private readonly rt: AgentRuntime,
+    private readonly runner: AgentRunner,
+    private readonly record: Recorder,
+  ) {}
+
+  async advance(state: RunState, call: ToolCallState, agent: AgentConfig, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (call.invalid !== undefined) {
+      this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `invalid arguments: ${call.invalid}` });
+      return;
+    }
+    let prepared = call.prepared;
+    if (!prepared) {
+      prepared = await this.decide(state, call, agent);
+      if (!prepared) return;
+    }
+    if (call.started) {
+      await this.recover(state, call, prepared, signal);
+      return;
+    }
+    const decision = prepared.decision;
+    let approval = call.approval;
+    if ((decision.kind === 'ask' || decision.kind === 'ask_every_time' || call.mayHaveRun) && approval === 'pending') {
+      const answer = await this.ask(state, call, prepared, signal);
+      if (answer.kind === 'defer') return;
+      if (answer.kind === 'deny') {
+        this.record('approval_denied', { call_id: call.id, by: 'user', ...(answer.reason ? { reason: answer.reason } : {}) });
+        return;
+      }
+      // `--yes` never covers ask-every-time nor a call that may already have run (the engine refuses it too).
+      if (answer.by === 'yes_flag' && (decision.kind !== 'ask' || call.mayHaveRun)) return;
+      this.record('approval_granted', { call_id: call.id, by: answer.by, ...(answer.always && decision.kind === 'ask' && decision.grantKey ? { always: true, grant_key: decision.grantKey } : {}) });
+      if (answer.always && decision.kind === 'ask' && decision.grantKey) this.rt.tools.grant(decision.grantKey);
+      call.grantedBy = answer.by;
+      approval = 'granted';
+    }
+    if (decision.kind !== 'allow' && approval !== 'granted') return;
+    await this.execute(state, call, prepared, signal);
+  }
+
+  /** Judges a new call and records the decision; returns undefined when the call is already answered. */
+  private async decide(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<StoredPrepared | undefined> {
+    const config = this.rt.config();
+    if (!agent.tools.includes(call.tool as ToolName)) {
+      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: `agent ${state.agent} may not use the ${call.tool} tool (agents.${state.agent}.tools)` });
+      return undefined;
+    }
+    let prepared: PreparedCall;
+    if (call.tool === 'delegate') {
+      const parsed = delegateArgsSchema.safeParse(call.args);
+      if (!parsed.success) {
+        this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
+        return undefined;
+      }
+      const refusal = delegationRefusal(parsed.data, [...state.chain, state.agent], Object.keys(config.agents), this.rt.maxDelegateDepth ?? 3);
+      prepared = {
+        callId: call.id,
+        tool: 'delegate',
+        args: parsed.data,
+        decision: refusal ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
+        summary: `delegate to ${parsed.data.agent}`,
+        unverifiable: false,
+      };
+    } else {
+      prepared = await this.rt.tools.prepare({ id: call.id, name: call.tool, args: call.args }, { agentName: state.agent, agent, config });
+    }
+    const { previousContent, ...stored } = prepared;
+    // Keep what a write/edit replaces BEFORE anything can run, so the run can be undone.
+    if (previousContent !== undefined && prepared.precondition) {
+      saveBackup(this.rt.store.layout.backups(state.runId), {
+        callId: call.id,
+        path: prepared.precondition.path,
+        previousContent,
+        afterHash: prepared.precondition.afterHash,
+        seq: state.lastSeq + 1,
+      });
+    }
+    this.record('tool_call_decided', { call_id: call.id, prepared: stored as StoredPrepared });
+    const d = prepared.decision;
+    if (d.kind === 'block') {
+      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: d.reason });
+      return undefined;
+    }
+    if (d.kind === 'ask' || d.kind === 'ask_every_time') {
+      this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: d.kind, reason: d.reason });
+      call.approval = 'pending';
+    }
+    return stored as StoredPrepared;
+  }
+
+  private async ask(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<ApprovalAnswer> {
+    if (!this.rt.approver) return { kind: 'defer' };
+    const kind = call.mayHaveRun || prepared.decision.kind === 'ask_every_time' ? 'ask_every_time' : 'ask';
+    return this.rt.approver(
+      {
+        runId: state.runId,
+        agent: state.agent,
+        callId: call.id,
+        tool: call.tool,
+        summary: prepared.summary,
+        kind,
+        reason: call.mayHaveRun ? MAY_HAVE_RUN : prepared.decision.reason,
+        mayHaveRun: call.mayHaveRun,
+        ...(prepared.approval ? { request: prepared.approval as unknown as PreparedCall['approval'] & object } : {}),
+      },
+      signal,
+    );
+  }
+
+  private async execute(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<void> {
+    if (call.tool === 'delegate') {
+      await this.delegate(state, call, prepared, signal);
+      return;
+    }
+    const key = call.starts === 0 ? call.id : `${call.id}#${call.starts + 1}`;
+    this.record('tool_call_started', { call_id: call.id, idempotency_key: key, ...(prepared.precondition ? { precondition: prepared.precondition } : {}) });
+    const outcome = await this.rt.tools.execute(prepared as unknown as PreparedCall, authorization(prepared, call), signal);
+    signal.throwIfAborted();
+    if (outcome.status === 'ok') this.record('tool_call_completed', { call_id: call.id, output: outcome.output, truncated: outcome.truncated });
+    else this.record('tool_call_failed', { call_id: call.id, status: outcome.status, error: outcome.error });
+  }
+
+  private async delegate(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<void> {
+    const args = delegateArgsSchema.parse(prepared.args);
+    const childRunId = call.childRunId ?? this.rt.store.childRunId(state.runId, call.id);
+    if (!call.started) this.record('tool_call_started', { call_id: call.id, idempotency_key: call.id, child_run_id: childRunId });
+    const child = this.rt.store.exists(childRunId)
+      ? await this.runner.resume(childRunId, signal)
+      : await this.runner.start({ agent: args.agent, prompt: args.prompt, runId: childRunId, parentRunId: state.runId, depth: state.depth + 1, chain: [...state.chain, state.agent] }, signal);
+    if (child.status === 'completed') {
+      this.record('tool_call_completed', { call_id: call.id, output: child.output, cost_usd: child.costUsd });
+    } else if (child.status !== 'waiting_on_human') {
+      this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `${args.agent} (run ${childRunId}) ${child.status}: ${child.error ?? 'no answer'}` });
+    }
+    // waiting_on_human: the call stays started; the parent pauses and a resume continues the child.
+  }
+
+  /** A call started before a crash and never completed. */
+  private async recover(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<void> {
+    if (call.tool === 'delegate') {
+      await this.delegate(state, call, prepared, signal);
+      return;
+    }
+    if (UNVERIFIABLE.has(call.tool) || prepared.unverifiable) {
+      this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: 'ask_every_time', reason: MAY_HAVE_RUN, may_have_run: true });
+      return;
+    }
+    if (prepared.precondition) {
+      const applied = await this.rt.tools.checkApplied(prepared as unknown as PreparedCall);
+      if (applied === 'applied') {
+        this.record('tool_call_completed', { call_id: call.id, output: `${prepared.summary}: applied (confirmed from the file after an interruption)`, recovered: true });
+        return;
+      }
+      if (applied === 'changed') {
+        this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `${prepared.precondition.path} changed since the call was approved; it was not applied. Read the file again before changing it.` });
+        return;
+      }
+    }
+    // Not applied (or a read-only tool): safe to run again.
+    await this.execute(state, { ...call, started: false }, prepared, signal);
+  }
+}
+
+const MAY_HAVE_RUN = 'this call started before an interruption and may already have run; approve to run it again, deny to skip it';
+
+function authorization(prepared: StoredPrepared, call: ToolCallState): Authorization {
+  if (prepared.decision.kind === 'allow') return { by: 'policy' };
+  switch (call.grantedBy) {
+    case 'yes_flag':
+      return { by: 'yes_flag' };
+    case 'grant':
+      return prepared.decision.kind === 'ask' && prepared.decision.grantKey ? { by: 'grant', grantKey: prepared.decision.grantKey } : { by: 'user' };
+    default:
+      return { by: 'user' };
+  }
+}
