@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { estimateInputTokens, estimateTextTokens } from '../../../src/core/providers/estimateTokens';
+import { isModelResolutionError, MODEL_ALIASES, resolveModel } from '../../../src/core/providers/modelAliases';
+import { createProvider } from '../../../src/core/providers/providerFactory';
+
+describe('providers: model aliases', () => {
+  it('maps the seed aliases to current ids, case-insensitively', () => {
+    assert.equal(resolveModel('anthropic', 'sonnet'), MODEL_ALIASES.anthropic.sonnet);
+    assert.match(resolveModel('anthropic', 'Opus'), /^claude-opus-/);
+    assert.match(resolveModel('anthropic', 'haiku'), /^claude-haiku-/);
+    assert.equal(resolveModel('openai', 'gpt4o'), 'gpt-4o');
+    assert.equal(resolveModel('openai', 'gpt4o-mini'), 'gpt-4o-mini');
+    assert.equal(resolveModel('openai', 'gpt4.1'), 'gpt-4.1');
+    assert.equal(resolveModel('openai', 'o4-mini'), 'o4-mini');
+    assert.equal(resolveModel('ollama', 'llama3'), 'llama3.1');
+  });
+
+  it('passes full ids through untouched', () => {
+    assert.equal(resolveModel('anthropic', 'claude-3-5-haiku-20241022'), 'claude-3-5-haiku-20241022');
+    assert.equal(resolveModel('ollama', 'qwen2.5-coder:7b'), 'qwen2.5-coder:7b');
+  });
+
+  it("refuses another provider's alias and an empty name, saying what to do", () => {
+    assert.throws(() => resolveModel('openai', 'sonnet'), (e) => isModelResolutionError(e) && /alias of anthropic.*provider: anthropic/.test(e.message));
+    assert.throws(() => resolveModel('ollama', '  '), (e) => isModelResolutionError(e) && /no model given/.test(e.message));
+  });
+});
+
+describe('providers: input token estimate', () => {
+  it('counts one token per four characters, rounded up', () => {
+    assert.equal(estimateTextTokens(''), 0);
+    assert.equal(estimateTextTokens('abcd'), 1);
+    assert.equal(estimateTextTokens('abcde'), 2);
+  });
+
+  it('adds framing per message and per tool, and the tool schema size', () => {
+    const base = { system: '', messages: [], tools: [] };
+    assert.equal(estimateInputTokens(base), 3);
+    const oneMessage = estimateInputTokens({ ...base, messages: [{ role: 'user', text: 'x'.repeat(400) }] });
+    assert.equal(oneMessage, 3 + 4 + 100);
+    const tool = { name: 'read', description: 'Read a file.', parameters: z.object({ path: z.string() }) };
+    const withTool = estimateInputTokens({ ...base, tools: [tool] });
+    const { $schema: _s, ...schema } = z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown>;
+    assert.equal(withTool, 3 + 8 + Math.ceil(('read' + 'Read a file.' + JSON.stringify(schema)).length / 4));
+  });
+
+  it('counts tool calls and tool results in the history', () => {
+    const small = estimateInputTokens({ system: 's', messages: [{ role: 'tool', results: [{ callId: 'a', toolName: 'read', content: '', isError: false }] }], tools: [] });
+    const big = estimateInputTokens({ system: 's', messages: [{ role: 'tool', results: [{ callId: 'a', toolName: 'read', content: 'y'.repeat(4000), isError: false }] }], tools: [] });
+    assert.equal(big - small, 1000);
+  });
+});
+
+describe('providers: createProvider', () => {
+  it('takes the endpoint from config first, then the SDK environment variable, then the default', () => {
+    assert.equal(createProvider('anthropic', { baseUrl: 'http://127.0.0.1:9000/', env: { ANTHROPIC_BASE_URL: 'http://other' } }).endpoint, 'http://127.0.0.1:9000');
+    assert.equal(createProvider('openai', { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1' } }).endpoint, 'http://127.0.0.1:9000/v1');
+    assert.equal(createProvider('ollama', { env: { OLLAMA_HOST: '0.0.0.0:11434' } }).endpoint, 'http://127.0.0.1:11434');
+    assert.equal(createProvider('anthropic', { env: {} }).endpoint, 'https://api.anthropic.com');
+    assert.equal(createProvider('ollama', { env: {} }).kind, 'ollama');
+  });
+
+  it('rejects a base URL that is not a URL, naming where it came from', () => {
+    assert.throws(() => createProvider('openai', { baseUrl: 'not a url', env: {} }), /providers\.openai\.base_url is not a valid URL/);
+    assert.throws(() => createProvider('anthropic', { env: { ANTHROPIC_BASE_URL: '::' } }), /ANTHROPIC_BASE_URL is not a valid URL/);
+  });
+});
