@@ -26,6 +26,11 @@ export interface ModelCallOptions {
    */
   readonly onDiscard?: (partialText: string, reason: string) => void;
   readonly signal: AbortSignal;
+  /**
+   * Agents whose budgets this call also counts against (a delegate's callers, nearest first).
+   * Optional; defaults to none.
+   */
+  readonly chargedTo?: readonly string[];
 }
 
 export interface ModelTurn {

@@ -72,7 +72,9 @@ export interface ProviderPolicyStats {
 }
 
 /** Marks the policy's own timeout as the abort reason, so it is told apart from the caller's cancel. */
-class AttemptTimeout extends Error {}
+class AttemptTimeout extends Error {
+  override name = 'TimeoutError';
+}
 
 /**
  * One per provider endpoint (`kind@endpoint`), shared by every agent and run in the process:

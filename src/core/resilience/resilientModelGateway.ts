@@ -1,0 +1,182 @@
+import type { Emitter } from '../common/event';
+import type { CoreEvent } from '../common/coreEvents';
+import type { BreakwaterConfig, ProviderKind } from '../config/schema';
+import { BudgetGuard, type BudgetLimits } from '../cost/budget';
+import { CostLedger } from '../cost/costLedger';
+import { costOf, PriceTable } from '../cost/priceTable';
+import { estimateInputTokens } from '../providers/estimateTokens';
+import { resolveModel } from '../providers/modelAliases';
+import { createProvider, type CreateProviderOptions } from '../providers/providerFactory';
+import { ZERO_USAGE, type ChatRequest, type LlmProvider, type SecretSource, type StopReason, type Usage } from '../providers/types';
+import type { StoreLayout } from '../store/storeLayout';
+import type { ModelCallOptions, ModelGateway, ModelTarget, ModelTurn } from './modelGateway';
+import { PolicyRegistry } from './policyRegistry';
+import { policySettingsFrom } from './providerPolicy';
+import { systemClock, type Clock } from './timers';
+
+export type ProviderFactory = (kind: ProviderKind, options: CreateProviderOptions) => LlmProvider;
+
+export interface ResilientModelGatewayOptions {
+  readonly config: BreakwaterConfig;
+  /** The process-wide registry (one policy per endpoint). */
+  readonly registry: PolicyRegistry;
+  readonly ledger: CostLedger;
+  readonly secrets: SecretSource;
+  readonly events: Emitter<CoreEvent>;
+  /** Defaults to the real providers (`createProvider`). */
+  readonly providerFactory?: ProviderFactory;
+  /** Environment for the SDKs' base-URL variables; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly clock?: Clock;
+  /** Durable state (breakers, costs) that could not be read or saved; default: re-thrown asynchronously. */
+  readonly onStoreError?: (err: Error) => void;
+}
+
+export interface OpenGatewayOptions extends Omit<ResilientModelGatewayOptions, 'registry' | 'ledger'> {
+  /** Breaker state and the cost ledger live here. */
+  readonly store: StoreLayout;
+}
+
+type TurnToolCalls = ModelTurn['toolCalls'][number];
+
+/**
+ * The one way agents call a model (see `ModelGateway`): budget reservation before sending → the
+ * endpoint's shared policy (limiter, breaker, retry, timeout) → stream, assemble, price, record.
+ */
+export class ResilientModelGateway implements ModelGateway {
+  private config: BreakwaterConfig;
+  private prices: PriceTable;
+  readonly budget: BudgetGuard;
+  private readonly providers = new Map<string, { apiKey: string | undefined; provider: LlmProvider }>();
+  private readonly clock: Clock;
+  private readonly createProvider: ProviderFactory;
+  private readonly onStoreError: (err: Error) => void;
+
+  constructor(private readonly options: ResilientModelGatewayOptions) {
+    this.config = options.config;
+    this.clock = options.clock ?? systemClock;
+    this.prices = new PriceTable(options.config.settings.prices);
+    this.createProvider = options.providerFactory ?? createProvider;
+    this.onStoreError = options.onStoreError ?? ((err) => queueMicrotask(() => { throw err; }));
+    this.budget = new BudgetGuard({ ledger: options.ledger, limits: budgetLimits(options.config), events: options.events, clock: this.clock });
+  }
+
+  /** Builds the gateway with its registry and ledger opened from the store (the composition roots use this). */
+  static async open(options: OpenGatewayOptions): Promise<ResilientModelGateway> {
+    const registry = await PolicyRegistry.open({
+      settings: policySettingsFrom(options.config.settings),
+      events: options.events,
+      breakerFile: options.store.breakers,
+      clock: options.clock,
+      onStoreError: options.onStoreError,
+    });
+    const ledger = await CostLedger.open({ file: options.store.costLedger, events: options.events, clock: options.clock });
+    return new ResilientModelGateway({ ...options, registry, ledger });
+  }
+
+  get registry(): PolicyRegistry {
+    return this.options.registry;
+  }
+
+  get ledger(): CostLedger {
+    return this.options.ledger;
+  }
+
+  /** Resolves when every breaker transition and cost line so far is on disk (call before the CLI exits). */
+  async flush(): Promise<void> {
+    await Promise.all([this.options.registry.flush(), this.options.ledger.flush()]);
+  }
+
+  /** Applies a reloaded config: limits, budgets, prices, endpoints. */
+  reconfigure(config: BreakwaterConfig): void {
+    this.config = config;
+    this.prices = new PriceTable(config.settings.prices);
+    this.budget.reconfigure(budgetLimits(config));
+    this.options.registry.reconfigure(policySettingsFrom(config.settings));
+    this.providers.clear();
+  }
+
+  async call(target: ModelTarget, request: Omit<ChatRequest, 'model' | 'signal'>, options: ModelCallOptions): Promise<ModelTurn> {
+    const model = resolveModel(target.provider, target.model);
+    const provider = await this.providerFor(target.provider);
+    const policy = this.options.registry.policyFor(target.provider, provider.endpoint);
+    // Fail fast on an open breaker before anything else (no budget reservation for a call that cannot go).
+    if (policy.breaker.state !== 'closed') policy.breaker.check();
+
+    const inputEstimate = estimateInputTokens(request);
+    const price = this.prices.lookup(target.provider, model);
+    const worstCase = costOf(price.price, { ...ZERO_USAGE, inputTokens: inputEstimate, outputTokens: request.maxTokens });
+    const how = `${inputEstimate} input tokens estimated at 4 characters per token + ${request.maxTokens} max output tokens, at ${model} prices (${price.source})`;
+    const chargedTo = options.chargedTo ?? [];
+    const reservation = this.budget.reserve(options.agentName, chargedTo, worstCase, how);
+
+    let attempts = 0;
+    let partial = '';
+    try {
+      const turn = await policy.execute(
+        async (signal, attemptNo) => {
+          attempts = attemptNo;
+          partial = '';
+          let text = '';
+          const toolCalls: TurnToolCalls[] = [];
+          let usage: Usage = ZERO_USAGE;
+          let stopReason: StopReason = 'other';
+          for await (const event of provider.stream({ ...request, model, signal })) {
+            switch (event.type) {
+              case 'text':
+                text += event.text;
+                partial = text;
+                options.onText?.(event.text);
+                break;
+              case 'tool_call':
+                toolCalls.push(event.invalid === undefined ? { call: event.call } : { call: event.call, invalid: event.invalid });
+                break;
+              case 'usage':
+                usage = event.usage;
+                break;
+              case 'stop':
+                stopReason = event.reason;
+                break;
+            }
+          }
+          return { text, toolCalls, usage, stopReason };
+        },
+        { signal: options.signal, estimatedTokens: inputEstimate + request.maxTokens, partialText: () => partial, onDiscard: options.onDiscard },
+      );
+      const costUsd = costOf(price.price, turn.usage);
+      // The answer is not thrown away for a disk error: the cost is in memory (budgets hold) and the
+      // write failure is reported.
+      await this.options.ledger.record({
+        runId: options.runId,
+        agent: options.agentName,
+        chargedTo: chargedTo.length > 0 ? [...chargedTo] : undefined,
+        provider: target.provider,
+        model,
+        usage: turn.usage,
+        usd: costUsd,
+        priceSource: price.source,
+      }).catch((err: unknown) => this.onStoreError(new Error(`Could not write the cost of a ${model} call to the ledger`, { cause: err })));
+      return { ...turn, provider: target.provider, model, costUsd, attempts };
+    } finally {
+      reservation.release();
+    }
+  }
+
+  /** One provider per kind, rebuilt when its key changes (Set API Key) or the config is reloaded. */
+  private async providerFor(kind: ProviderKind): Promise<LlmProvider> {
+    const apiKey = await this.options.secrets.getApiKey(kind);
+    const cached = this.providers.get(kind);
+    if (cached && cached.apiKey === apiKey) return cached.provider;
+    const baseUrl = kind === 'ollama' ? this.config.providers.ollama?.host : this.config.providers[kind]?.base_url;
+    const provider = this.createProvider(kind, { baseUrl, apiKey, env: this.options.env });
+    this.providers.set(kind, { apiKey, provider });
+    return provider;
+  }
+}
+
+function budgetLimits(config: BreakwaterConfig): BudgetLimits {
+  return {
+    workspaceUsd: config.settings.budget_usd,
+    agentUsd: Object.fromEntries(Object.entries(config.agents).map(([name, agent]) => [name, agent.budget_usd])),
+  };
+}
