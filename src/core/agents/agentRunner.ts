@@ -160,7 +160,7 @@ export class AgentRunner {
           maxTokens: agent.max_tokens,
           ...(agent.temperature === undefined ? {} : { temperature: agent.temperature }),
         },
-        { agentName: state.agent, runId: state.runId, signal, onText: (d) => this.rt.onText?.(state.runId, state.agent, d) },
+        { agentName: state.agent, runId: state.runId, chargedTo: [...state.chain].reverse(), signal, onText: (d) => this.rt.onText?.(state.runId, state.agent, d) },
       );
     } catch (e) {
       if (signal.aborted) throw e;

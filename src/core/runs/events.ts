@@ -36,7 +36,8 @@ export const storedPreparedSchema = z.object({
   summary: z.string(),
   precondition: precondition.optional(),
   unverifiable: z.boolean(),
-});
+  // Kept as is: the engine may add fields (e.g. the execution context) that a resume must hand back.
+}).loose();
 
 export const APPROVERS = ['user', 'policy', 'yes_flag', 'grant'] as const;
 

@@ -1,0 +1,229 @@
+import { Emitter, type Event } from './common/event';
+import type { CoreEvent } from './common/coreEvents';
+import type { Disposable } from './common/lifecycle';
+import { AgentRunner, isTerminal, type Recorder } from './agents/agentRunner';
+import type { Approver } from './agents/approvals';
+import { CascadeGuard } from './agents/cascadeGuard';
+import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
+import type { AgentRuntime, FallbackRunner } from './agents/runtime';
+import { ConfigWatcher } from './config/configWatcher';
+import { loadConfig, type LoadedConfig } from './config/loader';
+import type { BreakwaterConfig } from './config/schema';
+import type { SecretSource } from './providers/types';
+import type { ModelGateway } from './resilience/modelGateway';
+import { ResilientModelGateway } from './resilience/resilientModelGateway';
+import type { RunEvent } from './runs/events';
+import type { RunLogWriterOptions } from './runs/runLog';
+import type { PendingApproval, RunState } from './runs/runState';
+import { RunStore, type RunSummary } from './runs/runStore';
+import { writeTranscript } from './runs/transcript';
+import { undoRun, type UndoResult } from './runs/undo';
+import { StoreLayout } from './store/storeLayout';
+import type { ToolEngine, ToolHost } from './tools/types';
+import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } from './agents/statusReport';
+
+export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approvals';
+export type { AgentOutcome, TaskResult } from './agents/orchestrator';
+export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus } from './runs/runState';
+export type { RunSummary } from './runs/runStore';
+export type { UndoResult } from './runs/undo';
+export type { BreakwaterStatus, HealthReport, BreakerRow } from './agents/statusReport';
+export type { RunEvent } from './runs/events';
+
+export interface BreakwaterOptions {
+  /** Absolute workspace folder paths (multi-root aware); the first one is the default for relative paths. */
+  readonly workspaceFolders: readonly string[];
+  /** The store folder (run logs, breakers, costs, audit); the CLI uses `<workspace>/.breakwater/runs`. */
+  readonly storeDir: string;
+  /** The agents file; a missing file means the built-in default config. */
+  readonly configFile: string;
+  readonly secrets: SecretSource;
+  /** False in Restricted Mode: only read-only tools. */
+  readonly trusted: boolean;
+  /** ripgrep binary for grep/glob. */
+  readonly ripgrepPath: string;
+  /** Asked for each call that needs approval; without one, such calls pause the run. */
+  readonly approver?: Approver;
+  /** Epoch milliseconds; defaults to `Date.now`. */
+  readonly clock?: () => number;
+  /** Environment for provider base-URL variables; defaults to `process.env`. Never passed to tools. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reload the agents file when it changes; defaults to false (the CLI runs once). */
+  readonly watchConfig?: boolean;
+  /** Overrides for tests and hosts: a gateway, a tool engine, a fallback runner. */
+  readonly gateway?: ModelGateway;
+  readonly toolEngine?: ToolEngine;
+  readonly fallback?: FallbackRunner;
+  /** Streamed model text of every run (progress). */
+  readonly onText?: (runId: string, agent: string, delta: string) => void;
+  /** TEST HOOK (crash tests): see `RunLogWriterOptions.onDurable`. */
+  readonly onDurable?: RunLogWriterOptions['onDurable'];
+  /** How deep `delegate` may nest; defaults to 3. */
+  readonly maxDelegateDepth?: number;
+}
+
+/** Everything both hosts (the VS Code extension and the CLI) call. */
+export interface Breakwater extends Disposable {
+  readonly layout: StoreLayout;
+  readonly events: Event<CoreEvent>;
+  /** Every run event, after it is durable: `(runId, event)`. */
+  readonly onRunEvent: Event<{ readonly runId: string; readonly event: RunEvent }>;
+  /** Config errors of a reload (the previous config stays in use). */
+  readonly onConfigError: Event<unknown>;
+  config(): BreakwaterConfig;
+  loadedConfig(): LoadedConfig;
+  ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): Promise<RunState>;
+  askAll(prompt: string, options?: { signal?: AbortSignal }): Promise<Map<string, AgentOutcome>>;
+  runTask(task: string, prompt?: string, options?: { signal?: AbortSignal }): Promise<TaskResult>;
+  /** Continues a run from where its log ends; pending approvals are asked again (or the run stays paused). */
+  resume(runId: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  /** Approves the run's pending call (or all of them) as the user, then continues the run. */
+  approve(runId: string, callId?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  /** Denies the run's pending call (or all), then continues the run (the model is told). */
+  deny(runId: string, callId?: string, reason?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  undo(runId: string): UndoResult;
+  state(runId: string): RunState;
+  /** Pending approvals of a run and of the delegate runs it waits on. */
+  pendingApprovals(runId: string): { runId: string; approval: PendingApproval }[];
+  listRuns(): RunSummary[];
+  status(): BreakwaterStatus;
+  health(options?: { signal?: AbortSignal }): Promise<HealthReport>;
+  reloadConfig(): Promise<LoadedConfig>;
+  /** Resolves when breaker state and costs are on disk (call before a process exits). */
+  flush(): Promise<void>;
+}
+
+const never = new AbortController().signal;
+
+/** The core composition root. */
+export async function createBreakwater(options: BreakwaterOptions): Promise<Breakwater> {
+  const clock = options.clock ?? Date.now;
+  const layout = new StoreLayout(options.storeDir);
+  const bus = new Emitter<CoreEvent>();
+  const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
+  const configErrors = new Emitter<unknown>();
+  let loaded = await loadConfig(options.configFile);
+  const env = options.env ?? process.env;
+  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
+  const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
+  const tools = options.toolEngine ?? createDefaultToolEngine({ host, events: bus, layout, clock, config: () => loaded.config });
+  const store = new RunStore(layout, { clock, ...(options.onDurable ? { onDurable: options.onDurable } : {}) });
+  /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
+  const touched = new Set<string>();
+  const runtimeFor = (approver: Approver | undefined): AgentRuntime => ({
+    config: () => loaded.config,
+    configHash: () => loaded.hash,
+    gateway,
+    tools,
+    store,
+    facts: { workspaceFolders: options.workspaceFolders, trusted: options.trusted, platform: process.platform },
+    ...(approver ? { approver } : {}),
+    ...(options.fallback ? { fallback: options.fallback } : {}),
+    onRunEvent: (runId, event) => {
+      touched.add(runId);
+      runEvents.fire({ runId, event });
+      if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
+        bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
+      }
+    },
+    ...(options.onText ? { onText: options.onText } : {}),
+    maxDelegateDepth: options.maxDelegateDepth ?? 3,
+  });
+  const guard = new CascadeGuard({ clock });
+  const orchestrator = new Orchestrator(runtimeFor(options.approver), guard);
+  const watcher = options.watchConfig ? new ConfigWatcher(options.configFile) : undefined;
+  const reconfigure = (next: LoadedConfig) => {
+    loaded = next;
+    if (gateway instanceof ResilientModelGateway) gateway.reconfigure(next.config);
+  };
+  watcher?.onDidReload((r) => (r.ok ? reconfigure(r.loaded) : configErrors.fire(r.error)));
+
+  /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
+  const refreshTranscripts = <T>(result: T): T => {
+    const agents = new Set([...touched].map((runId) => store.state(runId).agent));
+    touched.clear();
+    for (const agent of agents) writeTranscript(store, layout, agent);
+    return result;
+  };
+
+  const decideAndContinue = async (runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void): Promise<RunState> => {
+    const targets = pendingIn(store, runId).filter((t) => callId === undefined || t.approval.callId === callId);
+    if (targets.length === 0) {
+      const s = store.state(runId);
+      throw new NothingPendingError(runId, callId, s.status);
+    }
+    const runner = new AgentRunner(runtimeFor(options.approver));
+    let last: RunState | undefined;
+    // Children first: record the decisions in the run that holds each call, then continue it.
+    for (const t of [...new Set(targets.map((x) => x.runId))].reverse()) {
+      const mine = targets.filter((x) => x.runId === t);
+      last = await runner.resume(t, signal, (record) => mine.forEach((m) => decide(record, m.approval)));
+    }
+    if (last && last.runId === runId) return last;
+    const s = store.state(runId);
+    return isTerminal(s) ? s : runner.resume(runId, signal);
+  };
+
+  return {
+    layout,
+    events: bus.event,
+    onRunEvent: runEvents.event,
+    onConfigError: configErrors.event,
+    config: () => loaded.config,
+    loadedConfig: () => loaded,
+    ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
+    askAll: async (prompt, o = {}) => refreshTranscripts(await orchestrator.askAll(prompt, o.signal ?? never)),
+    runTask: async (task, prompt, o = {}) => refreshTranscripts(await orchestrator.runTask(task, prompt, o.signal ?? never)),
+    resume: async (runId, o = {}) => refreshTranscripts(await orchestrator.runner.resume(runId, o.signal ?? never)),
+    approve: async (runId, callId, o = {}) =>
+      refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' }))),
+    deny: async (runId, callId, reason, o = {}) =>
+      refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) }))),
+    undo: (runId) => undoRun(layout, runId),
+    state: (runId) => store.state(runId),
+    pendingApprovals: (runId) => pendingIn(store, runId),
+    listRuns: () => store.list(),
+    status: () => buildStatus({ gateway, tools, store, config: loaded.config }),
+    health: (o = {}) => checkHealth({ gateway, config: loaded.config, secrets: options.secrets, signal: o.signal ?? never }),
+    reloadConfig: async () => {
+      const next = await loadConfig(options.configFile);
+      reconfigure(next);
+      return next;
+    },
+    flush: async () => {
+      if (gateway instanceof ResilientModelGateway) await gateway.flush();
+    },
+    dispose: () => {
+      watcher?.dispose();
+      bus.dispose();
+      runEvents.dispose();
+      configErrors.dispose();
+    },
+  };
+}
+
+/** Until the tools helper's engine is wired, a host must pass `toolEngine`. */
+function createDefaultToolEngine(_deps: { host: ToolHost; events: Emitter<CoreEvent>; layout: StoreLayout; clock: () => number; config: () => BreakwaterConfig }): ToolEngine {
+  throw new Error('no tool engine available; pass `toolEngine` to createBreakwater');
+}
+
+/** A run's pending approvals plus those of the delegate runs it is waiting on (depth first). */
+function pendingIn(store: RunStore, runId: string): { runId: string; approval: PendingApproval }[] {
+  const s = store.state(runId);
+  const out = s.pendingApprovals.map((approval) => ({ runId, approval }));
+  for (const c of s.toolCalls) {
+    if (c.childRunId && c.started && store.exists(c.childRunId)) out.push(...pendingIn(store, c.childRunId));
+  }
+  return out;
+}
+
+export class NothingPendingError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly callId: string | undefined,
+    readonly status: string,
+  ) {
+    super(callId === undefined ? `run ${runId} has no pending approvals (status: ${status})` : `run ${runId} has no pending call ${callId} (status: ${status}); see its pending_approvals with --resume ${runId} --json`);
+    this.name = 'NothingPendingError';
+  }
+}
