@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import sinon from 'sinon';
 import { startFakeLlm, type FakeLlm } from '../fixtures/fake-llm/index';
 
 describe('fake LLM: queueing and defaults', () => {
@@ -31,6 +33,34 @@ describe('fake LLM: queueing and defaults', () => {
     for (let i = 0; i < 2; i++) {
       const ok = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
       assert.equal(ok.choices[0]?.message.content, 'always');
+    }
+  });
+});
+
+describe('fake LLM: under fake timers', () => {
+  let fake: FakeLlm;
+  before(async () => (fake = await startFakeLlm()));
+  after(() => fake.close());
+
+  it('keeps pacing slow tokens with real time while a test fakes setTimeout, and stamps requests with the fake clock', async () => {
+    const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'Date'] });
+    try {
+      fake.enqueue({ kind: 'reply', text: 'paced by the real clock', tokenDelayMs: 2 });
+      // node:http, not fetch: undici's own timers would be frozen by the fake clock, which is the client's problem.
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(`${fake.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (part: Buffer) => (text += part.toString('utf8')));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'llama3.1', messages: [], stream: true }));
+      });
+      const lines = body.trim().split('\n').map((l) => JSON.parse(l) as { message: { content: string } });
+      assert.equal(lines.map((l) => l.message.content).join(''), 'paced by the real clock');
+      assert.equal(fake.requests[0]?.at, 1_000_000);
+    } finally {
+      clock.restore();
     }
   });
 });

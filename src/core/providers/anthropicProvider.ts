@@ -34,7 +34,7 @@ export class AnthropicProvider implements LlmProvider {
   constructor(private readonly options: AnthropicProviderOptions) {
     this.endpoint = (options.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '');
     // maxRetries 0: the resilience layer retries, once, so attempts never multiply.
-    this.client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: this.endpoint, maxRetries: 0 });
+    this.client = new Anthropic({ apiKey: options.apiKey ?? null, authToken: null, baseURL: this.endpoint, maxRetries: 0 });
   }
 
   stream(request: ChatRequest): AsyncIterable<StreamEvent> {
