@@ -1,21 +1,150 @@
 import * as vscode from 'vscode';
+import type { BreakerView, StatusSnapshot } from './coreFacade';
+import type { CoreHost } from './coreHost';
+import { formatRetryIn } from './statusReport';
 
-/** The `breakwater.status` tree: providers, tools, costs and runs. */
-export class StatusTreeProvider implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable {
+type Node =
+  | { readonly kind: 'section'; readonly section: 'providers' | 'tools' | 'costs' | 'runs' }
+  | { readonly kind: 'breaker'; readonly scope: 'provider' | 'tool'; readonly breaker: BreakerView }
+  | { readonly kind: 'cost'; readonly label: string; readonly detail: string; readonly children?: readonly Node[] }
+  | { readonly kind: 'run'; readonly runId: string; readonly agent: string; readonly status: string; readonly prompt: string }
+  | { readonly kind: 'empty'; readonly label: string };
+
+const BREAKER_ICON = {
+  closed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  open: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  half_open: new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('editorWarning.foreground')),
+} as const;
+
+/**
+ * The `breakwater.status` tree: providers and tools with their breakers, costs against the budget,
+ * and active or paused runs. It refreshes when the core reports something (breaker transitions,
+ * costs, runs), never on a timer — except a one-shot refresh at an open breaker's probe time, so
+ * "half-open" shows when it becomes true.
+ */
+export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   static readonly viewId = 'breakwater.status';
 
-  private readonly _onDidChangeTreeData = new vscode.EventEmitter<vscode.TreeItem | undefined>();
+  private readonly _onDidChangeTreeData = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  private snapshot: StatusSnapshot | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshing: Promise<void> | undefined;
 
-  getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
-    return element;
+  constructor(
+    private readonly host: CoreHost,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.subscriptions.push(host.onEvent(() => void this.refresh()), host.onDidCreate(() => void this.refresh()));
   }
 
-  getChildren(): vscode.TreeItem[] {
-    return [];
+  /** The last snapshot shown (tests read the breaker states from it). */
+  get current(): StatusSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  async refresh(): Promise<void> {
+    const core = this.host.current;
+    if (!core) return;
+    // Coalesce bursts of events into one status read.
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        this.snapshot = await core.status();
+        this.scheduleProbeRefresh();
+        this._onDidChangeTreeData.fire(undefined);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private scheduleProbeRefresh(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    const next = [...(this.snapshot?.providers ?? []), ...(this.snapshot?.tools ?? [])].filter((b) => b.state === 'open' && b.retryAt !== undefined).map((b) => b.retryAt as number);
+    if (next.length === 0) return;
+    const wait = Math.max(0, Math.min(...next) - this.now()) + 50;
+    this.probeTimer = setTimeout(() => void this.refresh(), wait);
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'section': {
+        const labels = { providers: vscode.l10n.t('Providers'), tools: vscode.l10n.t('Tools'), costs: vscode.l10n.t('Costs'), runs: vscode.l10n.t('Runs') };
+        const icons = { providers: 'cloud', tools: 'tools', costs: 'credit-card', runs: 'play-circle' };
+        const item = new vscode.TreeItem(labels[node.section], vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon(icons[node.section]);
+        item.id = `section:${node.section}`;
+        return item;
+      }
+      case 'breaker': {
+        const b = node.breaker;
+        const item = new vscode.TreeItem(b.name, vscode.TreeItemCollapsibleState.None);
+        const state = b.state === 'half_open' ? 'half-open' : b.state;
+        const parts = [state, vscode.l10n.t('{0} calls', b.calls), vscode.l10n.t('avg {0} ms', Math.round(b.avgMs))];
+        if (b.failures > 0) parts.push(vscode.l10n.t('{0} failures', b.failures));
+        if (b.state === 'open' && b.retryAt !== undefined) parts.push(vscode.l10n.t('probe in {0}', formatRetryIn(b.retryAt, this.now())));
+        if (b.rateLimit) parts.push(vscode.l10n.t('rate {0}/{1}', b.rateLimit.used, b.rateLimit.limit));
+        item.description = parts.join(' · ');
+        item.tooltip = `${b.name}\n${parts.join('\n')}\n${vscode.l10n.t('{0} successes', b.successes)}`;
+        item.iconPath = BREAKER_ICON[b.state];
+        item.contextValue = b.state === 'closed' ? `breaker.${node.scope}` : `breaker.${node.scope}.tripped`;
+        item.id = `${node.scope}:${b.name}`;
+        return item;
+      }
+      case 'cost': {
+        const item = new vscode.TreeItem(node.label, node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.description = node.detail;
+        return item;
+      }
+      case 'run': {
+        const item = new vscode.TreeItem(node.prompt.slice(0, 60) || node.runId, vscode.TreeItemCollapsibleState.None);
+        item.description = `@${node.agent} · ${node.status}`;
+        item.tooltip = `${node.runId}\n${node.prompt}`;
+        item.iconPath = new vscode.ThemeIcon(node.status === 'running' ? 'loading~spin' : node.status === 'waiting_on_human' ? 'debug-pause' : 'warning');
+        item.contextValue = node.status === 'waiting_on_human' ? 'run.paused' : 'run';
+        item.command = { command: 'breakwater.openRun', title: vscode.l10n.t('Open Run'), arguments: [node.runId] };
+        item.id = `run:${node.runId}`;
+        return item;
+      }
+      case 'empty':
+        return new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+    }
+  }
+
+  getChildren(node?: Node): Node[] {
+    const s = this.snapshot;
+    if (!node) return s ? [{ kind: 'section', section: 'providers' }, { kind: 'section', section: 'tools' }, { kind: 'section', section: 'costs' }, { kind: 'section', section: 'runs' }] : [];
+    if (!s) return [];
+    if (node.kind === 'cost') return [...(node.children ?? [])];
+    if (node.kind !== 'section') return [];
+    const usd = (n: number) => `$${n.toFixed(4)}`;
+    switch (node.section) {
+      case 'providers':
+        return s.providers.length ? s.providers.map((breaker) => ({ kind: 'breaker', scope: 'provider', breaker })) : [{ kind: 'empty', label: vscode.l10n.t('No provider used yet') }];
+      case 'tools':
+        return s.tools.length ? s.tools.map((breaker) => ({ kind: 'breaker', scope: 'tool', breaker })) : [{ kind: 'empty', label: vscode.l10n.t('No tool used yet') }];
+      case 'costs':
+        return [
+          { kind: 'cost', label: vscode.l10n.t('Total'), detail: s.costs.budgetUsd === null ? usd(s.costs.totalUsd) : `${usd(s.costs.totalUsd)} / ${usd(s.costs.budgetUsd)}` },
+          { kind: 'cost', label: vscode.l10n.t('By agent'), detail: '', children: Object.entries(s.costs.byAgent).map(([k, v]) => ({ kind: 'cost', label: k, detail: usd(v) })) },
+          { kind: 'cost', label: vscode.l10n.t('By model'), detail: '', children: Object.entries(s.costs.byModel).map(([k, v]) => ({ kind: 'cost', label: k, detail: usd(v) })) },
+        ];
+      case 'runs': {
+        const open = s.runs.filter((r) => r.status === 'running' || r.status === 'waiting_on_human' || r.status === 'interrupted');
+        return open.length ? open.map((r) => ({ kind: 'run', runId: r.runId, agent: r.agent, status: r.status, prompt: r.prompt })) : [{ kind: 'empty', label: vscode.l10n.t('No active or paused runs') }];
+      }
+    }
   }
 
   dispose(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    for (const s of this.subscriptions) s.dispose();
     this._onDidChangeTreeData.dispose();
   }
 }
+
+export type StatusNode = Node;

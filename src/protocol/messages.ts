@@ -72,6 +72,8 @@ export const hostMessages = {
     disabledTools: z.array(z.strictObject({ tool: z.string(), reason: z.string() })),
     configError: z.nullable(z.string()),
   }),
+  /** The user's prompt, echoed by the host so a rebuilt view shows it too. */
+  userPrompt: z.strictObject({ type: z.literal('userPrompt'), text, agent: z.nullable(z.string()) }),
   runStarted: z.strictObject({ type: z.literal('runStarted'), runId: id, agent: z.string(), provider: z.string(), model: z.string(), prompt: text, replay: z.boolean() }),
   textDelta: z.strictObject({ type: z.literal('textDelta'), runId: id, text }),
   /** The stream broke after text was shown and the turn is redone: drop what was shown. */
@@ -118,6 +120,7 @@ export const webviewMessages = {
   stop: z.strictObject({ type: z.literal('stop') }),
   newChat: z.strictObject({ type: z.literal('newChat') }),
   approve: z.strictObject({ type: z.literal('approve'), runId: id, callId: id, always: z.boolean() }),
+  approveAll: z.strictObject({ type: z.literal('approveAll'), runId: id }),
   reject: z.strictObject({ type: z.literal('reject'), runId: id, callId: id, reason: bounded(2000) }),
   viewDiff: z.strictObject({ type: z.literal('viewDiff'), runId: id, callId: id }),
   copyCode: z.strictObject({ type: z.literal('copyCode'), code: bounded(1_000_000) }),

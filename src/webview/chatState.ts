@@ -84,6 +84,9 @@ export function applyHostMessage(state: ChatState, message: HostMessage): ChatCh
       if (state.agent === null || !message.agents.some((a) => a.name === state.agent)) state.agent = message.defaultAgent;
       return { kind: 'chrome' };
     }
+    case 'userPrompt':
+      state.items.push({ kind: 'user', text: message.text, agent: message.agent });
+      return { kind: 'appended', index: state.items.length - 1 };
     case 'runStarted': {
       state.runAgents[message.runId] = { agent: message.agent, provider: message.provider, model: message.model };
       if (message.replay) state.items.push({ kind: 'user', text: message.prompt, agent: message.agent });

@@ -114,8 +114,6 @@ export class ChatView {
     if (raw === '') return;
     const mention = parseMention(raw, this.state.agents);
     if (mention.agent !== null) this.state.agent = mention.agent;
-    if (!raw.startsWith('/')) this.state.items.push({ kind: 'user', text: mention.text, agent: mention.agent ?? this.state.agent });
-    if (!raw.startsWith('/')) this.appendItem(this.state.items.length - 1);
     this.post({ type: 'send', text: raw.startsWith('/') ? raw : mention.text, agent: mention.agent ?? this.state.agent });
     this.input.value = '';
     this.state.draft = '';

@@ -1,0 +1,231 @@
+import type { Breakwater, BreakwaterOptions, RunState } from '../core/breakwater';
+import { createBreakwater } from '../core/breakwater';
+import { Emitter } from '../core/common/event';
+import type { CoreEvent } from '../core/common/coreEvents';
+import { isConfigError } from '../core/config/configError';
+import type { AgentView, BreakerView, ConfigProblem, CoreFacade, HealthEntry, RunListItem, RunObserver, RunOutcome, StatusSnapshot } from './coreFacade';
+
+/**
+ * `CoreFacade` over the core's `createBreakwater`. Routes the core's global run events and text to
+ * the observer of the operation that started the run (and to its delegates' runs). When the agents
+ * file does not load, the facade still exists and reports the problem; `reloadConfig` tries again.
+ */
+export async function createBreakwaterFacade(options: BreakwaterOptions): Promise<CoreFacade> {
+  const events = new Emitter<CoreEvent>();
+  const observers = new Set<{ observer: RunObserver; runs: Set<string>; agent: string | null; claimed: boolean }>();
+  let core: Breakwater | undefined;
+  let problem: ConfigProblem | undefined;
+  let lastText = new Map<string, string>();
+
+  const observerFor = (runId: string, parent: string | undefined, agent: string) => {
+    for (const o of observers) if (o.runs.has(runId) || (parent !== undefined && o.runs.has(parent))) return o;
+    for (const o of observers) if (!o.claimed && (o.agent === null || o.agent === agent)) return o;
+    return undefined;
+  };
+
+  async function open(): Promise<void> {
+    try {
+      core = await createBreakwater({
+        ...options,
+        onText: (runId, _agent, delta) => {
+          for (const o of observers) if (o.runs.has(runId)) o.observer.onText?.(runId, delta);
+          lastText.set(runId, (lastText.get(runId) ?? '') + delta);
+        },
+      });
+      problem = undefined;
+      core.events((e) => events.fire(e));
+      core.onRunEvent(({ runId, event }) => {
+        let target = [...observers].find((o) => o.runs.has(runId));
+        if (!target && event.type === 'run_started') {
+          target = observerFor(runId, event.payload.parent_run_id, event.payload.agent);
+          if (target) {
+            target.runs.add(runId);
+            if (event.payload.parent_run_id === undefined) target.claimed = true;
+          }
+        }
+        target?.observer.onEvent?.(runId, event);
+      });
+      core.onConfigError((e) => (problem = toProblem(e, options.configFile)));
+    } catch (e) {
+      if (!isConfigError(e)) throw e;
+      core = undefined;
+      problem = toProblem(e, options.configFile);
+    }
+  }
+  await open();
+
+  const need = (): Breakwater => {
+    if (!core) throw new Error(problem?.message ?? 'Breakwater is not available');
+    return core;
+  };
+
+  async function observed<T>(observer: RunObserver | undefined, agent: string | null, knownRunId: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const entry = { observer: observer ?? {}, runs: new Set<string>(knownRunId ? [knownRunId] : []), agent, claimed: knownRunId !== undefined };
+    observers.add(entry);
+    try {
+      return await fn();
+    } finally {
+      observers.delete(entry);
+      lastText = new Map([...lastText].filter(([id]) => !entry.runs.has(id)));
+    }
+  }
+
+  const facade: CoreFacade = {
+    events: events.event,
+    async configState() {
+      if (!core) return { ok: false, problem: problem ?? { file: options.configFile, message: 'not loaded', issues: [] } };
+      if (problem) return { ok: false, problem };
+      const config = core.config();
+      const agents: AgentView[] = Object.entries(config.agents).map(([name, a]) => ({ name, provider: a.provider ?? config.settings.default_provider, model: a.model ?? config.settings.default_model, tools: a.tools }));
+      const tasks = Object.entries(config.tasks).map(([name, t]) => ({ name, description: t.description, steps: t.steps }));
+      return { ok: true, agents, tasks, configFile: options.configFile };
+    },
+    ask: (agent, prompt, o) => observed(o.observer, agent, undefined, async () => toOutcome(await need().ask(agent, prompt, { signal: o.signal }))),
+    askAll: (prompt, o) =>
+      observed(o.observer, null, undefined, async () => {
+        const results = await need().askAll(prompt, { signal: o.signal });
+        const outcomes = [...results.entries()].map(([agent, r]) => (r.kind === 'run' ? toOutcome(r.state) : failed(agent, r.error)));
+        for (const out of outcomes) o.onAgentDone?.(out);
+        return outcomes;
+      }),
+    runTask: (task, prompt, o) =>
+      observed(o.observer, null, undefined, async () => {
+        const config = need().config();
+        const steps = config.tasks[task]?.steps ?? [];
+        steps.forEach((s, i) => i === 0 && o.onStep?.(0, steps.length, s.agent));
+        const result = await need().runTask(task, prompt, { signal: o.signal });
+        return { status: result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
+      }),
+    resume: (runId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().resume(runId, { signal: o.signal }))),
+    approve: (runId, callId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().approve(runId, callId, { signal: o.signal }))),
+    deny: (runId, callId, reason, o) => observed(o.observer, null, runId, async () => toOutcome(await need().deny(runId, callId, reason, { signal: o.signal }))),
+    undo: async (runId) => {
+      const r = need().undo(runId) as unknown as { files?: readonly { path?: string; status?: string }[] };
+      const files = r.files ?? [];
+      return files.length === 0 ? `Run ${runId} changed no files.` : files.map((f) => `${f.path ?? '?'}: ${f.status ?? 'done'}`).join('\n');
+    },
+    listRuns: async () => {
+      const c = need();
+      return c.listRuns().map((r): RunListItem => {
+        let prompt = '';
+        try {
+          prompt = c.state(r.runId).prompt;
+        } catch {
+          prompt = '';
+        }
+        return { runId: r.runId, agent: r.agent, status: r.status, startedAt: r.startedAt, updatedAt: r.updatedAt, prompt };
+      }).sort((a, b) => b.updatedAt - a.updatedAt);
+    },
+    readRun: async (runId) => {
+      const c = need() as unknown as { layout: { runLog(id: string): string } };
+      const { replayRunLog } = await import('../core/runs/runLog');
+      return replayRunLog(c.layout.runLog(runId)).events;
+    },
+    status: async () => toSnapshot(need().status() as unknown, await facade.listRuns(), options.clock ?? Date.now),
+    health: async (signal) => toHealth(await need().health({ signal })),
+    resetBreaker: async (scope, name) => {
+      const c = need() as unknown as { resetBreaker?: (scope: string, name: string) => void | Promise<void> };
+      if (!c.resetBreaker) throw new Error('This version of the core cannot reset a breaker yet.');
+      await c.resetBreaker(scope, name);
+    },
+    exportCosts: async () => {
+      const s = need().status() as unknown as { costs?: unknown };
+      return s.costs ?? {};
+    },
+    reloadConfig: async () => {
+      if (!core) return open();
+      try {
+        await core.reloadConfig();
+        problem = undefined;
+      } catch (e) {
+        if (!isConfigError(e)) throw e;
+        problem = toProblem(e, options.configFile);
+      }
+    },
+    dispose: () => {
+      core?.dispose();
+      events.dispose();
+    },
+  };
+  return facade;
+}
+
+function toProblem(e: unknown, file: string): ConfigProblem {
+  if (isConfigError(e)) return { file: e.file, message: e.message.split('\n')[0] + (e.issues[0] ? ` — ${e.issues[0].path}: ${e.issues[0].message}` : ''), issues: e.issues };
+  return { file, message: e instanceof Error ? e.message : String(e), issues: [] };
+}
+
+function failed(agent: string, error: string): RunOutcome {
+  return { runId: `failed-${agent}`, agent, status: 'failed', output: '', costUsd: 0, inputTokens: 0, outputTokens: 0, pendingApprovals: [], error: { message: error } };
+}
+
+export function toOutcome(s: RunState): RunOutcome {
+  const lastFailure = s.status === 'failed' ? s.error : undefined;
+  return {
+    runId: s.runId,
+    agent: s.agent,
+    status: s.status === 'running' ? 'failed' : s.status,
+    output: s.output,
+    costUsd: s.costUsd,
+    inputTokens: s.usage.input_tokens,
+    outputTokens: s.usage.output_tokens,
+    pendingApprovals: s.pendingApprovals.map((p) => ({ callId: p.callId, tool: p.tool, summary: p.summary })),
+    ...(lastFailure ? { error: { message: lastFailure, kind: kindOf(lastFailure) } } : {}),
+  };
+}
+
+function kindOf(message: string): string | undefined {
+  const m = /\b(auth|rate_limited|overloaded|server|timeout|network|stream_broken|breaker_open|budget)\b/.exec(message);
+  return m?.[1];
+}
+
+/** Reads the core's status (the CLI's `--status --json` shape) defensively: missing parts show as empty. */
+export function toSnapshot(raw: unknown, runs: readonly RunListItem[], clock: () => number): StatusSnapshot {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const breakers = (r.breakers ?? {}) as Record<string, unknown>;
+  const list = (v: unknown): BreakerView[] => {
+    const entries: [string, unknown][] = Array.isArray(v) ? v.map((x) => [String((x as { name?: unknown }).name ?? ''), x]) : Object.entries((v ?? {}) as Record<string, unknown>);
+    return entries.map(([name, x]) => {
+      const b = (x ?? {}) as Record<string, unknown>;
+      const num = (k: string) => (typeof b[k] === 'number' ? (b[k] as number) : 0);
+      const state = b.state === 'open' || b.state === 'half_open' ? b.state : 'closed';
+      const rate = b.rate_limit as { used?: number; limit?: number } | undefined;
+      return {
+        name: typeof b.name === 'string' ? b.name : name,
+        state,
+        failures: num('failures'),
+        successes: num('successes'),
+        calls: num('calls'),
+        avgMs: num('avg_ms') || num('avgMs'),
+        ...(typeof b.retry_at === 'number' ? { retryAt: b.retry_at } : typeof b.retryAt === 'number' ? { retryAt: b.retryAt } : {}),
+        ...(rate && typeof rate.used === 'number' && typeof rate.limit === 'number' ? { rateLimit: { used: rate.used, limit: rate.limit } } : {}),
+      };
+    });
+  };
+  const costs = (r.costs ?? {}) as Record<string, unknown>;
+  const money = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const table = (v: unknown): Record<string, number> =>
+    Object.fromEntries(Object.entries((v ?? {}) as Record<string, unknown>).map(([k, x]) => [k, typeof x === 'number' ? x : money((x as { cost_usd?: unknown; usd?: unknown })?.cost_usd ?? (x as { usd?: unknown })?.usd)]));
+  void clock;
+  return {
+    providers: list(breakers.providers ?? r.providers),
+    tools: list(breakers.tools ?? r.tools),
+    costs: {
+      totalUsd: money(costs.total ?? costs.total_usd),
+      todayUsd: money(costs.today ?? costs.today_usd ?? costs.total ?? costs.total_usd),
+      budgetUsd: typeof costs.budget === 'number' ? costs.budget : typeof costs.budget_usd === 'number' ? costs.budget_usd : null,
+      byAgent: table(costs.by_agent),
+      byModel: table(costs.by_model),
+    },
+    runs,
+  };
+}
+
+function toHealth(raw: unknown): HealthEntry[] {
+  const r = raw as { providers?: unknown } | unknown[];
+  const list = Array.isArray(r) ? r : Array.isArray((r as { providers?: unknown }).providers) ? ((r as { providers: unknown[] }).providers) : Object.entries(((r as { providers?: unknown }).providers ?? r ?? {}) as Record<string, unknown>).map(([name, v]) => ({ name, ...(v as object) }));
+  return list.map((x) => {
+    const e = x as Record<string, unknown>;
+    return { name: String(e.name ?? e.provider ?? '?'), ok: e.ok === true || e.status === 'ok', detail: String(e.detail ?? e.error ?? e.message ?? e.status ?? ''), ...(typeof e.latency_ms === 'number' ? { latencyMs: e.latency_ms } : {}) };
+  });
+}

@@ -1,0 +1,159 @@
+import type { RunEvent } from '../../core/runs/events';
+import { approvalViewSchema, type ApprovalView, type HostMessage } from '../../protocol/messages';
+
+/** What the host keeps per pending call so View Diff can show the real contents. */
+export interface PendingContent {
+  readonly path: string;
+  readonly currentContent: string | null;
+  readonly proposedContent: string;
+}
+
+const MAX_TEXT = 100_000;
+const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\n… (${s.length - MAX_TEXT} more characters)` : s);
+
+function stringify(value: unknown): string {
+  try {
+    return clip(JSON.stringify(value, null, 2) ?? 'undefined');
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Turns a run's log events into chat protocol messages. No vscode here: it is plain data in and
+ * out, tested in Node. Keeps the prepared calls it has seen, because an `approval_requested` event
+ * refers to the call that `tool_call_decided` described.
+ */
+export class RunEventMapper {
+  private readonly prepared = new Map<string, { tool: string; args: unknown; approval?: Record<string, unknown>; decision: string }>();
+  private readonly contents = new Map<string, PendingContent>();
+  private provider = '';
+  private model = '';
+
+  constructor(private readonly runId: string) {}
+
+  /** File contents for the diff of a pending write/edit, when the core supplied them. */
+  contentFor(callId: string): PendingContent | undefined {
+    return this.contents.get(callId);
+  }
+
+  /** Keeps the contents of a pending write/edit that the approver was shown. */
+  remember(callId: string, content: PendingContent): void {
+    this.contents.set(callId, content);
+  }
+
+  /** Messages for one event. `replay` marks a run reopened from its log rather than streaming now. */
+  map(event: RunEvent, replay: boolean): HostMessage[] {
+    const runId = this.runId;
+    switch (event.type) {
+      case 'run_started':
+        return [{ type: 'runStarted', runId, agent: event.payload.agent, provider: this.provider, model: this.model, prompt: clip(event.payload.prompt), replay }];
+      case 'llm_call_started':
+        this.provider = event.payload.provider;
+        this.model = event.payload.model;
+        return [];
+      case 'assistant_message':
+        // While streaming the text came through onText already; a replay has only the log.
+        return replay && event.payload.text !== '' ? [{ type: 'textDelta', runId, text: clip(event.payload.text) }] : [];
+      case 'tool_call_requested':
+        this.prepared.set(event.payload.call_id, { tool: event.payload.tool, args: event.payload.args, decision: 'allow' });
+        return [{ type: 'toolCall', runId, callId: event.payload.call_id, tool: event.payload.tool, args: stringify(event.payload.args), status: 'running' }];
+      case 'tool_call_decided': {
+        const p = event.payload.prepared;
+        this.prepared.set(event.payload.call_id, { tool: p.tool, args: p.args, decision: p.decision.kind, ...(p.approval ? { approval: p.approval } : {}) });
+        const a = p.approval;
+        if (a && (a.tool === 'write' || a.tool === 'edit') && typeof a.path === 'string' && typeof a.proposedContent === 'string') {
+          this.contents.set(event.payload.call_id, { path: a.path, currentContent: typeof a.currentContent === 'string' ? a.currentContent : null, proposedContent: a.proposedContent });
+        }
+        return [];
+      }
+      case 'approval_requested': {
+        const known = this.prepared.get(event.payload.call_id);
+        const approval = toApprovalView(known?.approval, event.payload.tool, known?.args);
+        return [
+          { type: 'toolCall', runId, callId: event.payload.call_id, tool: event.payload.tool, args: stringify(known?.args ?? {}), status: 'pending' },
+          {
+            type: 'approvalRequest',
+            runId,
+            callId: event.payload.call_id,
+            summary: event.payload.summary,
+            reason: event.payload.may_have_run ? `${event.payload.reason} (it may already have run before a crash)` : event.payload.reason,
+            canAlwaysAllow: event.payload.kind === 'ask',
+            approval,
+          },
+        ];
+      }
+      case 'approval_granted':
+        return [
+          { type: 'approvalResolved', runId, callId: event.payload.call_id, approved: true },
+          { type: 'toolCall', runId, callId: event.payload.call_id, tool: this.toolOf(event.payload.call_id), args: this.argsOf(event.payload.call_id), status: 'running' },
+        ];
+      case 'approval_denied':
+        return [
+          { type: 'approvalResolved', runId, callId: event.payload.call_id, approved: false },
+          { type: 'toolCall', runId, callId: event.payload.call_id, tool: this.toolOf(event.payload.call_id), args: this.argsOf(event.payload.call_id), status: 'denied', ...(event.payload.reason ? { result: event.payload.reason } : {}) },
+        ];
+      case 'tool_call_completed':
+        return [{ type: 'toolCall', runId, callId: event.payload.call_id, tool: this.toolOf(event.payload.call_id), args: this.argsOf(event.payload.call_id), status: 'ok', result: clip(event.payload.output) }];
+      case 'tool_call_failed':
+        return [{ type: 'toolCall', runId, callId: event.payload.call_id, tool: this.toolOf(event.payload.call_id), args: this.argsOf(event.payload.call_id), status: event.payload.status, result: clip(event.payload.error) }];
+      case 'tool_call_skipped':
+        return [{ type: 'toolCall', runId, callId: event.payload.call_id, tool: this.toolOf(event.payload.call_id), args: this.argsOf(event.payload.call_id), status: 'skipped', result: event.payload.reason }];
+      case 'fallback_used':
+        return [{ type: 'notice', level: 'warning', markdown: `Fallback **${event.payload.strategy}**: ${event.payload.detail}` }];
+      case 'run_paused':
+        return replay ? [{ type: 'runFinished', runId, status: 'waiting_on_human' }] : [];
+      case 'run_completed':
+        return replay ? [{ type: 'runFinished', runId, status: 'completed' }] : [];
+      case 'run_failed':
+        return replay ? [{ type: 'runFinished', runId, status: 'failed', error: { message: event.payload.error, actions: ['retry'] } }] : [];
+      case 'run_cancelled':
+        return replay ? [{ type: 'runFinished', runId, status: 'cancelled' }] : [];
+      default:
+        return [];
+    }
+  }
+
+  private toolOf(callId: string): string {
+    return this.prepared.get(callId)?.tool ?? 'tool';
+  }
+
+  private argsOf(callId: string): string {
+    return stringify(this.prepared.get(callId)?.args ?? {});
+  }
+}
+
+/** The core's ApprovalRequest (from the log, loosely typed) → what the card shows; never the file contents. */
+export function toApprovalView(approval: Record<string, unknown> | undefined, tool: string, args: unknown): ApprovalView {
+  if (approval) {
+    const candidate =
+      approval.tool === 'write' || approval.tool === 'edit'
+        ? { tool: approval.tool, path: approval.path, relativePath: approval.relativePath, diff: clip(String(approval.diff ?? '')), isNew: approval.currentContent === null || approval.currentContent === undefined }
+        : approval;
+    const parsed = approvalViewSchema.safeParse(candidate);
+    if (parsed.success) return parsed.data;
+  }
+  // Fall back to what the arguments say, so the user still sees what is asked.
+  const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (tool) {
+    case 'write':
+    case 'edit':
+      return { tool, path: str(a.path), relativePath: str(a.path), diff: '', isNew: false };
+    case 'bash':
+      return { tool, command: str(a.command), subcommands: [str(a.command)], cwd: str(a.working_dir) || '.' };
+    case 'http_request': {
+      let host = '';
+      try {
+        host = new URL(str(a.url)).host;
+      } catch {
+        host = str(a.url);
+      }
+      return { tool, method: str(a.method) || 'GET', url: str(a.url), host };
+    }
+    case 'ssh':
+      return { tool, server: str(a.host), target: str(a.host), command: str(a.command), subcommands: [str(a.command)] };
+    default:
+      return { tool: 'read', path: str(a.path), relativePath: str(a.path) };
+  }
+}

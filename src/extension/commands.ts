@@ -1,0 +1,286 @@
+import * as vscode from 'vscode';
+import { PROVIDER_KINDS, type ProviderKind } from '../core/config/schema';
+import { TEMPLATE_NAMES, TEMPLATES, type TemplateName } from '../core/config/templates';
+import type { ChatController } from './chat/chatController';
+import type { CoreFacade, RunListItem } from './coreFacade';
+import type { CoreHost } from './coreHost';
+import { configFileUri } from './hostEnvironment';
+import type { SecretStorageSource } from './secretStorageSource';
+import { formatHealth, formatStatus } from './statusReport';
+import type { StatusNode } from './statusTreeProvider';
+
+export interface CommandDeps {
+  readonly host: CoreHost;
+  readonly chat: ChatController;
+  readonly secrets: SecretStorageSource;
+  readonly log: vscode.LogOutputChannel;
+  readonly now: () => number;
+}
+
+const t = vscode.l10n.t;
+
+/** Every `breakwater.*` command. Each one returns quietly when its quick pick or input box is dismissed. */
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { host, chat } = deps;
+  const core = () => host.get();
+  const register = (id: string, fn: (...args: unknown[]) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        deps.log.error(`${id} failed`, e instanceof Error ? e : String(e));
+        void vscode.window.showErrorMessage(t('Breakwater: {0}', e instanceof Error ? e.message : String(e)));
+        return undefined;
+      }
+    });
+
+  async function pickAgent(c: CoreFacade, placeHolder: string): Promise<string | undefined> {
+    const state = await c.configState();
+    if (!state.ok) {
+      const open = t('Open agents.yaml');
+      if ((await vscode.window.showErrorMessage(state.problem.message, open)) === open) await vscode.commands.executeCommand('breakwater.openConfig');
+      return undefined;
+    }
+    if (state.agents.length === 0) {
+      const open = t('Open Agents Config');
+      if ((await vscode.window.showInformationMessage(t('No agents are configured yet.'), open)) === open) await vscode.commands.executeCommand('breakwater.openConfig');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      state.agents.map((a) => ({ label: a.name, description: `${a.provider} · ${a.model}`, detail: a.tools.join(', ') })),
+      { placeHolder, title: t('Breakwater') },
+    );
+    return pick?.label;
+  }
+
+  async function pickRun(c: CoreFacade, filter: (r: RunListItem) => boolean, placeHolder: string, given: unknown): Promise<string | undefined> {
+    if (typeof given === 'string') return given;
+    if (typeof given === 'object' && given !== null && 'runId' in given && typeof (given as { runId: unknown }).runId === 'string') return (given as { runId: string }).runId;
+    const runs = (await c.listRuns()).filter(filter);
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage(t('There is no run to choose.'));
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({ label: r.prompt.slice(0, 80) || r.runId, description: `@${r.agent} · ${r.status}`, detail: r.runId, runId: r.runId })),
+      { placeHolder },
+    );
+    return pick?.runId;
+  }
+
+  const revealChat = () => vscode.commands.executeCommand('breakwater.chat.focus');
+  const paused = (r: RunListItem) => r.status === 'waiting_on_human' || r.status === 'interrupted';
+
+  return [
+    register('breakwater.askAgent', async () => {
+      const c = await core();
+      const agent = await pickAgent(c, t('Which agent?'));
+      if (!agent) return;
+      const prompt = await vscode.window.showInputBox({ prompt: t('Ask @{0}', agent), placeHolder: t('What should it do?'), ignoreFocusOut: true });
+      if (!prompt) return;
+      await revealChat();
+      return chat.ask(agent, prompt);
+    }),
+
+    register('breakwater.askAll', async () => {
+      const prompt = await vscode.window.showInputBox({ prompt: t('Ask every agent in parallel'), ignoreFocusOut: true });
+      if (!prompt) return;
+      const c = await core();
+      const state = await c.configState();
+      if (!state.ok || state.agents.length === 0) {
+        void vscode.window.showInformationMessage(state.ok ? t('No agents are configured yet.') : state.problem.message);
+        return;
+      }
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# ${prompt}\n` });
+      const answers = new Map<string, string>(state.agents.map((a) => [a.name, `## @${a.name} — ${t('running…')}\n`]));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Asking {0} agents', state.agents.length), cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
+        let done = 0;
+        const outcomes = await c.askAll(prompt, {
+          signal: abort.signal,
+          onAgentDone: (o) => {
+            done++;
+            answers.set(o.agent, `## @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}\n`);
+            progress.report({ message: t('{0} of {1} done (@{2}: {3})', done, state.agents.length, o.agent, o.status), increment: 100 / state.agents.length });
+          },
+        });
+        for (const o of outcomes) answers.set(o.agent, `## @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}\n`);
+      });
+      const content = [`# ${prompt}`, '', ...answers.values()].join('\n');
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), content);
+      await vscode.workspace.applyEdit(edit);
+      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+    }),
+
+    register('breakwater.runTask', async () => {
+      const c = await core();
+      const state = await c.configState();
+      if (!state.ok || state.tasks.length === 0) {
+        void vscode.window.showInformationMessage(state.ok ? t('No tasks are configured in agents.yaml.') : state.problem.message);
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(state.tasks.map((task) => ({ label: task.name, description: task.description, detail: task.steps.map((s) => `@${s.agent}`).join(' → ') })), { placeHolder: t('Which task?') });
+      if (!pick) return;
+      const extra = await vscode.window.showInputBox({ prompt: t('Anything to add to the task prompt? (optional)'), ignoreFocusOut: true });
+      if (extra === undefined) return;
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Task {0}', pick.label), cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
+        return c.runTask(pick.label, extra || undefined, {
+          signal: abort.signal,
+          onStep: (index, total, agent) => progress.report({ message: t('step {0} of {1}: @{2}', index + 1, total, agent), increment: 100 / total }),
+        });
+      });
+      void vscode.window.showInformationMessage(t('Task {0}: {1}', pick.label, result.status));
+      return result;
+    }),
+
+    register('breakwater.askAboutSelection', async () => {
+      const editor = vscode.window.activeTextEditor;
+      const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+      if (!editor || selection === undefined) {
+        void vscode.window.showInformationMessage(t('Select some code first.'));
+        return;
+      }
+      const c = await core();
+      const agent = await pickAgent(c, t('Which agent should look at the selection?'));
+      if (!agent) return;
+      const question = await vscode.window.showInputBox({ prompt: t('What do you want to know about the selection?'), ignoreFocusOut: true });
+      if (!question) return;
+      const file = vscode.workspace.asRelativePath(editor.document.uri);
+      const lines = `${editor.selection.start.line + 1}-${editor.selection.end.line + 1}`;
+      await revealChat();
+      return chat.ask(agent, `${question}\n\nFrom \`${file}\` lines ${lines}:\n\n\`\`\`${editor.document.languageId}\n${selection}\n\`\`\``);
+    }),
+
+    register('breakwater.setApiKey', async (given?: unknown) => {
+      const provider = (typeof given === 'string' && (PROVIDER_KINDS as readonly string[]).includes(given) ? given : (await vscode.window.showQuickPick([...PROVIDER_KINDS], { placeHolder: t('Key for which provider?') }))) as ProviderKind | undefined;
+      if (!provider) return;
+      const key = await vscode.window.showInputBox({ prompt: t('API key for {0} (kept in VS Code\'s secret storage, never in settings)', provider), password: true, ignoreFocusOut: true });
+      if (key === undefined) return;
+      if (key.trim() === '') {
+        await deps.secrets.deleteApiKey(provider);
+        void vscode.window.showInformationMessage(t('Removed the {0} key.', provider));
+        return;
+      }
+      await deps.secrets.setApiKey(provider, key.trim());
+      void vscode.window.showInformationMessage(t('Saved the {0} key.', provider));
+    }),
+
+    register('breakwater.healthCheck', async () => {
+      const c = await core();
+      const entries = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Checking providers…'), cancellable: true }, (_p, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
+        return c.health(abort.signal);
+      });
+      const bad = entries.filter((e) => !e.ok);
+      deps.log.info(formatHealth(entries));
+      if (bad.length === 0) void vscode.window.showInformationMessage(t('All {0} providers answered.', entries.length));
+      else void vscode.window.showWarningMessage(t('{0} of {1} providers failed: {2}', bad.length, entries.length, bad.map((b) => `${b.name} (${b.detail})`).join(', ')));
+      return entries;
+    }),
+
+    register('breakwater.showStatus', async () => {
+      const c = await core();
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatStatus(await c.status(), deps.now()) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
+
+    register('breakwater.resetBreaker', async (given?: unknown) => {
+      const c = await core();
+      const node = given as StatusNode | undefined;
+      let target: { scope: 'provider' | 'tool'; name: string } | undefined;
+      if (node && node.kind === 'breaker') target = { scope: node.scope, name: node.breaker.name };
+      else {
+        const s = await c.status();
+        const items = [...s.providers.map((b) => ({ scope: 'provider' as const, b })), ...s.tools.map((b) => ({ scope: 'tool' as const, b }))];
+        if (items.length === 0) {
+          void vscode.window.showInformationMessage(t('No breaker to reset yet.'));
+          return;
+        }
+        const pick = await vscode.window.showQuickPick(items.map((i) => ({ label: i.b.name, description: `${i.scope} · ${i.b.state}`, target: { scope: i.scope, name: i.b.name } })), { placeHolder: t('Reset which breaker?') });
+        target = pick?.target;
+      }
+      if (!target) return;
+      await c.resetBreaker(target.scope, target.name);
+      void vscode.window.showInformationMessage(t('Breaker for {0} reset to closed.', target.name));
+    }),
+
+    register('breakwater.exportCosts', async () => {
+      const c = await core();
+      const data = await c.exportCosts();
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, 'breakwater-costs.json') } : {}) });
+      if (!target) return;
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
+      void vscode.window.showInformationMessage(t('Costs exported to {0}.', vscode.workspace.asRelativePath(target)));
+    }),
+
+    register('breakwater.openConfig', async () => {
+      const uri = configFileUri();
+      if (!uri) {
+        void vscode.window.showInformationMessage(t('Open a folder first: the agents file lives in the workspace.'));
+        return;
+      }
+      try {
+        await vscode.workspace.fs.stat(uri);
+      } catch {
+        const pick = await vscode.window.showQuickPick(
+          TEMPLATE_NAMES.map((name) => ({ label: name, description: TEMPLATES[name].split('\n')[0].replace(/^#\s*/, '') })),
+          { placeHolder: t('No agents file yet. Start from which template?') },
+        );
+        if (!pick) return;
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATES[pick.label as TemplateName]));
+      }
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      await host.current?.reloadConfig();
+    }),
+
+    register('breakwater.openRun', async (given?: unknown) => {
+      const c = await core();
+      const runId = await pickRun(c, () => true, t('Open which run?'), given);
+      if (!runId) return;
+      await revealChat();
+      await chat.receive({ type: 'openRun', runId });
+    }),
+
+    register('breakwater.resumeRun', async (given?: unknown) => {
+      const c = await core();
+      const runId = await pickRun(c, paused, t('Resume which run?'), given);
+      if (!runId) return;
+      await revealChat();
+      await chat.receive({ type: 'resumeRun', runId });
+    }),
+
+    register('breakwater.approvePending', async (given?: unknown) => {
+      const c = await core();
+      const runId = await pickRun(c, (r) => r.status === 'waiting_on_human', t('Approve the pending calls of which run?'), given);
+      if (!runId) return;
+      // Approving blind is what the inline cards exist to avoid: open the run so each card (and its diff) is visible.
+      await revealChat();
+      await chat.receive({ type: 'openRun', runId });
+      const approve = t('Approve All');
+      const answer = await vscode.window.showWarningMessage(t('Approve every pending call of this run? Review them in the chat first, or approve them one by one there.'), { modal: true }, approve);
+      if (answer !== approve) return;
+      await chat.receive({ type: 'approveAll', runId });
+    }),
+
+    register('breakwater.undoRun', async (given?: unknown) => {
+      const c = await core();
+      const runId = await pickRun(c, (r) => r.status !== 'running', t('Undo the file changes of which run?'), given);
+      if (!runId) return;
+      const undo = t('Undo');
+      if ((await vscode.window.showWarningMessage(t('Restore every file this run changed to its content before the run?'), { modal: true }, undo)) !== undo) return;
+      const report = await c.undo(runId);
+      void vscode.window.showInformationMessage(report);
+    }),
+
+    register('breakwater.newChat', async () => {
+      await revealChat();
+      await chat.receive({ type: 'newChat' });
+    }),
+  ];
+}

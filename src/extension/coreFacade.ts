@@ -1,0 +1,130 @@
+import type { CoreEvent } from '../core/common/coreEvents';
+import type { Event } from '../core/common/event';
+import type { RunEvent } from '../core/runs/events';
+
+/**
+ * The narrow surface the VS Code adapters need from Breakwater's core. The chat, the commands and
+ * the tree depend on this interface only; `breakwaterFacade.ts` implements it with the core's
+ * `createBreakwater`, and tests can substitute an in-memory double.
+ */
+
+/** Streams what a run does while it runs. Every callback is optional. */
+export interface RunObserver {
+  /** An event was appended to the run's log (tool calls, approvals, turns, end of run). */
+  onEvent?(runId: string, event: RunEvent): void;
+  /** Answer text as it streams. */
+  onText?(runId: string, delta: string): void;
+  /** The stream broke after text was shown and the turn is redone: drop `partialText`. */
+  onDiscard?(runId: string, partialText: string, reason: string): void;
+}
+
+export interface RunOptions {
+  readonly signal: AbortSignal;
+  readonly observer?: RunObserver;
+}
+
+export type RunOutcomeStatus = 'completed' | 'failed' | 'waiting_on_human' | 'cancelled';
+
+export interface PendingApprovalView {
+  readonly callId: string;
+  readonly tool: string;
+  readonly summary: string;
+}
+
+/** One run's result (the CLI's `--json` run object, camel-cased). */
+export interface RunOutcome {
+  readonly runId: string;
+  readonly agent: string;
+  readonly status: RunOutcomeStatus;
+  readonly output: string;
+  readonly costUsd: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly pendingApprovals: readonly PendingApprovalView[];
+  readonly error?: { readonly message: string; readonly kind?: string; readonly cause?: string };
+}
+
+export interface AgentView {
+  readonly name: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly tools: readonly string[];
+}
+
+export interface TaskView {
+  readonly name: string;
+  readonly description: string;
+  readonly steps: readonly { readonly agent: string; readonly prompt: string }[];
+}
+
+export interface BreakerView {
+  readonly name: string;
+  readonly state: 'closed' | 'open' | 'half_open';
+  readonly failures: number;
+  readonly successes: number;
+  readonly calls: number;
+  readonly avgMs: number;
+  /** Epoch ms when an open breaker lets a probe through. */
+  readonly retryAt?: number;
+  /** Requests in the current rate-limit window, and the limit. */
+  readonly rateLimit?: { readonly used: number; readonly limit: number };
+}
+
+export interface RunListItem {
+  readonly runId: string;
+  readonly agent: string;
+  readonly status: 'running' | 'waiting_on_human' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly prompt: string;
+}
+
+export interface StatusSnapshot {
+  readonly providers: readonly BreakerView[];
+  readonly tools: readonly BreakerView[];
+  readonly costs: {
+    readonly totalUsd: number;
+    readonly todayUsd: number;
+    readonly budgetUsd: number | null;
+    readonly byAgent: Readonly<Record<string, number>>;
+    readonly byModel: Readonly<Record<string, number>>;
+  };
+  readonly runs: readonly RunListItem[];
+}
+
+export interface HealthEntry {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly latencyMs?: number;
+}
+
+/** The config could not be loaded: the file and each issue with its line (for the Problems panel). */
+export interface ConfigProblem {
+  readonly file: string;
+  readonly message: string;
+  readonly issues: readonly { readonly path: string; readonly line?: number; readonly message: string }[];
+}
+
+export interface CoreFacade {
+  readonly events: Event<CoreEvent>;
+  /** The config as loaded now; a `ConfigProblem` when it does not load. */
+  configState(): Promise<{ readonly ok: true; readonly agents: readonly AgentView[]; readonly tasks: readonly TaskView[]; readonly configFile: string } | { readonly ok: false; readonly problem: ConfigProblem }>;
+  ask(agent: string, prompt: string, options: RunOptions): Promise<RunOutcome>;
+  askAll(prompt: string, options: RunOptions & { readonly onAgentDone?: (outcome: RunOutcome) => void }): Promise<readonly RunOutcome[]>;
+  runTask(task: string, prompt: string | undefined, options: RunOptions & { readonly onStep?: (index: number, total: number, agent: string) => void }): Promise<{ readonly status: RunOutcomeStatus; readonly steps: readonly RunOutcome[] }>;
+  resume(runId: string, options: RunOptions): Promise<RunOutcome>;
+  /** Approves one pending call (or all of them) and continues the run. `always` grants the call's grant key for the session. */
+  approve(runId: string, callId: string | undefined, options: RunOptions & { readonly always?: boolean }): Promise<RunOutcome>;
+  /** Denies one pending call (or all), tells the agent why, and continues the run. */
+  deny(runId: string, callId: string | undefined, reason: string, options: RunOptions): Promise<RunOutcome>;
+  undo(runId: string): Promise<string>;
+  listRuns(): Promise<readonly RunListItem[]>;
+  readRun(runId: string): Promise<readonly RunEvent[]>;
+  status(): Promise<StatusSnapshot>;
+  health(signal: AbortSignal): Promise<readonly HealthEntry[]>;
+  resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
+  exportCosts(): Promise<unknown>;
+  reloadConfig(): Promise<void>;
+  dispose(): void;
+}
