@@ -1,6 +1,21 @@
 import { runCli } from './cli';
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdinIsTTY: Boolean(process.stdin.isTTY) })
+const controller = new AbortController();
+// First Ctrl-C cancels the run (recorded as cancelled); a second one exits at once.
+process.once('SIGINT', () => {
+  controller.abort(new Error('interrupted (Ctrl-C)'));
+  process.once('SIGINT', () => process.exit(130));
+});
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  signal: controller.signal,
+})
   .then((code) => {
     process.exitCode = code;
   })
