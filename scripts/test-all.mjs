@@ -24,6 +24,7 @@ const tiers = [
   },
   // The real-VS-Code tiers need code-server and Chromium: scripts/setup.sh installs them (.ci/run runs it first).
   { name: 'host', steps: [['npx', 'tsx', 'scripts/host/run-host.ts']], summary: 'host.json' },
+  { name: 'e2e', steps: [['npx', 'mocha', '--config', 'test/e2e/.mocharc.json']], summary: 'e2e.json' },
 ];
 
 const only = process.env.BW_TIERS ? new Set(process.env.BW_TIERS.split(',').map((s) => s.trim())) : undefined;

@@ -25,6 +25,8 @@ export interface CodeServerOptions {
   readonly keepWorkspaceTrust?: boolean;
   /** Where code-server's stdout/stderr go. Default: <tempDir>/code-server.log. */
   readonly logFile?: string;
+  /** User settings written before start, over `quietSettings`. */
+  readonly userSettings?: Readonly<Record<string, unknown>>;
   /** How long to wait for the server to answer HTTP, in milliseconds. Default: 60 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -45,6 +47,15 @@ export interface CodeServer {
   /** Kills code-server and its children, then removes the temp dir (unless keepTempDir). */
   stop(options?: { keepTempDir?: boolean }): Promise<void>;
 }
+
+/** Settings that keep a fresh profile from covering the workbench with a walkthrough, tips and telemetry notices. */
+export const quietSettings: Readonly<Record<string, unknown>> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+};
 
 export class HostSetupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -78,6 +89,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const workspace = path.join(tempDir, 'workspace');
   fs.cpSync(options.workspaceSource ?? sampleWorkspace, workspace, { recursive: true });
   const userDataDir = path.join(tempDir, 'user-data');
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.userSettings }, null, 2));
   const extensionsDir = path.join(tempDir, 'extensions');
   fs.mkdirSync(extensionsDir, { recursive: true });
   const logFile = options.logFile ?? path.join(tempDir, 'code-server.log');
@@ -105,8 +118,10 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     detached: true,
   });
   fs.closeSync(log);
+  const forgetOnExit = killGroupOnExit(child);
   const url = `http://127.0.0.1:${port}`;
   const stop = async ({ keepTempDir = false } = {}) => {
+    forgetOnExit();
     await killGroup(child);
     if (!keepTempDir) fs.rmSync(tempDir, { recursive: true, force: true });
   };
@@ -164,6 +179,22 @@ export async function killGroup(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
   signal('SIGKILL'); // children that outlived their parent (extension host, file watcher)
+}
+
+/**
+ * If this process ends without calling stop() (an uncaught error, process.exit in a test runner), the child's group
+ * still dies with it. Returns the function that removes the hook.
+ */
+export function killGroupOnExit(child: ChildProcess): () => void {
+  const kill = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', kill);
+  return () => process.off('exit', kill);
 }
 
 export function tail(file: string, lines = 30): string {

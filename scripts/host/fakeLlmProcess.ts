@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HostSetupError, killGroup, repoRoot } from './codeServer';
+import { HostSetupError, killGroup, killGroupOnExit, repoRoot } from './codeServer';
 
 export const fakeLlmMain = path.join(repoRoot, 'test', 'fixtures', 'fake-llm', 'main.ts');
 
@@ -33,12 +33,17 @@ export function startFakeLlmProcess(timeoutMs = 30_000): Promise<FakeLlmProcess>
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  const forgetOnExit = killGroupOnExit(child);
+  const stop = () => {
+    forgetOnExit();
+    return killGroup(child);
+  };
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     const fail = (why: string) => {
       clearTimeout(timer);
-      void killGroup(child);
+      void stop();
       reject(new HostSetupError(`fake LLM server: ${why}${stderr ? `\n${stderr}` : ''}`));
     };
     const timer = setTimeout(() => fail(`printed no FAKE_LLM_URL within ${timeoutMs} ms`), timeoutMs);
@@ -50,7 +55,7 @@ export function startFakeLlmProcess(timeoutMs = 30_000): Promise<FakeLlmProcess>
       if (!match) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ url: match[1]!, stop: () => killGroup(child) });
+      resolve({ url: match[1]!, stop });
     });
   });
 }
