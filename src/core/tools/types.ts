@@ -60,6 +60,29 @@ export interface PreparedCall {
   readonly previousContent?: string | null;
   /** Side effects that cannot be checked afterwards (`bash`, `http_request`, `ssh`). */
   readonly unverifiable: boolean;
+  /**
+   * Set when the call cannot run as asked (unknown tool, arguments that fail the schema, an `edit`
+   * whose old_string is missing). The decision is then `allow`: executing answers the model with
+   * this error without running anything and without counting against the tool's breaker.
+   */
+  readonly invalid?: string;
+  /** What `execute` needs to re-judge and run the call without the scope (written with the call). */
+  readonly context?: ExecutionContext;
+}
+
+/** The scope's policy, flattened to plain JSON so a stored call can be re-checked after a crash. */
+export interface ExecutionContext {
+  readonly agentName: string;
+  readonly agentTools: readonly ToolName[];
+  readonly sandboxPaths: boolean;
+  /** Each non-empty list must admit every program (settings, then the agent's narrowing list). */
+  readonly allowedLists: readonly (readonly string[])[];
+  readonly denied: readonly string[];
+  readonly httpAllowedDomains: readonly string[];
+  readonly sshStrictHostChecking: boolean;
+  /** The servers this agent may reach (named in `servers` and in the agent's `servers`). */
+  readonly servers: Readonly<Record<string, { readonly host: string; readonly user: string; readonly port: number; readonly key?: string }>>;
+  readonly breaker: { readonly threshold: number; readonly resetMs: number };
 }
 
 /** Who let a call run. `policy` for `allow`; the others answer an `ask`. */

@@ -1,0 +1,112 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { z } from 'zod';
+import { judgeUrl, type HttpPolicyOptions } from '../sandbox/httpPolicy';
+import { BoundedBuffer, capText, looksBinary } from './outputCap';
+import { errorOutcome, type ToolContext, type ToolDefinition } from './toolDefinition';
+import { httpArgs, TOOL_DESCRIPTIONS } from './toolSchemas';
+import type { ToolOutcome } from './types';
+
+const MAX_REDIRECTS = 5;
+const MAX_RESPONSE_BYTES = 1_000_000;
+
+function policyOptions(ctx: ToolContext): HttpPolicyOptions {
+  return { allowedDomains: ctx.policy.httpAllowedDomains, autoApproveDomains: ctx.autoApproveDomains, allowMetadataAddresses: ctx.allowMetadataAddresses };
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly overflowed: boolean;
+}
+
+/** One request pinned to the address that was checked, so a second DNS answer cannot redirect it. */
+function send(url: URL, address: string, family: number, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      url,
+      {
+        method,
+        headers: { 'user-agent': 'Breakwater-http_request', ...headers },
+        signal,
+        lookup: (_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts.all ? cb(null, [{ address, family }]) : cb(null, address, family)),
+      } as http.RequestOptions,
+      (res) => {
+        const buf = new BoundedBuffer(MAX_RESPONSE_BYTES);
+        res.on('data', (c: Buffer) => {
+          buf.push(c);
+          if (buf.overflowed) res.destroy();
+        });
+        const done = () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: buf.toBuffer(), overflowed: buf.overflowed });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', (e) => (buf.overflowed ? done() : reject(e)));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export const httpTool: ToolDefinition<z.infer<typeof httpArgs>> = {
+  name: 'http_request',
+  description: TOOL_DESCRIPTIONS.http_request,
+  schema: httpArgs,
+  readOnly: false,
+  unverifiable: true,
+  async judge(args, ctx) {
+    const method = args.method ?? 'GET';
+    const summary = `${method} ${args.url}`;
+    const j = await judgeUrl(args.url, policyOptions(ctx));
+    return {
+      restriction: j.decision.kind === 'ask' ? { kind: 'allow', reason: j.decision.reason } : j.decision,
+      autoApproved: j.decision.kind === 'allow',
+      summary,
+      approval: { tool: 'http_request', method, url: args.url, host: j.host, ...(j.address !== undefined ? { resolvedAddress: j.address } : {}) },
+      grantKey: j.grantKey,
+    };
+  },
+  async run(args, ctx, _judgement, signal): Promise<ToolOutcome> {
+    const timeoutMs = (args.timeout ?? 30) * 1000;
+    const combined = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    let url = args.url;
+    let method = args.method ?? 'GET';
+    let body = args.body;
+    const firstHost = new URL(args.url).hostname;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const j = await judgeUrl(url, policyOptions(ctx));
+      if (j.decision.kind === 'block' || j.url === undefined || j.address === undefined) {
+        return { status: 'blocked', error: `${hop > 0 ? `Redirect to ${url} refused` : 'Refused'}: ${j.decision.reason}.` };
+      }
+      if (hop > 0 && j.host !== firstHost && j.decision.kind !== 'allow') {
+        return { status: 'ok', output: `The server redirected to ${url}, another domain; it was not followed because that needs its own approval. Call http_request on it if you need it.`, truncated: false };
+      }
+      let res: RawResponse;
+      try {
+        res = await send(j.url, j.address, j.family ?? 4, method, args.headers ?? {}, body, combined);
+      } catch (err) {
+        if (combined.aborted) return errorOutcome(signal.aborted ? 'Cancelled.' : `Timed out after ${timeoutMs / 1000} s.`);
+        return errorOutcome(`Request failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const location = res.headers.location;
+      if ([301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string') {
+        url = new URL(location, j.url).toString();
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      const head = [`HTTP ${res.status} ${res.statusText}`, ...['content-type', 'content-length', 'location'].filter((h) => res.headers[h] !== undefined).map((h) => `${h}: ${String(res.headers[h])}`)].join('\n');
+      const text = looksBinary(res.body) ? `[binary body, ${res.body.length} bytes, not shown]` : res.body.toString('utf8');
+      const capped = capText(`${head}\n\n${text}${res.overflowed ? `\n[response truncated at ${MAX_RESPONSE_BYTES} bytes]` : ''}`, ctx.cap, 'request a smaller resource');
+      const outcome = { output: capped.text, truncated: capped.truncated || res.overflowed };
+      // 4xx is an answer for the model; 5xx says the service is failing and counts against the breaker.
+      return res.status >= 500 ? errorOutcome(`HTTP ${res.status} ${res.statusText}\n${capped.text}`) : { status: 'ok', ...outcome };
+    }
+    return errorOutcome(`Too many redirects (more than ${MAX_REDIRECTS}).`);
+  },
+};

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { buildChildEnv } from '../sandbox/childEnv';
+import { BoundedBuffer, capText, type OutputCap } from './outputCap';
+import type { ToolOutcome } from './types';
+
+export interface ProcessOptions {
+  readonly cwd: string;
+  /** Milliseconds before the whole process group is killed. */
+  readonly timeoutMs: number;
+  readonly cap: OutputCap;
+  readonly signal: AbortSignal;
+  /** Milliseconds between SIGTERM and SIGKILL; defaults to 2 000. */
+  readonly killGraceMs?: number;
+}
+
+/** Signals the whole process group (the child was started detached, so it leads its own group). */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Runs a program (argv array, no shell of ours) in its own process group with stdin closed and the
+ * allowlisted environment. A timeout or an abort kills the whole group (SIGTERM, then SIGKILL), and
+ * so does the end of the main process, so no background grandchild is left running.
+ */
+export function runProcess(file: string, args: readonly string[], options: ProcessOptions): Promise<ToolOutcome> {
+  return new Promise((resolve) => {
+    if (options.signal.aborted) {
+      resolve({ status: 'error', error: 'Cancelled before it started.' });
+      return;
+    }
+    const child = spawn(file, args, { cwd: options.cwd, env: buildChildEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const out = new BoundedBuffer(options.cap.maxBytes);
+    const err = new BoundedBuffer(options.cap.maxBytes);
+    let stopped: 'timeout' | 'cancelled' | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const terminate = (why: 'timeout' | 'cancelled' | 'exited') => {
+      if (why !== 'exited') stopped ??= why;
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 2000);
+    };
+    const timer = setTimeout(() => terminate('timeout'), options.timeoutMs);
+    const onAbort = () => terminate('cancelled');
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
+    child.on('exit', (code, sig) => {
+      exitCode = code;
+      exitSignal = sig;
+      // Background children (`sleep 100 &`) would outlive the command and hold the pipes open.
+      terminate('exited');
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      resolve({ status: 'error', error: `Could not start ${file}: ${e.message}` });
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+      killGroup(child.pid, 'SIGKILL');
+      options.signal.removeEventListener('abort', onAbort);
+      const stdout = out.toBuffer().toString('utf8');
+      const stderr = err.toBuffer().toString('utf8');
+      let text = stdout;
+      if (stderr.length > 0) text += `${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}[stderr]\n${stderr}`;
+      const capped = capText(text, options.cap, 'redirect output to a file and read parts of it, or filter it (head, grep)');
+      const byteMarker = out.overflowed || err.overflowed ? `\n[output truncated: ${out.total + err.total} bytes produced, ${options.cap.maxBytes} kept per stream]` : '';
+      const output = capped.text + byteMarker;
+      const truncated = capped.truncated || byteMarker.length > 0;
+      if (stopped === 'timeout') resolve({ status: 'error', error: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and its children were killed.\n${output}` });
+      else if (stopped === 'cancelled') resolve({ status: 'error', error: `Cancelled; the command and its children were killed.\n${output}` });
+      else if (exitCode === 0) resolve({ status: 'ok', output: output.length > 0 ? output : '(no output)', truncated });
+      else resolve({ status: 'error', error: `Exit ${exitCode ?? exitSignal}.\n${output}` });
+    });
+  });
+}
