@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { RunEventMapper } from '../../../src/extension/chat/runEventMapper';
+import { parseSlashCommand } from '../../../src/extension/chat/slashCommands';
+import { parseHostMessage } from '../../../src/protocol/messages';
+import type { RunEvent } from '../../../src/core/runs/events';
+
+const ev = (seq: number, type: string, payload: unknown) => ({ seq, time: seq, type, payload }) as unknown as RunEvent;
+
+describe('run events → chat protocol', () => {
+  it('turns a write that needs approval into a pending card with the real path, and keeps the contents for View Diff', () => {
+    const m = new RunEventMapper('r-1');
+    const out = [
+      ...m.map(ev(1, 'tool_call_requested', { call_id: 'c1', tool: 'write', args: { path: 'a.txt', content: 'new' } }), false),
+      ...m.map(ev(2, 'tool_call_decided', { call_id: 'c1', prepared: { callId: 'c1', tool: 'write', args: {}, decision: { kind: 'ask', reason: 'writes need approval' }, approval: { tool: 'write', path: '/w/a.txt', relativePath: 'a.txt', diff: '+new', currentContent: 'old', proposedContent: 'new' }, summary: 'write a.txt', unverifiable: false } }), false),
+      ...m.map(ev(3, 'approval_requested', { call_id: 'c1', tool: 'write', summary: 'write a.txt', kind: 'ask', reason: 'writes need approval', may_have_run: false }), false),
+    ];
+    for (const message of out) assert.equal(parseHostMessage(message).ok, true, JSON.stringify(message));
+    const request = out.find((x) => x.type === 'approvalRequest');
+    assert.ok(request && request.type === 'approvalRequest');
+    assert.deepEqual(request.approval, { tool: 'write', path: '/w/a.txt', relativePath: 'a.txt', diff: '+new', isNew: false });
+    assert.deepEqual(m.contentFor('c1'), { path: '/w/a.txt', currentContent: 'old', proposedContent: 'new' });
+  });
+
+  it('shows a denial with its reason, and replays the answer text only from a log', () => {
+    const m = new RunEventMapper('r-1');
+    m.map(ev(1, 'tool_call_requested', { call_id: 'c', tool: 'bash', args: { command: 'ls' } }), false);
+    const denied = m.map(ev(2, 'approval_denied', { call_id: 'c', by: 'user', reason: 'not now' }), false);
+    assert.deepEqual(denied.map((x) => x.type), ['approvalResolved', 'toolCall']);
+    assert.equal(denied[1].type === 'toolCall' && denied[1].status, 'denied');
+    const text = ev(3, 'assistant_message', { turn: 0, text: 'done', tool_calls: [] });
+    assert.deepEqual(m.map(text, false), []);
+    assert.deepEqual(m.map(text, true), [{ type: 'textDelta', runId: 'r-1', text: 'done' }]);
+  });
+
+  it('parses slash commands', () => {
+    assert.deepEqual(parseSlashCommand('/all  fix it'), { kind: 'all', prompt: 'fix it' });
+    assert.deepEqual(parseSlashCommand('/logs dev'), { kind: 'logs', agent: 'dev' });
+    assert.deepEqual(parseSlashCommand('/nope'), { kind: 'unknown', name: 'nope' });
+    assert.equal(parseSlashCommand('not a command'), null);
+  });
+});
