@@ -64,7 +64,13 @@ export function makeHarness(options: Partial<ToolEngineOptions> & { trusted?: bo
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A killed child of a reaper-less container init stays a zombie: it no longer runs anything.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
