@@ -145,18 +145,21 @@ describe('fallback strategies', () => {
 
   it('decompose: splits the work into at most max_parts prompts, runs them one by one and joins the answers', async () => {
     const prompt = 'Review module A.\n\nReview module B.\n\nReview module C.';
-    const { ctx, calls, of } = await context({ prompt, runModel: undefined as never });
     const order: string[] = [];
+    const calls: string[] = [];
     let running = 0;
-    ctx.runAgent = async (agent, part) => {
-      assert.equal(running, 0, 'parts run one at a time');
-      running++;
-      await Promise.resolve();
-      order.push(part.split('\n\n')[1]!);
-      calls.push(agent);
-      running--;
-      return `done: ${part.split('\n\n')[1]}`;
-    };
+    const { ctx, of } = await context({
+      prompt,
+      runAgent: async (agent, part) => {
+        assert.equal(running, 0, 'parts run one at a time');
+        running++;
+        await Promise.resolve();
+        order.push(part.split('\n\n')[1]!);
+        calls.push(agent);
+        running--;
+        return `done: ${part.split('\n\n')[1]}`;
+      },
+    });
     const out = await runWithFallback(failing, fallbackSchema.parse({ strategy: 'decompose', max_parts: 3 }), ctx);
     assert.equal(out.kind, 'decomposed');
     assert.deepEqual(order, ['Review module A.', 'Review module B.', 'Review module C.']);
