@@ -19,6 +19,7 @@ import { RunStore, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
+import { createToolEngine, type BreakwaterToolEngine } from './tools/toolEngine';
 import type { ToolEngine, ToolHost } from './tools/types';
 import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } from './agents/statusReport';
 
@@ -106,7 +107,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const env = options.env ?? process.env;
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
-  const tools = options.toolEngine ?? createDefaultToolEngine({ host, events: bus, layout, clock, config: () => loaded.config });
+  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
   const store = new RunStore(layout, { clock, ...(options.onDurable ? { onDurable: options.onDurable } : {}) });
   /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
   const touched = new Set<string>();
@@ -192,6 +193,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
+      if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
     },
     dispose: () => {
       watcher?.dispose();
@@ -200,11 +202,6 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       configErrors.dispose();
     },
   };
-}
-
-/** Until the tools helper's engine is wired, a host must pass `toolEngine`. */
-function createDefaultToolEngine(_deps: { host: ToolHost; events: Emitter<CoreEvent>; layout: StoreLayout; clock: () => number; config: () => BreakwaterConfig }): ToolEngine {
-  throw new Error('no tool engine available; pass `toolEngine` to createBreakwater');
 }
 
 /** A run's pending approvals plus those of the delegate runs it is waiting on (depth first). */

@@ -38,8 +38,17 @@ export class ToolStep {
       return;
     }
     const decision = prepared.decision;
+    // Each of these is also where a resume lands when the crash came right after the decision.
+    if (decision.kind === 'block') {
+      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: decision.reason });
+      return;
+    }
     let approval = call.approval;
-    if ((decision.kind === 'ask' || decision.kind === 'ask_every_time' || call.mayHaveRun) && approval === 'pending') {
+    if ((decision.kind === 'ask' || decision.kind === 'ask_every_time') && approval === 'none') {
+      this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: decision.kind, reason: decision.reason });
+      approval = 'pending';
+    }
+    if (approval === 'pending') {
       const answer = await this.ask(state, call, prepared, signal);
       if (answer.kind === 'defer') return;
       if (answer.kind === 'deny') {
@@ -57,7 +66,7 @@ export class ToolStep {
     await this.execute(state, call, prepared, signal);
   }
 
-  /** Judges a new call and records the decision; returns undefined when the call is already answered. */
+  /** Judges a new call and records the decision; returns undefined when the call was answered instead. */
   private async decide(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<StoredPrepared | undefined> {
     const config = this.rt.config();
     if (!agent.tools.includes(call.tool as ToolName)) {
@@ -95,15 +104,6 @@ export class ToolStep {
       });
     }
     this.record('tool_call_decided', { call_id: call.id, prepared: stored as StoredPrepared });
-    const d = prepared.decision;
-    if (d.kind === 'block') {
-      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: d.reason });
-      return undefined;
-    }
-    if (d.kind === 'ask' || d.kind === 'ask_every_time') {
-      this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: d.kind, reason: d.reason });
-      call.approval = 'pending';
-    }
     return stored as StoredPrepared;
   }
 
