@@ -88,7 +88,14 @@ const bundles = [
   },
 ];
 
+/** A production build must not ship source maps left behind by an earlier development build. */
+function removeStaleSourceMaps() {
+  if (!fs.existsSync('dist')) return;
+  for (const f of fs.readdirSync('dist')) if (f.endsWith('.map')) fs.rmSync(path.join('dist', f));
+}
+
 async function main() {
+  if (production) removeStaleSourceMaps();
   copyAssets();
   if (watch) {
     const contexts = await Promise.all(bundles.map((b) => esbuild.context(b)));
