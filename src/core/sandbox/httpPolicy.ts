@@ -29,8 +29,15 @@ const METADATA_ADDRESSES = new Set(['169.254.169.254', '100.100.100.200', 'fd00:
 /** Why an address is link-local or a cloud metadata endpoint, or undefined. */
 export function forbiddenAddressReason(address: string): string | undefined {
   let a = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) a = mapped[1];
+  // IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64), dotted or in hex as URL parsing writes them.
+  const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  const hex = /^(?:::ffff:|::|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
+  if (dotted) a = dotted[1];
+  else if (hex) {
+    const hi = parseInt(hex[1], 16);
+    const lo = parseInt(hex[2], 16);
+    a = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
   if (METADATA_ADDRESSES.has(a)) return `${address} is a cloud metadata address`;
   if (net.isIPv4(a) && a.startsWith('169.254.')) return `${address} is link-local (169.254.0.0/16)`;
   if (net.isIPv6(a) && /^fe[89ab][0-9a-f]:/.test(a)) return `${address} is link-local (fe80::/10)`;
