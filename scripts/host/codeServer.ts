@@ -25,6 +25,8 @@ export interface CodeServerOptions {
   readonly keepWorkspaceTrust?: boolean;
   /** Where code-server's stdout/stderr go. Default: <tempDir>/code-server.log. */
   readonly logFile?: string;
+  /** Port on 127.0.0.1. Default: a free one. */
+  readonly port?: number;
   /** User settings written before start, over `quietSettings`. */
   readonly userSettings?: Readonly<Record<string, unknown>>;
   /** How long to wait for the server to answer HTTP, in milliseconds. Default: 60 s. */
@@ -95,7 +97,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.mkdirSync(extensionsDir, { recursive: true });
   const logFile = options.logFile ?? path.join(tempDir, 'code-server.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
 
   const args = [
     codeServerEntry,
