@@ -52,6 +52,24 @@ export async function timeRuns(fn: () => Promise<unknown> | unknown, repeat: num
   return spread(samples);
 }
 
+/**
+ * Takes `samples` samples of each variant, round-robin (A B C A B C …), so drift in machine load (2 cores
+ * shared with other work) spreads over every variant instead of biasing one. Each variant returns its own
+ * sample value (e.g. ns per call over a batch). One untimed warm-up round first.
+ */
+export async function sampleInterleaved<K extends string>(variants: Record<K, () => Promise<number>>, samples: number): Promise<Record<K, Spread>> {
+  const keys = Object.keys(variants) as K[];
+  for (const k of keys) await variants[k]();
+  const values = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < samples; i++) for (const k of keys) values[k].push(await variants[k]());
+  return Object.fromEntries(keys.map((k) => [k, spread(values[k])])) as Record<K, Spread>;
+}
+
+/** `BENCH_QUICK=1`: fewer samples and shorter runs, for a smoke test of the suites (figures are noisier). */
+export function quick(): boolean {
+  return process.env.BENCH_QUICK === '1';
+}
+
 export function ratio(result: BenchResult): number | undefined {
   return result.baseline ? result.figure.median / result.baseline.figure.median : undefined;
 }
