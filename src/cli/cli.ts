@@ -86,6 +86,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     throw e;
   }
   const sub = bw.onRunEvent(({ runId, event }) => progress(runId, event));
+  const warn = bw.onWarning(({ message }) => io.stderr.write(`! ${message}\n`));
   try {
     return await execute(bw, args, io);
   } catch (e) {
@@ -98,6 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     throw e;
   } finally {
     sub.dispose();
+    warn.dispose();
     await bw.flush();
     bw.dispose();
   }
@@ -211,7 +213,7 @@ function progressLine(runId: string, e: RunEvent): string {
     case 'tool_call_requested':
       return `· ${id} tool ${e.payload.tool}\n`;
     case 'approval_requested':
-      return `? ${id} needs approval: ${e.payload.summary} (call ${e.payload.call_id})\n`;
+      return `? ${id} needs approval: ${e.payload.summary} (call ${e.payload.call_id})${e.payload.may_have_run ? ' — it started before an interruption and may already have run' : ''}\n`;
     case 'tool_call_failed':
       return `! ${id} ${e.payload.status}: ${e.payload.error}\n`;
     case 'fallback_used':

@@ -71,6 +71,8 @@ export interface Breakwater extends Disposable {
   readonly onRunEvent: Event<{ readonly runId: string; readonly event: RunEvent }>;
   /** Config errors of a reload (the previous config stays in use). */
   readonly onConfigError: Event<unknown>;
+  /** Things to tell the user that are not run events (a torn log line repaired on resume). */
+  readonly onWarning: Event<{ readonly runId: string; readonly message: string }>;
   config(): BreakwaterConfig;
   loadedConfig(): LoadedConfig;
   ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): Promise<RunState>;
@@ -103,6 +105,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const bus = new Emitter<CoreEvent>();
   const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
   const configErrors = new Emitter<unknown>();
+  const warnings = new Emitter<{ runId: string; message: string }>();
   let loaded = await loadConfig(options.configFile);
   const env = options.env ?? process.env;
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
@@ -128,6 +131,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       }
     },
     ...(options.onText ? { onText: options.onText } : {}),
+    onWarning: (runId, message) => warnings.fire({ runId, message }),
     maxDelegateDepth: options.maxDelegateDepth ?? 3,
   });
   const guard = new CascadeGuard({ clock });
@@ -170,6 +174,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     events: bus.event,
     onRunEvent: runEvents.event,
     onConfigError: configErrors.event,
+    onWarning: warnings.event,
     config: () => loaded.config,
     loadedConfig: () => loaded,
     ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
@@ -200,6 +205,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       bus.dispose();
       runEvents.dispose();
       configErrors.dispose();
+      warnings.dispose();
     },
   };
 }

@@ -67,6 +67,9 @@ export class AgentRunner {
   async resume(runId: string, signal: AbortSignal, before?: (record: Recorder, state: RunState) => void): Promise<RunState> {
     const writer = this.rt.store.openWriter(runId);
     try {
+      if (writer.repairedTail) {
+        this.rt.onWarning?.(runId, `${writer.file}: line ${writer.repairedTail.line} was torn by a crash mid-write (${writer.repairedTail.bytes} bytes); it was cut off and the run continues from the last complete event`);
+      }
       const record = this.recorder(runId, writer);
       const state = fold(writer.all);
       if (isTerminal(state)) return state;

@@ -38,6 +38,8 @@ export interface AgentRuntime {
   readonly fallback?: FallbackRunner;
   /** Called for every event appended to any run, after it is durable. */
   readonly onRunEvent?: (runId: string, event: RunEvent) => void;
+  /** Something the user should know that is not an event: a torn log line cut off on resume. */
+  readonly onWarning?: (runId: string, message: string) => void;
   /** Streamed model text, for progress. */
   readonly onText?: (runId: string, agent: string, delta: string) => void;
   /** How deep `delegate` may nest below the root run; defaults to 3. */
