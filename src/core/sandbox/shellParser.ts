@@ -29,6 +29,14 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/**
+ * sh-syntax's package.json does not list `vendors/wasm_exec.cjs` (which defines the global `Go`) as
+ * having side effects, so a bundler drops sh-syntax's own bare require of it. Keeping the module's
+ * value alive here keeps it in dist/extension.js and dist/cli.js.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const goRuntime: unknown = require('sh-syntax/vendors/wasm_exec.cjs');
+
 let compiled: Promise<object> | undefined;
 
 function compileWasm(): Promise<object> {

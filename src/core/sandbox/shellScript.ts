@@ -104,7 +104,7 @@ class Reader {
 
     const finish = () => {
       if (current.words.length > 0 || current.assignments.length > 0 || current.redirects.length > 0) {
-        this.commands.push({ ...current, text: this.src.slice(current.start, this.i).trim() });
+        this.commands.push({ assignments: current.assignments, words: current.words, redirects: current.redirects, text: this.src.slice(current.start, this.i).trim().replace(/^[|&;()\s]+/, '') });
       }
       current = this.newCommand();
     };
