@@ -108,6 +108,13 @@ export class ProviderCircuitBreaker {
     if (this.snap.state === 'closed') this.counter.success();
   }
 
+  /** Whether a transient failure with this permit would leave the breaker not closed (so no retry should follow). */
+  wouldBeOpenAfterFailure(permit: Permit): boolean {
+    if (!this.options.enabled) return false;
+    if (permit === 'probe' || this.snap.state !== 'closed') return true;
+    return this.counter.state + 1 >= this.options.threshold;
+  }
+
   /** A transient failure: counts toward opening; a failed probe reopens for another full wait. */
   failure(permit: Permit, reason: string, cause: unknown): void {
     if (!this.options.enabled) return;

@@ -152,7 +152,10 @@ export class ProviderPolicy {
       }
       delays ??= this.backoff.start();
       const partial = error.partialText ?? '';
-      const retryInMs = error.transient && attemptNo <= this.settings.maxRetries && this.breaker.state === 'closed' && (partial === '' || options.onDiscard !== undefined) ? delays.next(error) : undefined;
+      // A retry only goes to an endpoint whose breaker stays closed after this failure is counted.
+      const breakerStaysClosed = this.breaker.state === 'closed' && !this.breaker.wouldBeOpenAfterFailure(permit);
+      const retryInMs = error.transient && attemptNo <= this.settings.maxRetries && breakerStaysClosed && (partial === '' || options.onDiscard !== undefined) ? delays.next(error) : undefined;
+      // The failure is reported before the breaker transition it causes, so the audit ledger reads in causal order.
       this.events.fire({
         type: 'provider_failure',
         name: this.name,
@@ -164,6 +167,7 @@ export class ProviderPolicy {
         retryInMs,
         at: this.clock(),
       });
+      this.account(error, permit);
       if (retryInMs === undefined) throw error;
       if (partial !== '') options.onDiscard!(partial, error.message);
       await sleep(retryInMs, signal);
@@ -221,7 +225,15 @@ export class ProviderPolicy {
     );
   }
 
-  /** Turns whatever the attempt threw into a ProviderError and tells the breaker what it means. */
+  /** Tells the breaker what a failure means: transient ones count, the user's own are an answer, aborts teach nothing. */
+  private account(error: ProviderError, permit: Permit): void {
+    const underlying = error.kind === 'stream_broken' && isProviderError(error.cause) ? error.cause : error;
+    if (underlying.transient || error.transient) this.breaker.failure(permit, `${error.kind}: ${error.message}`, error);
+    else if (underlying.kind === 'aborted') this.breaker.released(permit);
+    else this.breaker.answered(permit);
+  }
+
+  /** Turns whatever the attempt threw into a ProviderError (cancels and bugs are thrown at once, releasing the permit). */
   private classify(err: unknown, signal: AbortSignal, permit: Permit, partial: string): ProviderError {
     if (signal.aborted) {
       this.breaker.released(permit);
@@ -232,9 +244,6 @@ export class ProviderPolicy {
       this.breaker.released(permit);
       throw err;
     }
-    if (err.transient) this.breaker.failure(permit, `${err.kind}: ${err.message}`, err);
-    else if (err.kind === 'aborted') this.breaker.released(permit);
-    else this.breaker.answered(permit);
     if (partial === '' || err.partialText !== undefined) return err;
     return new ProviderError('stream_broken', `${this.name}: the answer broke off after text was shown (${err.kind}: ${err.message})`, {
       cause: err,
