@@ -128,7 +128,7 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     }
     case 'status': {
       const s = bw.status();
-      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (none used yet)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
+      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (none used in this process)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
       return EXIT.completed;
     }
     case 'health': {

@@ -5,11 +5,15 @@ import { AgentRunner, isTerminal, type Recorder } from './agents/agentRunner';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
 import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
+import { createFallbackRunner } from './agents/fallbackRunner';
 import type { AgentRuntime, FallbackRunner } from './agents/runtime';
 import { ConfigWatcher } from './config/configWatcher';
 import { loadConfig, type LoadedConfig } from './config/loader';
 import type { BreakwaterConfig } from './config/schema';
 import type { SecretSource } from './providers/types';
+import { AnswerCache } from './resilience/answerCache';
+import { AuditLedger } from './resilience/auditLedger';
+import type { EscalationChoice, EscalationRequest } from './resilience/fallback';
 import type { ModelGateway } from './resilience/modelGateway';
 import { ResilientModelGateway } from './resilience/resilientModelGateway';
 import type { RunEvent } from './runs/events';
@@ -55,6 +59,8 @@ export interface BreakwaterOptions {
   readonly gateway?: ModelGateway;
   readonly toolEngine?: ToolEngine;
   readonly fallback?: FallbackRunner;
+  /** The `escalate` fallback asks here; without it the answer is `cancel`. */
+  readonly escalate?: (request: EscalationRequest) => Promise<EscalationChoice>;
   /** Streamed model text of every run (progress). */
   readonly onText?: (runId: string, agent: string, delta: string) => void;
   /** TEST HOOK (crash tests): see `RunLogWriterOptions.onDurable`. */
@@ -111,9 +117,23 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
   const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
+  const audit = new AuditLedger(layout.auditLedger, bus.event);
+  const opened = await AnswerCache.open({ file: layout.answerCache, clock });
+  if (opened.error) queueMicrotask(() => configErrors.fire(opened.error));
+  const answerCache = opened.cache;
   const store = new RunStore(layout, { clock, ...(options.onDurable ? { onDurable: options.onDurable } : {}) });
   /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
   const touched = new Set<string>();
+  const fallbackRunner: FallbackRunner = createFallbackRunner({
+    config: () => loaded.config,
+    gateway,
+    cache: answerCache,
+    events: bus,
+    clock,
+    // `orchestrator` is created below, before any run (and so any fallback) can start.
+    runAgent: (agent, prompt, signal) => orchestrator.runner.start({ agent, prompt }, signal),
+    ...(options.escalate ? { askUser: options.escalate } : {}),
+  });
   const runtimeFor = (approver: Approver | undefined): AgentRuntime => ({
     config: () => loaded.config,
     configHash: () => loaded.hash,
@@ -122,9 +142,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     store,
     facts: { workspaceFolders: options.workspaceFolders, trusted: options.trusted, platform: process.platform },
     ...(approver ? { approver } : {}),
-    ...(options.fallback ? { fallback: options.fallback } : {}),
+    fallback: options.fallback ?? fallbackRunner,
     onRunEvent: (runId, event) => {
       touched.add(runId);
+      if (event.type === 'run_completed') rememberAnswer(runId, event.payload.output);
       runEvents.fire({ runId, event });
       if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
@@ -142,6 +163,13 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     if (gateway instanceof ResilientModelGateway) gateway.reconfigure(next.config);
   };
   watcher?.onDidReload((r) => (r.ok ? reconfigure(r.loaded) : configErrors.fire(r.error)));
+
+  /** The `cache` fallback needs the last good answer of each (agent, prompt). */
+  const rememberAnswer = (runId: string, output: string) => {
+    const s = store.state(runId);
+    if (loaded.config.agents[s.agent]?.fallback?.strategy !== 'cache' || s.toolCalls.some((c) => c.status !== 'ok')) return;
+    answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => configErrors.fire(err));
+  };
 
   /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
   const refreshTranscripts = <T>(result: T): T => {
@@ -190,7 +218,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     pendingApprovals: (runId) => pendingIn(store, runId),
     listRuns: () => store.list(),
     status: () => buildStatus({ gateway, tools, store, config: loaded.config }),
-    health: (o = {}) => checkHealth({ gateway, config: loaded.config, secrets: options.secrets, signal: o.signal ?? never }),
+    health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),
     reloadConfig: async () => {
       const next = await loadConfig(options.configFile);
       reconfigure(next);
@@ -199,9 +227,11 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
       if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
+      await Promise.all([audit.flush(), answerCache.flush()]);
     },
     dispose: () => {
       watcher?.dispose();
+      audit.dispose();
       bus.dispose();
       runEvents.dispose();
       configErrors.dispose();

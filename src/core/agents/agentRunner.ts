@@ -214,8 +214,9 @@ export function isTerminal(state: RunState): boolean {
   return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
 }
 
+/** The fallback runner decides per strategy; this only keeps user-fixable failures (auth, bad request, budget) out. */
 function isFallbackWorthy(e: unknown): boolean {
-  return isCircuitOpenError(e) || (isProviderError(e) && (e.transient || e.kind === 'auth'));
+  return isCircuitOpenError(e) || (isProviderError(e) && (e.transient || e.kind === 'context_too_long'));
 }
 
 function failureKind(e: unknown): RunEventInput<'llm_call_failed'>['kind'] {

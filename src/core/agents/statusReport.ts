@@ -1,11 +1,12 @@
 import type { BreakwaterConfig, ProviderKind } from '../config/schema';
-import type { SecretSource } from '../providers/types';
 import type { ModelGateway } from '../resilience/modelGateway';
+import { healthCheck } from '../resilience/healthCheck';
+import { providerBreakerStatus, type ProviderBreakerStatus } from '../resilience/policyStats';
 import { ResilientModelGateway } from '../resilience/resilientModelGateway';
 import type { RunStore } from '../runs/runStore';
 import type { ToolEngine } from '../tools/types';
 
-/** One breaker row of `--status --json` (PRODUCT.md). */
+/** One breaker row of `--status --json` (PRODUCT.md): a provider endpoint (`kind@url`) or a tool (seed 000's fleet stats). */
 export interface BreakerRow {
   readonly name: string;
   readonly state: 'closed' | 'open' | 'half_open';
@@ -13,10 +14,14 @@ export interface BreakerRow {
   readonly successes: number;
   readonly calls: number;
   readonly avg_ms: number;
+  /** ISO time when an open breaker lets a probe through. */
   readonly retry_at?: string;
+  readonly reason?: string;
+  /** Providers only: requests in the last minute against the limit, and callers waiting. */
+  readonly rate_limit?: ProviderBreakerStatus['rate_limit'];
 }
 
-/** The `--status --json` object: breakers, costs, runs. */
+/** The `--status --json` object: breakers (per provider endpoint and per tool), costs, runs. */
 export interface BreakwaterStatus {
   readonly breakers: { readonly providers: BreakerRow[]; readonly tools: BreakerRow[] };
   readonly costs: {
@@ -29,21 +34,26 @@ export interface BreakwaterStatus {
 }
 
 export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; store: RunStore; config: BreakwaterConfig }): BreakwaterStatus {
-  const providers: BreakerRow[] = [];
+  let providers: BreakerRow[] = [];
   let total = 0;
   const byAgent: Record<string, number> = {};
   const byModel: Record<string, number> = {};
   if (deps.gateway instanceof ResilientModelGateway) {
-    for (const name of deps.gateway.registry.names()) {
-      const s = deps.gateway.registry.get(name)?.stats();
-      if (s) providers.push({ name, state: s.state, failures: s.failures, successes: s.successes, calls: s.calls, avg_ms: s.avg_ms, ...(s.retryAt ? { retry_at: new Date(s.retryAt).toISOString() } : {}) });
-    }
+    providers = Object.entries(providerBreakerStatus(deps.gateway.registry)).map(([name, b]) => ({ name, ...b }));
     const t = deps.gateway.ledger.totals();
     total = round(t.total.usd);
     for (const [k, v] of Object.entries(t.byAgent)) byAgent[k] = round(v.usd);
     for (const [k, v] of Object.entries(t.byModel)) byModel[k] = round(v.usd);
   }
-  const tools = deps.tools.stats().map((s) => ({ name: s.tool, state: s.state, failures: s.failures, successes: s.successes, calls: s.calls, avg_ms: Math.round(s.avgMs), ...(s.retryAt ? { retry_at: new Date(s.retryAt).toISOString() } : {}) }));
+  const tools: BreakerRow[] = deps.tools.stats().map((s) => ({
+    name: s.tool,
+    state: s.state,
+    failures: s.failures,
+    successes: s.successes,
+    calls: s.calls,
+    avg_ms: Math.round(s.avgMs),
+    ...(s.retryAt ? { retry_at: new Date(s.retryAt).toISOString() } : {}),
+  }));
   const budget = deps.config.settings.budget_usd;
   return {
     breakers: { providers, tools },
@@ -61,30 +71,18 @@ export function runRows(store: RunStore): BreakwaterStatus['runs'] {
   return store.list().map((r) => ({ run_id: r.runId, agent: r.agent, status: r.status, started_at: new Date(r.startedAt).toISOString(), updated_at: new Date(r.updatedAt).toISOString() }));
 }
 
-/** `--health`: per agent, can its provider be reached? One tiny call each, through the shared policies. */
+/** `--health --json`: per agent, did a minimal call through the shared policies answer? */
 export interface HealthReport {
   readonly healthy: boolean;
-  readonly agents: Record<string, { readonly provider: ProviderKind; readonly model: string; readonly ok: boolean; readonly error?: string; readonly ms: number }>;
+  readonly agents: Record<string, { readonly provider: ProviderKind; readonly model: string; readonly ok: boolean; readonly breaker: string; readonly ms: number; readonly error?: string }>;
 }
 
-export async function checkHealth(deps: { gateway: ModelGateway; config: BreakwaterConfig; secrets: SecretSource; signal: AbortSignal; clock?: () => number }): Promise<HealthReport> {
-  const clock = deps.clock ?? Date.now;
-  const entries = await Promise.all(
-    Object.entries(deps.config.agents).map(async ([name, agent]) => {
-      const provider = agent.provider ?? deps.config.settings.default_provider;
-      const model = agent.model ?? deps.config.settings.default_model;
-      const started = clock();
-      try {
-        if (provider !== 'ollama' && !(await deps.secrets.getApiKey(provider))) throw new Error(`no API key for ${provider}; set ${provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}`);
-        await deps.gateway.call({ provider, model }, { system: 'Health check.', messages: [{ role: 'user', text: 'Reply with OK.' }], tools: [], maxTokens: 5 }, { agentName: name, signal: deps.signal });
-        return [name, { provider, model, ok: true, ms: clock() - started }] as const;
-      } catch (e) {
-        return [name, { provider, model, ok: false, error: e instanceof Error ? e.message : String(e), ms: clock() - started }] as const;
-      }
-    }),
-  );
-  const agents: HealthReport['agents'] = Object.fromEntries(entries);
-  return { healthy: Object.values(agents).every((a) => a.ok), agents };
+export async function checkHealth(deps: { gateway: ModelGateway; config: BreakwaterConfig; signal: AbortSignal; clock?: () => number }): Promise<HealthReport> {
+  if (!(deps.gateway instanceof ResilientModelGateway)) throw new Error('health needs the resilient gateway (its policies say which breaker each agent uses)');
+  const results = await healthCheck({ config: deps.config, gateway: deps.gateway, registry: deps.gateway.registry, signal: deps.signal, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const agents: HealthReport['agents'] = {};
+  for (const r of results) agents[r.agent] = { provider: r.provider, model: r.model, ok: r.ok, breaker: r.breaker, ms: r.latencyMs, ...(r.ok ? {} : { error: r.error }) };
+  return { healthy: results.every((r) => r.ok), agents };
 }
 
 function round(n: number): number {
