@@ -22,6 +22,9 @@ async function main(): Promise<void> {
       const got = await suite.run();
       results.push(...got);
     } catch (err) {
+      // A suite may have measured some figures before the part it could not do; keep those.
+      const partial = (err as { partial?: BenchResult[] } | undefined)?.partial;
+      if (Array.isArray(partial)) results.push(...partial);
       const reason = err instanceof Error ? err.message : String(err);
       skipped.push({ suite: suite.name, reason });
       process.stderr.write(`  ${suite.name} did not run: ${reason}\n`);
