@@ -1,0 +1,73 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createBreakwater, type Breakwater } from '../../../src/core/breakwater';
+import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm/index';
+
+const NAMES = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
+
+async function open(llm: FakeLlm, yaml: string): Promise<{ bw: Breakwater; ws: string }> {
+  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-shared-')));
+  fs.mkdirSync(path.join(ws, '.breakwater'));
+  fs.writeFileSync(path.join(ws, '.breakwater', 'agents.yaml'), yaml);
+  const bw = await createBreakwater({
+    workspaceFolders: [ws],
+    storeDir: path.join(ws, '.breakwater', 'runs'),
+    configFile: path.join(ws, '.breakwater', 'agents.yaml'),
+    secrets: { getApiKey: async () => 'k' },
+    trusted: true,
+    ripgrepPath: 'rg',
+    env: { ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl },
+  });
+  return { bw, ws };
+}
+
+describe('orchestration over the real gateway and the fake LLM server', function () {
+  this.timeout(60_000);
+  let llm: FakeLlm;
+  before(async () => {
+    llm = await startFakeLlm();
+  });
+  after(async () => {
+    await llm.close();
+  });
+  beforeEach(() => llm.reset());
+
+  it('8 concurrent agents share one limiter and one breaker per provider endpoint', async () => {
+    const agents = NAMES.map((n) => `  ${n}: { provider: anthropic }`).join('\n');
+    const { bw } = await open(llm, `settings:\n  rate_limit_per_minute: 5\nagents:\n${agents}\n`);
+    llm.setDefault({ kind: 'reply', text: 'ok' });
+    const ctl = new AbortController();
+    let completed = 0;
+    bw.onRunEvent(({ event }) => (completed += event.type === 'run_completed' ? 1 : 0));
+    const all = bw.askAll('hi', { signal: ctl.signal });
+    // Five go through the shared window; the other three must queue behind it, whichever agent they are.
+    for (let i = 0; i < 200 && !(completed === 5 && bw.status().breakers.providers[0]?.rate_limit?.queued === 3); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const status = bw.status();
+    assert.equal(status.breakers.providers.length, 1, 'one policy for the endpoint');
+    assert.equal(status.breakers.providers[0].rate_limit?.queued, 3);
+    assert.equal(llm.requests.length, 5);
+    ctl.abort(new Error('test over'));
+    const results = await all;
+    const statuses = [...results.values()].map((o) => (o.kind === 'run' ? o.state.status : 'error'));
+    assert.equal(statuses.filter((s) => s === 'completed').length, 5);
+    assert.equal(statuses.filter((s) => s === 'cancelled').length, 3);
+    bw.dispose();
+  });
+
+  it('a degrade fallback answers when the provider keeps failing, with a visible notice', async () => {
+    const { bw } = await open(llm, `settings:\n  max_retries: 0\nagents:\n  main:\n    provider: anthropic\n    fallback: { strategy: degrade, agent: cheap }\n  cheap:\n    provider: openai\n    model: gpt-4o-mini\n`);
+    llm.enqueueFor('anthropic', { kind: 'http_error', status: 529 });
+    llm.enqueueFor('openai', { kind: 'reply', text: 'cheap answer' });
+    const s = await bw.ask('main', 'hi');
+    assert.equal(s.status, 'completed');
+    assert.match(s.output, /fallback agent "cheap"/);
+    assert.match(s.output, /cheap answer/);
+    const events = bw.layout.runLog(s.runId);
+    assert.match(fs.readFileSync(events, 'utf8'), /"fallback_used"/);
+    bw.dispose();
+  });
+});
