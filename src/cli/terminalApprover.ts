@@ -1,4 +1,4 @@
-import * as readline from 'node:readline/promises';
+import * as readline from 'node:readline';
 import type { ApprovalAnswer, Approver } from '../core/breakwater';
 
 /**
@@ -7,12 +7,21 @@ import type { ApprovalAnswer, Approver } from '../core/breakwater';
  */
 export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Approver {
   return async (prompt, signal): Promise<ApprovalAnswer> => {
-    const rl = readline.createInterface({ input, output, terminal: false });
+    const rl = readline.createInterface({ input, terminal: false });
+    // Lines are read through the iterator, which buffers them: none typed ahead is lost.
+    const lines = rl[Symbol.asyncIterator]();
+    const onAbort = () => rl.close();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       output.write(`\n? ${prompt.agent} wants to ${prompt.summary}\n  ${prompt.reason}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
       const choices = prompt.kind === 'ask' ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
       for (;;) {
-        const answer = (await rl.question(`  ${choices} > `, { signal })).trim().toLowerCase();
+        output.write(`  ${choices} > `);
+        const next = await lines.next();
+        signal.throwIfAborted();
+        // End of input: nobody can answer now; the run pauses.
+        if (next.done) return { kind: 'defer' };
+        const answer = String(next.value).trim().toLowerCase();
         if (answer === 'y' || answer === 'yes') return { kind: 'grant', by: 'user' };
         if (answer === 'n' || answer === 'no') return { kind: 'deny', reason: 'declined at the terminal' };
         if ((answer === 'a' || answer === 'always') && prompt.kind === 'ask') return { kind: 'grant', by: 'user', always: true };
@@ -22,11 +31,8 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
         }
         output.write(`  please answer ${choices}\n`);
       }
-    } catch (e) {
-      if (signal.aborted) throw e;
-      // stdin closed (EOF): nobody can answer now; the run pauses.
-      return { kind: 'defer' };
     } finally {
+      signal.removeEventListener('abort', onAbort);
       rl.close();
     }
   };
