@@ -73,6 +73,9 @@ export class AgentRunner {
       const record = this.recorder(runId, writer);
       const state = fold(writer.all);
       if (isTerminal(state)) return state;
+      if (state.configHash !== this.rt.configHash()) {
+        this.rt.onWarning?.(runId, `the agents file changed since run ${runId} started; it continues with the current config`);
+      }
       before?.(record, state);
       record('run_resumed', { pid: process.pid });
       return await this.drive(runId, writer, record, signal);

@@ -160,3 +160,14 @@ describe('orchestration', () => {
     assert.match(b.toolCalls[0].error ?? '', /depth limit \(1\)/);
   });
 });
+
+describe('resume warnings', () => {
+  it('says when the config changed since the run started', async () => {
+    const { rt } = makeRuntime(YAML, { dev: [{ calls: [{ id: 'c1', name: 'write', args: { path: 'a', content: 'b' } }] }] });
+    const paused = await new AgentRunner(rt).start({ agent: 'dev', prompt: 'x' }, signal());
+    const warnings: string[] = [];
+    await new AgentRunner({ ...rt, configHash: () => 'changed', onWarning: (_id, m) => warnings.push(m) }).resume(paused.runId, signal());
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /agents file changed/);
+  });
+});
