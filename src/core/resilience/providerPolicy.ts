@@ -4,6 +4,7 @@ import type { Settings } from '../config/schema';
 import { isProviderError, ProviderError } from '../providers/errors';
 import { ProviderCircuitBreaker, type BreakerSnapshot, type CircuitBreakerOptions, type Permit } from './circuitBreaker';
 import { SlidingWindowRateLimiter, type RateLimiterUsage } from './rateLimiter';
+import { AttemptTimeouts, type AttemptContext } from './attemptTimeouts';
 import { RetryBackoff } from './retryBackoff';
 import { sleep, type Clock } from './timers';
 
@@ -71,11 +72,6 @@ export interface ProviderPolicyStats {
   readonly reason?: string;
 }
 
-/** Marks the policy's own timeout as the abort reason, so it is told apart from the caller's cancel. */
-class AttemptTimeout extends Error {
-  override name = 'TimeoutError';
-}
-
 /**
  * One per provider endpoint (`kind@endpoint`), shared by every agent and run in the process:
  * breaker check → FIFO rate limiter → breaker permit (one probe when half-open) → the attempt under a
@@ -91,6 +87,7 @@ export class ProviderPolicy {
   private attempts = 0;
   private completed = 0;
   private totalMs = 0;
+  private readonly timeouts: AttemptTimeouts;
   private readonly onTransition: CircuitBreakerOptions['onTransition'];
 
   constructor(
@@ -114,6 +111,7 @@ export class ProviderPolicy {
       onThrottled: (waitMs) => this.events.fire({ type: 'throttled', name, waitMs, at: clock() }),
     });
     this.backoff = new RetryBackoff({ baseDelayMs: settings.retryDelayMs });
+    this.timeouts = new AttemptTimeouts(clock);
   }
 
   reconfigure(settings: ProviderPolicySettings): void {
@@ -124,31 +122,40 @@ export class ProviderPolicy {
   }
 
   /**
-   * Runs `attempt` (given an AbortSignal that fires on the caller's cancel or the timeout, and the
-   * 1-based attempt number) under the policy. Throws the last `ProviderError`, a `CircuitOpenError`
+   * Runs `attempt` under the policy; its context gives the 1-based attempt number and an AbortSignal
+   * that fires on the caller's cancel or the timeout (pass it to the request). Throws the last `ProviderError`, a `CircuitOpenError`
    * without sending, or an `aborted` ProviderError.
    */
-  async execute<T>(attempt: (signal: AbortSignal, attemptNo: number) => Promise<T>, options: ExecuteOptions): Promise<T> {
+  async execute<T>(attempt: (context: AttemptContext) => Promise<T>, options: ExecuteOptions): Promise<T> {
     const { signal } = options;
     const tokens = options.estimatedTokens ?? 0;
     let delays: ReturnType<RetryBackoff['start']> | undefined;
     for (let attemptNo = 1; ; attemptNo++) {
       if (this.breaker.state !== 'closed') this.breaker.check();
-      if (!this.limiter.tryAcquire(tokens)) await this.limiter.acquire(tokens, signal);
+      let started = this.clock();
+      if (!this.limiter.tryAcquire(tokens, started)) {
+        await this.limiter.acquire(tokens, signal);
+        started = this.clock();
+      }
       const permit = this.breaker.acquire();
-      const started = this.clock();
       this.attempts++;
       let error: ProviderError;
+      const inFlight = this.timeouts.start(signal, attemptNo, this.settings.timeoutMs, started);
       try {
-        const value = await this.runWithTimeout(attempt, signal, attemptNo);
+        const value = await attempt(inFlight);
+        this.timeouts.finish(inFlight);
         this.record(started);
         this.successes++;
         this.breaker.success(permit);
         return value;
       } catch (err) {
+        this.timeouts.finish(inFlight);
         this.record(started);
         this.failures++;
-        error = this.classify(err, signal, permit, options.partialText?.() ?? '');
+        // Whatever the SDK threw on abort, our own timeout firing makes it a (transient) timeout, not a cancel.
+        const timedOut = signal.aborted ? undefined : inFlight.timedOut;
+        const cause = timedOut ? new ProviderError('timeout', `${this.name}: ${timedOut.message}`, { cause: err }) : err;
+        error = this.classify(cause, signal, permit, options.partialText?.() ?? '');
       }
       delays ??= this.backoff.start();
       const partial = error.partialText ?? '';
@@ -191,38 +198,13 @@ export class ProviderPolicy {
   }
 
   dispose(): void {
+    this.timeouts.dispose();
     this.limiter.dispose(new ProviderError('aborted', `${this.name}: shutting down`));
   }
 
   private record(started: number): void {
     this.completed++;
     this.totalMs += this.clock() - started;
-  }
-
-  private runWithTimeout<T>(attempt: (signal: AbortSignal, attemptNo: number) => Promise<T>, signal: AbortSignal, attemptNo: number): Promise<T> {
-    const timeoutMs = this.settings.timeoutMs;
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal.reason);
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(new AttemptTimeout(`no complete answer within ${timeoutMs / 1000} s`)), timeoutMs) : undefined;
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    return attempt(controller.signal, attemptNo).then(
-      (value) => {
-        cleanup();
-        return value;
-      },
-      (err: unknown) => {
-        cleanup();
-        const reason: unknown = controller.signal.reason;
-        // Whatever the SDK threw on abort, our own timer firing means a timeout (transient), not a cancel.
-        if (!signal.aborted && reason instanceof AttemptTimeout) throw new ProviderError('timeout', `${this.name}: ${reason.message}`, { cause: err });
-        throw err;
-      },
-    );
   }
 
   /** Tells the breaker what a failure means: transient ones count, the user's own are an answer, aborts teach nothing. */

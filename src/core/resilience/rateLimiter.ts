@@ -39,8 +39,11 @@ export class SlidingWindowRateLimiter {
   private requestLimit: number;
   private tokenLimit: number | null;
   private readonly windowMs: number;
-  /** Start times of the last `requestLimit` requests; `ring[head]` is the oldest. */
-  private ring: number[];
+  /**
+   * Start times of the last `requestLimit` requests, oldest first from `head` once full. It grows as
+   * requests come, so a huge limit costs only what is used.
+   */
+  private ring: number[] = [];
   private head = 0;
   private tokenTimes: number[] = [];
   private tokenAmounts: number[] = [];
@@ -52,16 +55,14 @@ export class SlidingWindowRateLimiter {
     this.requestLimit = positiveInt(options.requestsPerWindow, 'requestsPerWindow');
     this.tokenLimit = options.tokensPerWindow ?? null;
     this.windowMs = options.windowMs ?? 60_000;
-    this.ring = new Array<number>(this.requestLimit).fill(-Infinity);
   }
 
   /** Applies new limits (config reload); recent history is kept so the new limit holds at once. */
   reconfigure(requestsPerWindow: number, tokensPerWindow: number | null): void {
     const newLimit = positiveInt(requestsPerWindow, 'requestsPerWindow');
     if (newLimit !== this.requestLimit) {
-      const ordered = [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
-      const kept = ordered.slice(Math.max(0, ordered.length - newLimit));
-      this.ring = [...new Array<number>(newLimit - kept.length).fill(-Infinity), ...kept];
+      const ordered = this.ordered();
+      this.ring = ordered.slice(Math.max(0, ordered.length - newLimit));
       this.head = 0;
       this.requestLimit = newLimit;
     }
@@ -71,11 +72,10 @@ export class SlidingWindowRateLimiter {
 
   /**
    * Takes a slot now if one is free and nobody is queued; returns `true` on success. The fast path
-   * the policy tries before falling back to `acquire`.
+   * the policy tries before falling back to `acquire`; `now` saves a clock read when the caller has one.
    */
-  tryAcquire(tokens = 0): boolean {
+  tryAcquire(tokens = 0, now: number = this.options.clock()): boolean {
     if (this.queue.length > 0) return false;
-    const now = this.options.clock();
     if (this.waitFor(tokens, now) > 0) return false;
     this.take(tokens, now);
     return true;
@@ -123,8 +123,7 @@ export class SlidingWindowRateLimiter {
 
   /** Milliseconds until `tokens` more could start at `now` (0 = now). */
   private waitFor(tokens: number, now: number): number {
-    const oldest = this.ring[this.head]!;
-    let wait = oldest + this.windowMs - now;
+    let wait = this.ring.length < this.requestLimit ? 0 : this.ring[this.head]! + this.windowMs - now;
     if (this.tokenLimit !== null && tokens > 0) {
       this.expireTokens(now);
       // A request larger than the whole per-window budget runs alone once the window is empty;
@@ -142,19 +141,29 @@ export class SlidingWindowRateLimiter {
     const now = this.options.clock();
     // Each queued caller ahead takes a slot; a rough figure for the event, not a promise.
     const ahead = this.queue.length;
-    const ringIndex = (this.head + Math.min(ahead, this.requestLimit - 1)) % this.requestLimit;
-    const byRequests = this.ring[ringIndex]! + this.windowMs * (1 + Math.floor(ahead / this.requestLimit)) - now;
+    const k = ahead - (this.requestLimit - this.ring.length);
+    const ordered = k >= 0 ? this.ordered() : [];
+    const byRequests = k < 0 ? 0 : ordered[k % ordered.length]! + this.windowMs * (1 + Math.floor(k / this.requestLimit)) - now;
     return Math.max(0, byRequests, ahead === 0 ? this.waitFor(tokens, now) : 0);
   }
 
   private take(tokens: number, now: number): void {
-    this.ring[this.head] = now;
-    this.head = (this.head + 1) % this.requestLimit;
+    if (this.ring.length < this.requestLimit) {
+      this.ring.push(now);
+    } else {
+      this.ring[this.head] = now;
+      this.head = (this.head + 1) % this.requestLimit;
+    }
     if (this.tokenLimit !== null && tokens > 0) {
       this.tokenTimes.push(now);
       this.tokenAmounts.push(tokens);
       this.tokensInWindow += tokens;
     }
+  }
+
+  /** Request start times, oldest first. */
+  private ordered(): number[] {
+    return this.ring.length < this.requestLimit ? [...this.ring] : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
   }
 
   private expireTokens(now: number): void {

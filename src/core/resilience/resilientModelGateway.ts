@@ -114,7 +114,7 @@ export class ResilientModelGateway implements ModelGateway {
     let partial = '';
     try {
       const turn = await policy.execute(
-        async (signal, attemptNo) => {
+        async ({ signal, attemptNo }) => {
           attempts = attemptNo;
           partial = '';
           let text = '';

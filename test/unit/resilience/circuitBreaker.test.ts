@@ -104,7 +104,7 @@ describe('provider circuit breaker (through the shared policy)', () => {
     for (let i = 0; i < 3; i++) await policy.execute(fail500, { signal }).catch(() => undefined);
     await clock.tickAsync(30_000);
     const ac = new AbortController();
-    const probe = policy.execute((s) => new Promise<string>((_r, reject) => s.addEventListener('abort', () => reject(new Error('aborted')))), { signal: ac.signal });
+    const probe = policy.execute(({ signal: s }) => new Promise<string>((_r, reject) => s.addEventListener('abort', () => reject(new Error('aborted')))), { signal: ac.signal });
     ac.abort();
     await probe.catch(() => undefined);
     assert.equal(await policy.execute(async () => 'next probe', { signal }), 'next probe');

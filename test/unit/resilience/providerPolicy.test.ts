@@ -37,7 +37,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
   it('returns the value once a retry succeeds', async () => {
     const { policy } = make();
     let attempts = 0;
-    const p = policy.execute(async (_s, n) => {
+    const p = policy.execute(async ({ attemptNo: n }) => {
       attempts = n;
       if (n < 3) throw new ProviderError('overloaded', 'busy', { status: 529 });
       return 'ok';
@@ -95,7 +95,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
   it('times an attempt out, aborting its signal, and retries it as a transient failure', async () => {
     const { policy } = make({ timeoutMs: 10_000 });
     const aborted: boolean[] = [];
-    const p = policy.execute((s, n) => {
+    const p = policy.execute(({ signal: s, attemptNo: n }) => {
       if (n === 2) return Promise.resolve('second try');
       return new Promise<string>((_resolve, reject) => s.addEventListener('abort', () => {
         aborted.push(true);
@@ -111,7 +111,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
 
   it('reports a timeout as kind "timeout" when retries are exhausted', async () => {
     const { policy } = make({ timeoutMs: 1_000, maxRetries: 0 });
-    const p = policy.execute((s) => new Promise<string>((_r, reject) => s.addEventListener('abort', () => reject(new Error('socket aborted')))), { signal });
+    const p = policy.execute(({ signal: s }) => new Promise<string>((_r, reject) => s.addEventListener('abort', () => reject(new Error('socket aborted')))), { signal });
     const outcome = assert.rejects(p, (e: unknown) => isProviderError(e) && e.kind === 'timeout' && /within 1 s/.test(e.message));
     await clock.tickAsync(1_000);
     await outcome;
@@ -148,7 +148,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     const { policy } = make();
     const log: string[] = [];
     let partial = '';
-    const p = policy.execute(async (_s, n) => {
+    const p = policy.execute(async ({ attemptNo: n }) => {
       log.push(`attempt ${n}`);
       partial = '';
       if (n === 1) {
