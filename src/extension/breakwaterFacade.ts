@@ -3,7 +3,8 @@ import { createBreakwater } from '../core/breakwater';
 import { Emitter } from '../core/common/event';
 import type { CoreEvent } from '../core/common/coreEvents';
 import { isConfigError } from '../core/config/configError';
-import type { AgentView, BreakerView, ConfigProblem, CoreFacade, HealthEntry, RunListItem, RunObserver, RunOutcome, StatusSnapshot } from './coreFacade';
+import { toHealth, toSnapshot } from './statusSnapshot';
+import type { AgentView, ConfigProblem, CoreFacade, RunListItem, RunObserver, RunOutcome } from './coreFacade';
 
 /**
  * `CoreFacade` over the core's `createBreakwater`. Routes the core's global run events and text to
@@ -121,7 +122,7 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
       const { replayRunLog } = await import('../core/runs/runLog');
       return replayRunLog(c.layout.runLog(runId)).events;
     },
-    status: async () => toSnapshot(need().status() as unknown, await facade.listRuns(), options.clock ?? Date.now),
+    status: async () => toSnapshot(need().status(), await facade.listRuns(), (options.clock ?? Date.now)()),
     health: async (signal) => toHealth(await need().health({ signal })),
     resetBreaker: async (scope, name) => {
       const c = need() as unknown as { resetBreaker?: (scope: string, name: string) => void | Promise<void> };
@@ -177,55 +178,4 @@ export function toOutcome(s: RunState): RunOutcome {
 function kindOf(message: string): string | undefined {
   const m = /\b(auth|rate_limited|overloaded|server|timeout|network|stream_broken|breaker_open|budget)\b/.exec(message);
   return m?.[1];
-}
-
-/** Reads the core's status (the CLI's `--status --json` shape) defensively: missing parts show as empty. */
-export function toSnapshot(raw: unknown, runs: readonly RunListItem[], clock: () => number): StatusSnapshot {
-  const r = (raw ?? {}) as Record<string, unknown>;
-  const breakers = (r.breakers ?? {}) as Record<string, unknown>;
-  const list = (v: unknown): BreakerView[] => {
-    const entries: [string, unknown][] = Array.isArray(v) ? v.map((x) => [String((x as { name?: unknown }).name ?? ''), x]) : Object.entries((v ?? {}) as Record<string, unknown>);
-    return entries.map(([name, x]) => {
-      const b = (x ?? {}) as Record<string, unknown>;
-      const num = (k: string) => (typeof b[k] === 'number' ? (b[k] as number) : 0);
-      const state = b.state === 'open' || b.state === 'half_open' ? b.state : 'closed';
-      const rate = b.rate_limit as { used?: number; limit?: number } | undefined;
-      return {
-        name: typeof b.name === 'string' ? b.name : name,
-        state,
-        failures: num('failures'),
-        successes: num('successes'),
-        calls: num('calls'),
-        avgMs: num('avg_ms') || num('avgMs'),
-        ...(typeof b.retry_at === 'number' ? { retryAt: b.retry_at } : typeof b.retryAt === 'number' ? { retryAt: b.retryAt } : {}),
-        ...(rate && typeof rate.used === 'number' && typeof rate.limit === 'number' ? { rateLimit: { used: rate.used, limit: rate.limit } } : {}),
-      };
-    });
-  };
-  const costs = (r.costs ?? {}) as Record<string, unknown>;
-  const money = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const table = (v: unknown): Record<string, number> =>
-    Object.fromEntries(Object.entries((v ?? {}) as Record<string, unknown>).map(([k, x]) => [k, typeof x === 'number' ? x : money((x as { cost_usd?: unknown; usd?: unknown })?.cost_usd ?? (x as { usd?: unknown })?.usd)]));
-  void clock;
-  return {
-    providers: list(breakers.providers ?? r.providers),
-    tools: list(breakers.tools ?? r.tools),
-    costs: {
-      totalUsd: money(costs.total ?? costs.total_usd),
-      todayUsd: money(costs.today ?? costs.today_usd ?? costs.total ?? costs.total_usd),
-      budgetUsd: typeof costs.budget === 'number' ? costs.budget : typeof costs.budget_usd === 'number' ? costs.budget_usd : null,
-      byAgent: table(costs.by_agent),
-      byModel: table(costs.by_model),
-    },
-    runs,
-  };
-}
-
-function toHealth(raw: unknown): HealthEntry[] {
-  const r = raw as { providers?: unknown } | unknown[];
-  const list = Array.isArray(r) ? r : Array.isArray((r as { providers?: unknown }).providers) ? ((r as { providers: unknown[] }).providers) : Object.entries(((r as { providers?: unknown }).providers ?? r ?? {}) as Record<string, unknown>).map(([name, v]) => ({ name, ...(v as object) }));
-  return list.map((x) => {
-    const e = x as Record<string, unknown>;
-    return { name: String(e.name ?? e.provider ?? '?'), ok: e.ok === true || e.status === 'ok', detail: String(e.detail ?? e.error ?? e.message ?? e.status ?? ''), ...(typeof e.latency_ms === 'number' ? { latencyMs: e.latency_ms } : {}) };
-  });
 }

@@ -37,6 +37,22 @@ export class CoreHost implements vscode.Disposable {
     return this.pending;
   }
 
+  /**
+   * Drops the current core (after workspace trust is granted the core must be rebuilt with
+   * `trusted: true`); the next `get()` creates a new one. Recreated now if one existed, so the
+   * tree and the status bar keep showing state.
+   */
+  async recreate(): Promise<CoreFacade | undefined> {
+    const had = this.pending !== undefined;
+    const old = this.pending;
+    this.pending = undefined;
+    this.core = undefined;
+    this.subscription?.dispose();
+    this.subscription = undefined;
+    if (old) await old.then((c) => c.dispose(), () => undefined);
+    return had ? this.get() : undefined;
+  }
+
   /** The core if it exists; never creates it (for things that only show state). */
   get current(): CoreFacade | undefined {
     return this.core;

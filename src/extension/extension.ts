@@ -20,10 +20,17 @@ export interface BreakwaterTestApi {
   tree: StatusTreeProvider;
   /** Every protocol message sent to the chat webview since activation. */
   readonly chatMessages: readonly HostMessage[];
+  /** Provider keys (VS Code SecretStorage), so tests can set a key without the input box. */
+  readonly secrets: SecretStorageSource;
+  /** Where the extension keeps files: VS Code's global storage and Breakwater's store (run logs, breakers, costs). */
+  readonly storage: { readonly global: string; readonly workspace: string };
+  /** How long `activate()` took, in milliseconds (read by the activation benchmark). */
+  readonly activationMs: number;
 }
 
 /** The composition root: creates the adapters and registers them. The core is created on first use. */
 export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Breakwater', { log: true });
   const secrets = new SecretStorageSource(context.secrets);
   const diffs = new DiffContentProvider();
@@ -75,11 +82,18 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
       diagnostics.show(state.ok ? undefined : state.problem);
       await chat.sendInit();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void chat.sendInit()),
+    // The core was built with `trusted: false`; only a new one lets agents use the write tools.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      log.info('Workspace trusted: recreating the core with every tool available');
+      await host.recreate();
+      await chat.sendInit();
+      await tree.refresh();
+    }),
   );
 
-  log.info(`Breakwater activated (VS Code ${vscode.version}, ${vscode.env.appName})`);
-  return { core: () => host.get(), chat, tree, chatMessages };
+  const activationMs = performance.now() - started;
+  log.info(`Breakwater activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
+  return { core: () => host.get(), chat, tree, chatMessages, secrets, activationMs, storage: { global: context.globalStorageUri.fsPath, workspace: storeDir(context) } };
 }
 
 export function deactivate(): void {

@@ -31,6 +31,7 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
   private readonly subscriptions: vscode.Disposable[] = [];
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | undefined;
+  private stale = false;
 
   constructor(
     private readonly host: CoreHost,
@@ -47,11 +48,18 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
   async refresh(): Promise<void> {
     const core = this.host.current;
     if (!core) return;
-    // Coalesce bursts of events into one status read.
-    if (this.refreshing) return this.refreshing;
+    // Coalesce bursts of events into few status reads, but never drop the last one: an event that
+    // arrives while a read is in flight (a failure, then the breaker opening) asks for another read.
+    if (this.refreshing) {
+      this.stale = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
       try {
-        this.snapshot = await core.status();
+        do {
+          this.stale = false;
+          this.snapshot = await core.status();
+        } while (this.stale);
         this.scheduleProbeRefresh();
         this._onDidChangeTreeData.fire(undefined);
       } finally {

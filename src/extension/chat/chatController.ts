@@ -32,6 +32,9 @@ export class ChatController implements vscode.Disposable {
   private readonly applier: CodeApplier;
   private active: { runId: string | null; abort: AbortController } | null = null;
   private lastAsk: { agent: string; prompt: string } | null = null;
+  /** Provider and model per agent, from the last config the chat was told about. */
+  private agents = new Map<string, { provider: string; model: string }>();
+  private readonly agentTarget = (agent: string) => this.agents.get(agent);
   /** Approvals a live run is waiting for: the card's buttons answer them directly. */
   private readonly waiting = new Map<string, (answer: ApprovalAnswer) => void>();
   private readonly _onDidPost = new vscode.EventEmitter<HostMessage>();
@@ -177,6 +180,7 @@ export class ChatController implements vscode.Disposable {
   async sendInit(): Promise<void> {
     const core = await this.deps.core();
     const state = await core.configState();
+    this.rememberAgents(state);
     this.post({
       type: 'init',
       agents: state.ok ? state.agents.map((a) => ({ name: a.name, provider: a.provider, model: a.model, tools: [...a.tools] })) : [],
@@ -185,6 +189,10 @@ export class ChatController implements vscode.Disposable {
       disabledTools: this.deps.disabledTools(),
       configError: state.ok ? null : state.problem.message,
     });
+  }
+
+  private rememberAgents(state: Awaited<ReturnType<CoreFacade['configState']>>): void {
+    this.agents = new Map(state.ok ? state.agents.map((a) => [a.name, { provider: a.provider, model: a.model }]) : []);
   }
 
   private async sendRuns(): Promise<void> {
@@ -198,6 +206,7 @@ export class ChatController implements vscode.Disposable {
     if (slash) return this.onSlash(slash);
     const core = await this.deps.core();
     const state = await core.configState();
+    this.rememberAgents(state);
     if (!state.ok) {
       this.post({ type: 'notice', level: 'error', markdown: `**agents.yaml has problems.** ${state.problem.message}` });
       return;
@@ -297,7 +306,7 @@ export class ChatController implements vscode.Disposable {
   private mapperFor(runId: string): RunEventMapper {
     let mapper = this.mappers.get(runId);
     if (!mapper) {
-      mapper = new RunEventMapper(runId);
+      mapper = new RunEventMapper(runId, this.agentTarget);
       this.mappers.set(runId, mapper);
     }
     return mapper;
@@ -306,7 +315,7 @@ export class ChatController implements vscode.Disposable {
   private async openRun(runId: string): Promise<void> {
     const core = await this.deps.core();
     const events = await core.readRun(runId);
-    const mapper = new RunEventMapper(runId);
+    const mapper = new RunEventMapper(runId, this.agentTarget);
     this.mappers.set(runId, mapper);
     this.post({ type: 'clear' });
     for (const event of events) for (const m of mapper.map(event, true)) this.post(m);
@@ -318,7 +327,7 @@ export class ChatController implements vscode.Disposable {
     if (!content) {
       // Reopened after a reload: rebuild the mapper from the log.
       const core = await this.deps.core();
-      const mapper = new RunEventMapper(runId);
+      const mapper = new RunEventMapper(runId, this.agentTarget);
       for (const event of await core.readRun(runId)) mapper.map(event, true);
       this.mappers.set(runId, mapper);
       content = mapper.contentFor(callId);

@@ -30,7 +30,14 @@ export class RunEventMapper {
   private provider = '';
   private model = '';
 
-  constructor(private readonly runId: string) {}
+  /**
+   * @param agentTarget the provider and model an agent is configured with, so the run's header says
+   *   who will answer before the first model call (the log names them only at `llm_call_started`).
+   */
+  constructor(
+    private readonly runId: string,
+    private readonly agentTarget: (agent: string) => { provider: string; model: string } | undefined = () => undefined,
+  ) {}
 
   /** File contents for the diff of a pending write/edit, when the core supplied them. */
   contentFor(callId: string): PendingContent | undefined {
@@ -46,8 +53,11 @@ export class RunEventMapper {
   map(event: RunEvent, replay: boolean): HostMessage[] {
     const runId = this.runId;
     switch (event.type) {
-      case 'run_started':
+      case 'run_started': {
+        const target = this.agentTarget(event.payload.agent);
+        if (target && this.provider === '') ({ provider: this.provider, model: this.model } = target);
         return [{ type: 'runStarted', runId, agent: event.payload.agent, provider: this.provider, model: this.model, prompt: clip(event.payload.prompt), replay }];
+      }
       case 'llm_call_started':
         this.provider = event.payload.provider;
         this.model = event.payload.model;

@@ -1,0 +1,189 @@
+/**
+ * The chat inside the real VS Code host, against the fake LLM server: a request streams into the webview (asserted on
+ * the protocol messages the host posts), an approval writes the file only after Approve and never after Reject, and
+ * the API key lives in SecretStorage only.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BreakwaterTestApi } from '../../src/extension/extension';
+import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
+import { activateBreakwater } from './support/extension';
+import { enqueueFakeAnswers, fakeLlmRequests, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
+
+/** A key no other file could contain by chance: found anywhere but SecretStorage and the request, it leaked. */
+const openaiKey = `sk-bw-host-${Math.random().toString(36).slice(2)}-secret`;
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the host test needs the sample workspace open');
+  return folder.uri.fsPath;
+}
+
+/** Points the workspace copy's agents at the fake server and stores the key the way Set API Key does. */
+async function configureForFakeLlm(api: BreakwaterTestApi): Promise<void> {
+  const url = fakeLlmUrl();
+  const yaml = [
+    'settings:',
+    '  default_provider: openai',
+    '  default_model: gpt-4o-mini',
+    '  max_retries: 0',
+    '  retry_delay: 0',
+    '  budget_usd: 5',
+    'providers:',
+    `  openai: { base_url: "${url}/v1" }`,
+    `  anthropic: { base_url: "${url}" }`,
+    `  ollama: { host: "${url}" }`,
+    'agents:',
+    '  writer:',
+    '    role: "You change files when asked."',
+    '    provider: openai',
+    '    model: gpt-4o-mini',
+    '    tools: [read, write, edit, bash]',
+  ].join('\n');
+  fs.mkdirSync(path.join(workspaceRoot(), '.breakwater'), { recursive: true });
+  fs.writeFileSync(path.join(workspaceRoot(), '.breakwater', 'agents.yaml'), yaml + '\n');
+  await api.secrets.setApiKey('openai', openaiKey);
+  const core = await api.core();
+  await core.reloadConfig();
+  const state = await core.configState();
+  assert.ok(state.ok, `agents.yaml did not load: ${state.ok ? '' : state.problem.message}`);
+  assert.ok(state.agents.some((a) => a.name === 'writer'));
+}
+
+/** Waits until a message after `from` matches (a run keeps posting while it waits for approval). */
+async function nextMessage<K extends HostMessage['type']>(api: BreakwaterTestApi, from: number, type: K, match: (m: HostMessageOf<K>) => boolean = () => true, timeoutMs = 20_000): Promise<HostMessageOf<K>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = api.chatMessages.slice(from).find((m): m is HostMessageOf<K> => m.type === type && match(m as HostMessageOf<K>));
+    if (found) return found;
+    if (Date.now() > deadline) assert.fail(`no ${type} message within ${timeoutMs} ms; got: ${api.chatMessages.slice(from).map((m) => m.type).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function messagesOf<K extends HostMessage['type']>(messages: readonly HostMessage[], type: K): HostMessageOf<K>[] {
+  return messages.filter((m): m is HostMessageOf<K> => m.type === type);
+}
+
+describe('Chat in the real VS Code host (fake LLM server)', function () {
+  this.timeout(60_000);
+  let api: BreakwaterTestApi;
+
+  before(async () => {
+    api = (await activateBreakwater()).exports as BreakwaterTestApi;
+    await configureForFakeLlm(api);
+  });
+
+  beforeEach(() => resetFakeLlm());
+
+  it('streams a request into the webview: deltas in order, the final answer, then usage', async () => {
+    const answer = 'Hello **world**: this answer arrives in small pieces.';
+    await enqueueFakeAnswers([{ kind: 'reply', text: answer, chunkSize: 6, usage: { input: 120, output: 14 } }], 'openai');
+    const from = api.chatMessages.length;
+    await api.chat.receive({ type: 'send', text: 'Say hello', agent: 'writer' });
+    const sent = api.chatMessages.slice(from);
+
+    const types = sent.map((m) => m.type);
+    const started = messagesOf(sent, 'runStarted')[0];
+    assert.ok(started, `no runStarted in ${types.join(', ')}`);
+    assert.equal(started.agent, 'writer');
+    assert.equal(started.provider, 'openai');
+    const deltas = messagesOf(sent, 'textDelta').filter((d) => d.runId === started.runId);
+    assert.ok(deltas.length > 1, `expected the answer in several deltas, got ${deltas.length}`);
+    assert.equal(deltas.map((d) => d.text).join(''), answer, 'the deltas, joined in order, are the answer');
+    const finished = messagesOf(sent, 'runFinished').find((f) => f.runId === started.runId);
+    assert.ok(finished, 'no runFinished');
+    assert.equal(finished.status, 'completed');
+    assert.ok(finished.usage, 'runFinished carries usage');
+    assert.equal(finished.usage.inputTokens, 120);
+    assert.equal(finished.usage.outputTokens, 14);
+    assert.ok(finished.usage.costUsd > 0, 'a priced model costs something');
+    assert.equal(finished.usage.budgetUsd, 5);
+    // Order: the prompt, the run, every delta, then the end.
+    assert.ok(types.indexOf('userPrompt') < types.indexOf('runStarted'));
+    assert.ok(sent.indexOf(deltas[deltas.length - 1]!) < sent.indexOf(finished));
+  });
+
+  it('writes a file only after Approve (and shows the diff first)', async () => {
+    const target = path.join(workspaceRoot(), 'approved.txt');
+    fs.rmSync(target, { force: true });
+    await enqueueFakeAnswers(
+      [
+        { kind: 'reply', toolCalls: [{ id: 'call_approve', name: 'write', args: { path: 'approved.txt', content: 'approved content\n' } }] },
+        { kind: 'reply', text: 'Wrote approved.txt.' },
+      ],
+      'openai',
+    );
+    const from = api.chatMessages.length;
+    const run = api.chat.receive({ type: 'send', text: 'Create approved.txt', agent: 'writer' });
+    const request = await nextMessage(api, from, 'approvalRequest');
+    assert.equal(request.approval.tool, 'write');
+    assert.ok(request.approval.tool === 'write' && request.approval.path === target, `the card shows the real resolved path, got ${JSON.stringify(request.approval)}`);
+    assert.equal(fs.existsSync(target), false, 'nothing is written while the card waits');
+
+    await api.chat.receive({ type: 'viewDiff', runId: request.runId, callId: request.callId });
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputTextDiff, `View Diff opens a diff editor, got ${tab?.label}`);
+    assert.equal(fs.existsSync(target), false, 'viewing the diff writes nothing');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    await api.chat.receive({ type: 'approve', runId: request.runId, callId: request.callId, always: false });
+    await run;
+    assert.equal(fs.readFileSync(target, 'utf8'), 'approved content\n');
+    const resolved = await nextMessage(api, from, 'approvalResolved', (m) => m.callId === request.callId);
+    assert.equal(resolved.approved, true);
+    const finished = await nextMessage(api, from, 'runFinished', (m) => m.runId === request.runId);
+    assert.equal(finished.status, 'completed');
+  });
+
+  it('never writes a file after Reject, and tells the agent why', async () => {
+    const target = path.join(workspaceRoot(), 'rejected.txt');
+    fs.rmSync(target, { force: true });
+    await enqueueFakeAnswers(
+      [
+        { kind: 'reply', toolCalls: [{ id: 'call_reject', name: 'write', args: { path: 'rejected.txt', content: 'must not appear\n' } }] },
+        { kind: 'reply', text: 'Understood, I left it alone.' },
+      ],
+      'openai',
+    );
+    const from = api.chatMessages.length;
+    const run = api.chat.receive({ type: 'send', text: 'Create rejected.txt', agent: 'writer' });
+    const request = await nextMessage(api, from, 'approvalRequest');
+    await api.chat.receive({ type: 'reject', runId: request.runId, callId: request.callId, reason: 'not in this folder, please' });
+    await run;
+
+    assert.equal(fs.existsSync(target), false, 'a rejected write never reaches the disk');
+    const denied = await nextMessage(api, from, 'toolCall', (m) => m.callId === request.callId && m.status === 'denied');
+    assert.equal(denied.tool, 'write');
+    const finished = await nextMessage(api, from, 'runFinished', (m) => m.runId === request.runId);
+    assert.equal(finished.status, 'completed');
+    const requests = (await fakeLlmRequests()) as { body?: unknown }[];
+    assert.equal(requests.length, 2, 'the run continued after the rejection');
+    assert.match(JSON.stringify(requests[1]?.body), /not in this folder, please/, 'the model is told why');
+  });
+
+  it('keeps the API key in SecretStorage and nowhere in settings or the store', async () => {
+    assert.equal(await api.secrets.getApiKey('openai'), openaiKey);
+    await enqueueFakeAnswers([{ kind: 'reply', text: 'ok' }], 'openai');
+    await api.chat.receive({ type: 'send', text: 'ping', agent: 'writer' });
+    const requests = (await fakeLlmRequests()) as { headers?: Record<string, string> }[];
+    assert.equal(requests[0]?.headers?.authorization, `Bearer ${openaiKey}`, 'the key from SecretStorage is what the provider sent');
+
+    assert.doesNotMatch(JSON.stringify(vscode.workspace.getConfiguration()), new RegExp(openaiKey), 'the key is in a setting');
+    const inspectable = ['breakwater', 'openai', 'anthropic'].map((s) => JSON.stringify(vscode.workspace.getConfiguration(s)));
+    for (const dump of inspectable) assert.ok(!dump.includes(openaiKey));
+
+    const userDir = path.resolve(api.storage.global, '..', '..');
+    const files = [path.join(userDir, 'settings.json'), path.join(workspaceRoot(), '.vscode', 'settings.json'), ...listFiles(workspaceRoot()), ...listFiles(api.storage.workspace)];
+    const leaks = files.filter((f) => fs.existsSync(f) && fs.statSync(f).isFile() && fs.readFileSync(f, 'utf8').includes(openaiKey));
+    assert.deepEqual(leaks, [], 'files that contain the key');
+    assert.ok(files.some((f) => f.endsWith('.jsonl')), 'the run logs were searched too');
+  });
+});
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
+}
