@@ -236,4 +236,14 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     await assert.rejects(second.gateway.call(haiku, ask('hi'), opts()), isCircuitOpenError);
     assert.equal(fake.requests.length, 1);
   });
+
+  it('the caller\'s abort mid-stream cancels the request: no retry, and the breaker does not count it', async () => {
+    const { gateway } = await open({ settings: { circuit_breaker_threshold: 1 } });
+    fake.enqueue({ kind: 'reply', text: 'a long answer that keeps coming', tokenDelayMs: 50 });
+    const ac = new AbortController();
+    const call = gateway.call(haiku, ask('hi'), opts({ signal: ac.signal, onText: () => ac.abort(new Error('user pressed stop')) }));
+    await assert.rejects(call, (e: unknown) => isProviderError(e) && e.kind === 'aborted');
+    assert.equal(fake.requests.length, 1);
+    assert.equal(gateway.registry.stats()[0]!.state, 'closed');
+  });
 });

@@ -196,4 +196,19 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     assert.equal(sent, 8);
     assert.ok(errors.every((e) => isProviderError(e) || isCircuitOpenError(e)));
   });
+
+  it('makes a caller over the rate limit wait its turn and says so with a throttled event', async () => {
+    const { policy, of } = make({ requestsPerMinute: 1 });
+    const sentAt: number[] = [];
+    const send = async () => {
+      sentAt.push(Date.now());
+      return 'ok';
+    };
+    await policy.execute(send, { signal });
+    const second = policy.execute(send, { signal });
+    await clock.tickAsync(60_000);
+    await second;
+    assert.deepEqual(sentAt.map((t) => t - sentAt[0]!), [0, 60_000]);
+    assert.deepEqual(of('throttled').map((e) => [e.name, e.waitMs]), [['fake@http://x', 60_000]]);
+  });
 });
