@@ -71,7 +71,21 @@ export class ResilientModelGateway implements ModelGateway {
       onStoreError: options.onStoreError,
     });
     const ledger = await CostLedger.open({ file: options.store.costLedger, events: options.events, clock: options.clock });
-    return new ResilientModelGateway({ ...options, registry, ledger });
+    const gateway = new ResilientModelGateway({ ...options, registry, ledger });
+    await gateway.registerConfiguredEndpoints();
+    return gateway;
+  }
+
+  /**
+   * Creates the shared policy of every endpoint a configured agent uses, so status (the tree view,
+   * `--status`) lists each provider from the start — with its persisted breaker — not only after a call.
+   */
+  async registerConfiguredEndpoints(): Promise<void> {
+    const kinds = new Set<ProviderKind>(Object.values(this.config.agents).map((a) => a.provider ?? this.config.settings.default_provider));
+    for (const kind of kinds) {
+      const provider = await this.providerFor(kind);
+      this.options.registry.policyFor(kind, provider.endpoint);
+    }
   }
 
   get registry(): PolicyRegistry {
@@ -94,6 +108,7 @@ export class ResilientModelGateway implements ModelGateway {
     this.budget.reconfigure(budgetLimits(config));
     this.options.registry.reconfigure(policySettingsFrom(config.settings));
     this.providers.clear();
+    this.registerConfiguredEndpoints().catch((err: unknown) => this.onStoreError(new Error('Could not register the endpoints of the reloaded config', { cause: err })));
   }
 
   async call(target: ModelTarget, request: Omit<ChatRequest, 'model' | 'signal'>, options: ModelCallOptions): Promise<ModelTurn> {

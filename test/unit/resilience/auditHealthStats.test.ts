@@ -91,6 +91,19 @@ describe('audit ledger, health check and status', () => {
     await assert.rejects(healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['ghost'] }), /No agent "ghost" in the config; known agents: dev, ops/);
   });
 
+  it('status lists every configured endpoint from the start, with the breaker state a previous process persisted', async () => {
+    const first = await setup({ anthropic: [new ProviderError('server', 'down', { status: 500 })], openai: [] });
+    assert.deepEqual(Object.keys(providerBreakerStatus(first.gateway.registry)).sort(), ['anthropic@http://anthropic.test', 'openai@http://openai.test']);
+    await assert.rejects(first.gateway.call({ provider: 'anthropic', model: 'haiku-4.5' }, { system: '', messages: [{ role: 'user', text: 'hi' }], tools: [], maxTokens: 16 }, { agentName: 'dev', signal: new AbortController().signal }));
+    await first.gateway.flush();
+
+    // A new process (the next CLI invocation) has made no call yet, but sees both endpoints and the open breaker.
+    const second = await setup({ anthropic: [], openai: [] });
+    const status = providerBreakerStatus(second.gateway.registry);
+    assert.equal(status['anthropic@http://anthropic.test']?.state, 'open');
+    assert.equal(status['openai@http://openai.test']?.state, 'closed');
+  });
+
   it('status per provider in the PRODUCT.md shape: state, failures, successes, calls, avg_ms', async () => {
     const { gateway } = await setup({ anthropic: ['one', new ProviderError('server', 'down', { status: 500 })], openai: [] });
     const req = { system: '', messages: [{ role: 'user' as const, text: 'x' }], tools: [], maxTokens: 5 };
