@@ -4,6 +4,7 @@
 //   unit    mocha on plain Node: src/core and the fake LLM server driven by the real SDKs
 //   host    the host suite inside a real VS Code (code-server) extension host, driven by Chromium
 //   e2e     Playwright + Debian's Chromium clicking through the real workbench
+//   vsix    npm run package, then the .vsix installed into code-server (--install-extension) activates
 // BW_TIERS=unit,host limits the run to some tiers. Exit code 0 only if every tier ran and passed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,6 +26,8 @@ const tiers = [
   // The real-VS-Code tiers need code-server and Chromium: scripts/setup.sh installs them (.ci/run runs it first).
   { name: 'host', steps: [['npx', 'tsx', 'scripts/host/run-host.ts']], summary: 'host.json' },
   { name: 'e2e', steps: [['npx', 'mocha', '--config', 'test/e2e/.mocharc.json']], summary: 'e2e.json' },
+  // Last: it rebuilds dist/ for production, packages the .vsix and checks it installs and activates in code-server.
+  { name: 'vsix', steps: [['npx', 'tsx', 'scripts/host/run-vsix.ts']], summary: 'vsix.json' },
 ];
 
 const only = process.env.BW_TIERS ? new Set(process.env.BW_TIERS.split(',').map((s) => s.trim())) : undefined;

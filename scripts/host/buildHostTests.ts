@@ -1,26 +1,45 @@
 /**
- * Bundles the host suite for the extension host: test/host/index.ts and every test/host/**\/*.test.ts become
- * out/test/host/**\/*.js (node, cjs). `vscode` is the host's; mocha is required from node_modules at run time.
+ * Bundles the suites that run inside the extension host (node, cjs; `vscode` is the host's, mocha is required from
+ * node_modules at run time):
+ *   host  test/host/index.ts + every test/host/**\/*.test.ts  →  out/test/host/
+ *   vsix  test/host/vsix/index.ts + every *.vsix.ts            →  out/test/vsix/
  */
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from './codeServer';
 
-export const hostTestsSrc = path.join(repoRoot, 'test', 'host');
-export const hostTestsOut = path.join(repoRoot, 'out', 'test', 'host');
-export const hostTestsEntry = path.join(hostTestsOut, 'index.js');
+interface SuiteLayout {
+  readonly srcDir: string;
+  readonly outDir: string;
+  /** Source file name ending that marks a test file. */
+  readonly suffix: string;
+}
 
-export async function buildHostTests(): Promise<string[]> {
-  const tests = (fs.readdirSync(hostTestsSrc, { recursive: true }) as string[])
-    .filter((f) => f.endsWith('.test.ts'))
-    .map((f) => path.join(hostTestsSrc, f));
+export const hostSuite: SuiteLayout = {
+  srcDir: path.join(repoRoot, 'test', 'host'),
+  outDir: path.join(repoRoot, 'out', 'test', 'host'),
+  suffix: '.test.ts',
+};
+export const vsixSuite: SuiteLayout = {
+  srcDir: path.join(repoRoot, 'test', 'host', 'vsix'),
+  outDir: path.join(repoRoot, 'out', 'test', 'vsix'),
+  suffix: '.vsix.ts',
+};
+export const hostTestsEntry = path.join(hostSuite.outDir, 'index.js');
+export const vsixTestsEntry = path.join(vsixSuite.outDir, 'index.js');
+
+/** Bundles one suite's index.ts and test files; returns the test files' source paths. */
+export async function buildSuite(suite: SuiteLayout): Promise<string[]> {
+  const tests = (fs.readdirSync(suite.srcDir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(suite.suffix))
+    .map((f) => path.join(suite.srcDir, f));
   // Start clean, so a deleted test file does not keep running from a stale bundle.
-  fs.rmSync(hostTestsOut, { recursive: true, force: true });
+  fs.rmSync(suite.outDir, { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [path.join(hostTestsSrc, 'index.ts'), ...tests],
-    outbase: hostTestsSrc,
-    outdir: hostTestsOut,
+    entryPoints: [path.join(suite.srcDir, 'index.ts'), ...tests],
+    outbase: suite.srcDir,
+    outdir: suite.outDir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -32,9 +51,11 @@ export async function buildHostTests(): Promise<string[]> {
   return tests;
 }
 
+export const buildHostTests = (): Promise<string[]> => buildSuite(hostSuite);
+
 if (require.main === module) {
-  buildHostTests().then(
-    (tests) => console.log(`host tests: bundled ${tests.length} test file(s) into ${path.relative(repoRoot, hostTestsOut)}`),
+  Promise.all([buildSuite(hostSuite), buildSuite(vsixSuite)]).then(
+    ([host, vsix]) => console.log(`bundled ${host.length} host and ${vsix.length} vsix test file(s) into out/test/`),
     (e: unknown) => {
       console.error(e);
       process.exit(1);

@@ -25,6 +25,13 @@ export interface CodeServerOptions {
   readonly keepWorkspaceTrust?: boolean;
   /** Where code-server's stdout/stderr go. Default: <tempDir>/code-server.log. */
   readonly logFile?: string;
+  /**
+   * Runs after the temp dirs exist and before code-server starts (e.g. to install a .vsix into `extensionsDir`);
+   * may return more environment for code-server.
+   */
+  readonly beforeStart?: (dirs: { extensionsDir: string; userDataDir: string }) => Promise<Record<string, string> | void>;
+  /** Keep code-server from reaching any extension gallery. Default: true (the demo turns it off). */
+  readonly offline?: boolean;
   /** Port on 127.0.0.1. Default: a free one. */
   readonly port?: number;
   /** User settings written before start, over `quietSettings`. */
@@ -57,6 +64,13 @@ export const quietSettings: Readonly<Record<string, unknown>> = {
   'telemetry.telemetryLevel': 'off',
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+};
+
+/** Points the extension gallery at a closed local port, so tests never try to reach a marketplace. */
+const offlineEnv: Readonly<Record<string, string>> = {
+  EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
 };
 
 export class HostSetupError extends Error {
@@ -97,6 +111,13 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   fs.mkdirSync(extensionsDir, { recursive: true });
   const logFile = options.logFile ?? path.join(tempDir, 'code-server.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  let extraEnv: Record<string, string> = {};
+  try {
+    extraEnv = (await options.beforeStart?.({ extensionsDir, userDataDir })) ?? {};
+  } catch (e) {
+    fs.rmSync(tempDir, { recursive: true, force: true });
+    throw e;
+  }
   const port = options.port ?? (await freePort());
 
   const args = [
@@ -115,7 +136,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   // detached: code-server gets its own process group, so stop() can kill it with its extension host and watchers.
   const child = spawn(process.execPath, args, {
     cwd: tempDir,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(options.offline === false ? {} : offlineEnv), ...options.env, ...extraEnv },
     stdio: ['ignore', log, log],
     detached: true,
   });

@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     throw new Error(`BW_DEMO_PORT must be a port number (1-65535), got "${process.env.BW_DEMO_PORT}"`);
   }
   const providers = await detectProviders();
-  const server = await startCodeServer(port === undefined ? {} : { port });
+  // Not offline: a user with internet may want the marketplace next to Breakwater.
+  const server = await startCodeServer({ offline: false, ...(port === undefined ? {} : { port }) });
   // Installed, not loaded "in development": the workbench looks as it does for a user.
   fs.symlinkSync(repoRoot, path.join(server.extensionsDir, `breakwater.breakwater-${extensionVersion()}`), 'dir');
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './chromium';
-import { HostSetupError, repoRoot, startCodeServer, tail, type CodeServer } from './codeServer';
+import { HostSetupError, repoRoot, startCodeServer, tail, type CodeServerOptions } from './codeServer';
 import { fakeLlmAvailable, fakeLlmEnvVar, startFakeLlmProcess, type FakeLlmProcess } from './fakeLlmProcess';
 
 export interface HostResults {
@@ -25,8 +25,8 @@ export interface HostSessionOptions {
   readonly testsEntry: string;
   /** The extension to load as in development. Omit when the extension is installed into `extensionsDir` instead. */
   readonly extensionDevelopmentPath?: string;
-  /** Prepares code-server's extensions dir before the workbench opens (e.g. installs a .vsix). */
-  readonly beforeOpen?: (server: CodeServer) => Promise<void>;
+  /** Prepares code-server's dirs before it starts (e.g. installs a .vsix); may return more environment. */
+  readonly beforeStart?: CodeServerOptions['beforeStart'];
   /** Extra code-server arguments. */
   readonly extraArgs?: readonly string[];
   /** How long the whole suite may take once the page is open, in milliseconds. Default: 300 s (BW_HOST_TIMEOUT_MS). */
@@ -60,9 +60,13 @@ export async function runHostSession(options: HostSessionOptions): Promise<HostR
 
     const logFile = `${options.logPrefix}-code-server.log`;
     fs.rmSync(logFile, { force: true });
-    const server = await startCodeServer({ env, logFile, extraArgs: options.extraArgs ?? [] });
+    const server = await startCodeServer({
+      env,
+      logFile,
+      extraArgs: options.extraArgs ?? [],
+      ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
+    });
     cleanups.push(() => server.stop());
-    await options.beforeOpen?.(server);
 
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
