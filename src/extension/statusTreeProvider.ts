@@ -83,9 +83,11 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       case 'section': {
         const labels = { providers: vscode.l10n.t('Providers'), tools: vscode.l10n.t('Tools'), costs: vscode.l10n.t('Costs'), runs: vscode.l10n.t('Runs') };
         const icons = { providers: 'cloud', tools: 'tools', costs: 'credit-card', runs: 'play-circle' };
-        const item = new vscode.TreeItem(labels[node.section], vscode.TreeItemCollapsibleState.Expanded);
+        // Nine healthy tools are noise next to the chat: the section opens by itself only when one is tripped.
+        const quiet = node.section === 'tools' && (this.snapshot?.tools ?? []).every((b) => b.state === 'closed');
+        const item = new vscode.TreeItem(labels[node.section], quiet ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.iconPath = new vscode.ThemeIcon(icons[node.section]);
-        item.id = `section:${node.section}`;
+        item.id = quiet ? `section:${node.section}` : `section:${node.section}:alert`;
         return item;
       }
       case 'breaker': {

@@ -68,6 +68,7 @@ export class ChatView {
       this.persist();
     });
     this.log.addEventListener('click', (e) => this.onLogClick(e));
+    this.followOutput();
     const composer = h('div', { class: 'bw-composer' }, this.input, h('div', { class: 'bw-composer-actions' }, this.usage, this.stopButton, this.sendButton));
     root.append(header, this.banner, this.history, this.log, composer);
     this.renderAll();
@@ -117,6 +118,8 @@ export class ChatView {
     this.post({ type: 'send', text: raw.startsWith('/') ? raw : mention.text, agent: mention.agent ?? this.state.agent });
     this.input.value = '';
     this.state.draft = '';
+    // Sending means "show me the answer": follow the output again even if the user had scrolled up.
+    this.log.scrollTop = this.log.scrollHeight;
     this.renderChrome();
     this.persist();
   }
@@ -130,12 +133,27 @@ export class ChatView {
     this.renderChrome();
   }
 
+  /**
+   * Keeps the newest output in view while the user is at the bottom of the log: streamed text,
+   * cards and resolutions grow the log without a new item, so scrolling on append is not enough.
+   * Scrolling up to read stops the following; scrolling back to the end resumes it.
+   */
+  private followOutput(): void {
+    let pinned = true;
+    this.log.addEventListener('scroll', () => {
+      pinned = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 24;
+    });
+    if (typeof MutationObserver === 'undefined') return;
+    new MutationObserver(() => {
+      if (pinned) this.log.scrollTop = this.log.scrollHeight;
+    }).observe(this.log, { childList: true, subtree: true, characterData: true });
+  }
+
   private appendItem(index: number): void {
     const item = this.state.items[index];
     const element = this.renderItem(item, index);
     this.elements[index] = element;
     this.log.append(element);
-    element.scrollIntoView?.({ block: 'end' });
   }
 
   private replaceItem(index: number): void {
