@@ -38,7 +38,15 @@ const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [path.join(root, 'esbuild.js'), '--production']);
 fs.rmSync(vsix, { force: true });
-run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix]);
+// The marketplace shows README.md away from the repository, so its relative links and images (the e2e screenshots)
+// must become absolute; vsce only guesses that for GitHub/GitLab URLs.
+const repositoryUrl = String(manifest.repository?.url ?? manifest.repository ?? '').replace(/\.git$/, '');
+if (!/^https:\/\//.test(repositoryUrl)) {
+  console.error('✘ package: package.json needs repository.url (https://…) so README links and images resolve in the marketplace');
+  process.exit(1);
+}
+const baseUrl = `${repositoryUrl}/raw/HEAD/`;
+run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix, '--baseContentUrl', baseUrl, '--baseImagesUrl', baseUrl]);
 
 const files = run(process.execPath, [vsce, 'ls', '--no-dependencies'], { capture: true })
   .split('\n')
