@@ -100,6 +100,13 @@ export interface Breakwater extends Disposable {
   reloadConfig(): Promise<LoadedConfig>;
   /** Resolves when breaker state and costs are on disk (call before a process exits). */
   flush(): Promise<void>;
+  /**
+   * Closes a provider breaker by hand (`name` as in `status().breakers.providers[].name`). Tool
+   * breakers close after `tool_breaker_timeout` and a good probe; they throw `BreakerResetError` here.
+   */
+  resetBreaker(scope: 'provider' | 'tool', name: string): void;
+  /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
+  exportCosts(): string;
 }
 
 const never = new AbortController().signal;
@@ -224,6 +231,12 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       reconfigure(next);
       return next;
     },
+    resetBreaker: (scope, name) => {
+      if (scope === 'tool') throw new BreakerResetError(scope, name, 'tool breakers cannot be reset by hand yet; they let one probe through after settings.tool_breaker_timeout');
+      if (!(gateway instanceof ResilientModelGateway)) throw new BreakerResetError(scope, name, 'this core runs with a custom gateway that has no breakers');
+      if (!gateway.registry.reset(name)) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
+    },
+    exportCosts: () => (gateway instanceof ResilientModelGateway ? gateway.ledger.export(loaded.config.settings.budget_usd) : JSON.stringify({ requests: [], summary: {}, budget: null })),
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
       if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
@@ -260,3 +273,17 @@ export class NothingPendingError extends Error {
     this.name = 'NothingPendingError';
   }
 }
+
+/** A breaker could not be reset: which one, and why. */
+export class BreakerResetError extends Error {
+  constructor(
+    readonly scope: 'provider' | 'tool',
+    readonly breaker: string,
+    reason: string,
+  ) {
+    super(`cannot reset the ${scope} breaker ${breaker}: ${reason}`);
+    this.name = 'BreakerResetError';
+  }
+}
+
+export const isBreakerResetError = (e: unknown): e is BreakerResetError => e instanceof BreakerResetError;

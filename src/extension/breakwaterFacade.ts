@@ -13,7 +13,8 @@ import type { AgentView, ConfigProblem, CoreFacade, RunListItem, RunObserver, Ru
  */
 export async function createBreakwaterFacade(options: BreakwaterOptions): Promise<CoreFacade> {
   const events = new Emitter<CoreEvent>();
-  const observers = new Set<{ observer: RunObserver; runs: Set<string>; agent: string | null; claimed: boolean }>();
+  /** `manyRuns`: an operation that starts several top-level runs (a task) keeps claiming new ones. */
+  const observers = new Set<{ observer: RunObserver; runs: Set<string>; agent: string | null; claimed: boolean; manyRuns: boolean }>();
   let core: Breakwater | undefined;
   let problem: ConfigProblem | undefined;
   let lastText = new Map<string, string>();
@@ -41,7 +42,7 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
           target = observerFor(runId, event.payload.parent_run_id, event.payload.agent);
           if (target) {
             target.runs.add(runId);
-            if (event.payload.parent_run_id === undefined) target.claimed = true;
+            if (event.payload.parent_run_id === undefined && !target.manyRuns) target.claimed = true;
           }
         }
         target?.observer.onEvent?.(runId, event);
@@ -60,8 +61,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
     return core;
   };
 
-  async function observed<T>(observer: RunObserver | undefined, agent: string | null, knownRunId: string | undefined, fn: () => Promise<T>): Promise<T> {
-    const entry = { observer: observer ?? {}, runs: new Set<string>(knownRunId ? [knownRunId] : []), agent, claimed: knownRunId !== undefined };
+  async function observed<T>(observer: RunObserver | undefined, agent: string | null, knownRunId: string | undefined, fn: () => Promise<T>, manyRuns = false): Promise<T> {
+    const entry = { observer: observer ?? {}, runs: new Set<string>(knownRunId ? [knownRunId] : []), agent, claimed: knownRunId !== undefined, manyRuns };
     observers.add(entry);
     try {
       return await fn();
@@ -89,14 +90,28 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
         for (const out of outcomes) o.onAgentDone?.(out);
         return outcomes;
       }),
-    runTask: (task, prompt, o) =>
-      observed(o.observer, null, undefined, async () => {
-        const config = need().config();
-        const steps = config.tasks[task]?.steps ?? [];
-        steps.forEach((s, i) => i === 0 && o.onStep?.(0, steps.length, s.agent));
-        const result = await need().runTask(task, prompt, { signal: o.signal });
-        return { status: result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
-      }),
+    runTask: (task, prompt, o) => {
+      let stepsStarted = 0;
+      const totalSteps = need().config().tasks[task]?.steps.length ?? 0;
+      return observed(
+        {
+          ...o.observer,
+          // Each step is a top-level run of the task: its run_started is the step starting.
+          onEvent: (runId, event) => {
+            if (event.type === 'run_started' && event.payload.task === task && event.payload.parent_run_id === undefined) o.onStep?.(stepsStarted++, totalSteps, event.payload.agent);
+            o.observer?.onEvent?.(runId, event);
+          },
+        },
+        null,
+        undefined,
+        async () => {
+          const result = await need().runTask(task, prompt, { signal: o.signal });
+          return { status: result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
+        },
+        // Every step's run belongs to this operation, not only the first one.
+        true,
+      );
+    },
     resume: (runId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().resume(runId, { signal: o.signal }))),
     approve: (runId, callId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().approve(runId, callId, { signal: o.signal }))),
     deny: (runId, callId, reason, o) => observed(o.observer, null, runId, async () => toOutcome(await need().deny(runId, callId, reason, { signal: o.signal }))),
@@ -124,15 +139,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
     },
     status: async () => toSnapshot(need().status(), await facade.listRuns(), (options.clock ?? Date.now)()),
     health: async (signal) => toHealth(await need().health({ signal })),
-    resetBreaker: async (scope, name) => {
-      const c = need() as unknown as { resetBreaker?: (scope: string, name: string) => void | Promise<void> };
-      if (!c.resetBreaker) throw new Error('This version of the core cannot reset a breaker yet.');
-      await c.resetBreaker(scope, name);
-    },
-    exportCosts: async () => {
-      const s = need().status() as unknown as { costs?: unknown };
-      return s.costs ?? {};
-    },
+    resetBreaker: async (scope, name) => need().resetBreaker(scope, name),
+    exportCosts: async () => JSON.parse(need().exportCosts()) as unknown,
     reloadConfig: async () => {
       if (!core) return open();
       try {

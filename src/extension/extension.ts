@@ -8,7 +8,7 @@ import type { CoreFacade } from './coreFacade';
 import { CoreHost } from './coreHost';
 import { DiffContentProvider } from './diffContentProvider';
 import { configFileUri, disabledTools, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
-import { Notifications } from './notifications';
+import { askEscalation, Notifications } from './notifications';
 import { SecretStorageSource } from './secretStorageSource';
 import { CostStatusBar } from './statusBar';
 import { StatusTreeProvider } from './statusTreeProvider';
@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
       ripgrepPath: ripgrepPath(),
       approver: (prompt, signal) => (chatRef.current ? chatRef.current.requestApproval(prompt, signal) : Promise.resolve({ kind: 'defer' as const })),
       watchConfig: true,
+      escalate: askEscalation,
     });
     const state = await facade.configState();
     diagnostics.show(state.ok ? undefined : state.problem);

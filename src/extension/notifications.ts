@@ -1,6 +1,23 @@
 import * as vscode from 'vscode';
 import type { CoreEvent } from '../core/common/coreEvents';
+import type { EscalationChoice, EscalationRequest } from '../core/resilience/fallback';
 import type { CoreHost } from './coreHost';
+
+/**
+ * The `escalate` fallback's question: the agent cannot answer, what now? The buttons offered are the
+ * request's choices (Degrade only when a degrade target is configured). Dismissing the notification,
+ * or the run being stopped, answers Cancel — a run never waits on a notification nobody sees.
+ */
+export async function askEscalation(request: EscalationRequest): Promise<EscalationChoice> {
+  const labels: Record<EscalationChoice, string> = { retry: vscode.l10n.t('Retry'), degrade: vscode.l10n.t('Degrade'), cancel: vscode.l10n.t('Cancel') };
+  const shown = vscode.window.showWarningMessage(vscode.l10n.t('@{0} could not answer: {1}', request.agent, request.reason), ...request.choices.map((c) => labels[c]));
+  const stopped = new Promise<undefined>((resolve) => {
+    if (request.signal.aborted) resolve(undefined);
+    request.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+  const pick = await Promise.race([shown, stopped]);
+  return request.choices.find((c) => labels[c] === pick) ?? 'cancel';
+}
 
 /** Notifications for what needs the user's attention: budget warnings, breakers that open, escalations. */
 export class Notifications implements vscode.Disposable {
@@ -39,9 +56,7 @@ export class Notifications implements vscode.Disposable {
         return;
       case 'fallback_used':
         this.log.info(`fallback ${e.strategy} for ${e.agent}: ${e.detail}`);
-        if (e.strategy === 'escalate') {
-          void vscode.window.showWarningMessage(vscode.l10n.t('@{0} could not answer: {1}', e.agent, e.detail), vscode.l10n.t('Retry'), vscode.l10n.t('Degrade'), vscode.l10n.t('Cancel'));
-        }
+        // escalate asks through `askEscalation` (the core waits for that answer); nothing to show here.
         return;
       case 'provider_failure':
         this.log.warn(`${e.name}: ${e.kind} — ${e.message}${e.willRetry ? ` (retry ${e.attempt} in ${e.retryInMs ?? 0} ms)` : ''}`);
