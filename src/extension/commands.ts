@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { PROVIDER_KINDS, type ProviderKind } from '../core/config/schema';
 import { TEMPLATE_NAMES, TEMPLATES, type TemplateName } from '../core/config/templates';
 import type { ChatController } from './chat/chatController';
+import type { CommandHandler, CommandId } from './commandIds';
 import type { CoreFacade, RunListItem } from './coreFacade';
 import type { CoreHost } from './coreHost';
 import { configFileUri } from './hostEnvironment';
@@ -19,21 +20,13 @@ export interface CommandDeps {
 
 const t = vscode.l10n.t;
 
-/** Every `breakwater.*` command. Each one returns quietly when its quick pick or input box is dismissed. */
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+/**
+ * The implementation of every `breakwater.*` command, by id. Each one returns quietly when its quick
+ * pick or input box is dismissed; a failure is reported by the stub activation registered.
+ */
+export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHandler> {
   const { host, chat } = deps;
   const core = () => host.get();
-  const register = (id: string, fn: (...args: unknown[]) => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        deps.log.error(`${id} failed`, e instanceof Error ? e : String(e));
-        void vscode.window.showErrorMessage(t('Breakwater: {0}', e instanceof Error ? e.message : String(e)));
-        return undefined;
-      }
-    });
-
   async function pickAgent(c: CoreFacade, placeHolder: string): Promise<string | undefined> {
     const state = await c.configState();
     if (!state.ok) {
@@ -71,8 +64,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const revealChat = () => vscode.commands.executeCommand('breakwater.chat.focus');
   const paused = (r: RunListItem) => r.status === 'waiting_on_human' || r.status === 'interrupted';
 
-  return [
-    register('breakwater.askAgent', async () => {
+  const handlers: [CommandId, CommandHandler][] = [
+    ['breakwater.askAgent', async () => {
       const c = await core();
       const agent = await pickAgent(c, t('Which agent?'));
       if (!agent) return;
@@ -80,9 +73,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!prompt) return;
       await revealChat();
       return chat.ask(agent, prompt);
-    }),
+    }],
 
-    register('breakwater.askAll', async () => {
+    ['breakwater.askAll', async () => {
       const prompt = await vscode.window.showInputBox({ prompt: t('Ask every agent in parallel'), ignoreFocusOut: true });
       if (!prompt) return;
       const c = await core();
@@ -112,9 +105,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), content);
       await vscode.workspace.applyEdit(edit);
       await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
-    }),
+    }],
 
-    register('breakwater.runTask', async () => {
+    ['breakwater.runTask', async () => {
       const c = await core();
       const state = await c.configState();
       if (!state.ok || state.tasks.length === 0) {
@@ -135,9 +128,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       });
       void vscode.window.showInformationMessage(t('Task {0}: {1}', pick.label, result.status));
       return result;
-    }),
+    }],
 
-    register('breakwater.askAboutSelection', async () => {
+    ['breakwater.askAboutSelection', async () => {
       const editor = vscode.window.activeTextEditor;
       const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
       if (!editor || selection === undefined) {
@@ -153,9 +146,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const lines = `${editor.selection.start.line + 1}-${editor.selection.end.line + 1}`;
       await revealChat();
       return chat.ask(agent, `${question}\n\nFrom \`${file}\` lines ${lines}:\n\n\`\`\`${editor.document.languageId}\n${selection}\n\`\`\``);
-    }),
+    }],
 
-    register('breakwater.setApiKey', async (given?: unknown) => {
+    ['breakwater.setApiKey', async (given?: unknown) => {
       const provider = (typeof given === 'string' && (PROVIDER_KINDS as readonly string[]).includes(given) ? given : (await vscode.window.showQuickPick([...PROVIDER_KINDS], { placeHolder: t('Key for which provider?') }))) as ProviderKind | undefined;
       if (!provider) return;
       const key = await vscode.window.showInputBox({ prompt: t('API key for {0} (kept in VS Code\'s secret storage, never in settings)', provider), password: true, ignoreFocusOut: true });
@@ -167,9 +160,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       await deps.secrets.setApiKey(provider, key.trim());
       void vscode.window.showInformationMessage(t('Saved the {0} key.', provider));
-    }),
+    }],
 
-    register('breakwater.healthCheck', async () => {
+    ['breakwater.healthCheck', async () => {
       const c = await core();
       const entries = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Checking providers…'), cancellable: true }, (_p, token) => {
         const abort = new AbortController();
@@ -181,15 +174,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (bad.length === 0) void vscode.window.showInformationMessage(t('All {0} providers answered.', entries.length));
       else void vscode.window.showWarningMessage(t('{0} of {1} providers failed: {2}', bad.length, entries.length, bad.map((b) => `${b.name} (${b.detail})`).join(', ')));
       return entries;
-    }),
+    }],
 
-    register('breakwater.showStatus', async () => {
+    ['breakwater.showStatus', async () => {
       const c = await core();
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: formatStatus(await c.status(), deps.now()) });
       await vscode.window.showTextDocument(doc, { preview: true });
-    }),
+    }],
 
-    register('breakwater.resetBreaker', async (given?: unknown) => {
+    ['breakwater.resetBreaker', async (given?: unknown) => {
       const c = await core();
       const node = given as StatusNode | undefined;
       let target: { scope: 'provider' | 'tool'; name: string } | undefined;
@@ -207,9 +200,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!target) return;
       await c.resetBreaker(target.scope, target.name);
       void vscode.window.showInformationMessage(t('Breaker for {0} reset to closed.', target.name));
-    }),
+    }],
 
-    register('breakwater.exportCosts', async () => {
+    ['breakwater.exportCosts', async () => {
       const c = await core();
       const data = await c.exportCosts();
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -217,9 +210,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!target) return;
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
       void vscode.window.showInformationMessage(t('Costs exported to {0}.', vscode.workspace.asRelativePath(target)));
-    }),
+    }],
 
-    register('breakwater.openConfig', async () => {
+    ['breakwater.openConfig', async () => {
       const uri = configFileUri();
       if (!uri) {
         void vscode.window.showInformationMessage(t('Open a folder first: the agents file lives in the workspace.'));
@@ -237,25 +230,25 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
       await host.current?.reloadConfig();
-    }),
+    }],
 
-    register('breakwater.openRun', async (given?: unknown) => {
+    ['breakwater.openRun', async (given?: unknown) => {
       const c = await core();
       const runId = await pickRun(c, () => true, t('Open which run?'), given);
       if (!runId) return;
       await revealChat();
       await chat.receive({ type: 'openRun', runId });
-    }),
+    }],
 
-    register('breakwater.resumeRun', async (given?: unknown) => {
+    ['breakwater.resumeRun', async (given?: unknown) => {
       const c = await core();
       const runId = await pickRun(c, paused, t('Resume which run?'), given);
       if (!runId) return;
       await revealChat();
       await chat.receive({ type: 'resumeRun', runId });
-    }),
+    }],
 
-    register('breakwater.approvePending', async (given?: unknown) => {
+    ['breakwater.approvePending', async (given?: unknown) => {
       const c = await core();
       const runId = await pickRun(c, (r) => r.status === 'waiting_on_human', t('Approve the pending calls of which run?'), given);
       if (!runId) return;
@@ -266,9 +259,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const answer = await vscode.window.showWarningMessage(t('Approve every pending call of this run? Review them in the chat first, or approve them one by one there.'), { modal: true }, approve);
       if (answer !== approve) return;
       await chat.receive({ type: 'approveAll', runId });
-    }),
+    }],
 
-    register('breakwater.undoRun', async (given?: unknown) => {
+    ['breakwater.undoRun', async (given?: unknown) => {
       const c = await core();
       const runId = await pickRun(c, (r) => r.status !== 'running', t('Undo the file changes of which run?'), given);
       if (!runId) return;
@@ -276,11 +269,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if ((await vscode.window.showWarningMessage(t('Restore every file this run changed to its content before the run?'), { modal: true }, undo)) !== undo) return;
       const report = await c.undo(runId);
       void vscode.window.showInformationMessage(report);
-    }),
+    }],
 
-    register('breakwater.newChat', async () => {
+    ['breakwater.newChat', async () => {
       await revealChat();
       await chat.receive({ type: 'newChat' });
-    }),
+    }],
   ];
+  return Object.fromEntries(handlers) as Record<CommandId, CommandHandler>;
 }

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type { HostMessage } from '../protocol/messages';
-import { ChatController } from './chat/chatController';
+import { COMMAND_IDS } from './commandIds';
 import { ChatViewProvider } from './chatViewProvider';
-import { registerCommands } from './commands';
 import { ConfigDiagnostics } from './configDiagnostics';
 import type { CoreFacade } from './coreFacade';
 import { CoreHost } from './coreHost';
 import { DiffContentProvider } from './diffContentProvider';
-import { configFileUri, disabledTools, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
-import { askEscalation, Notifications } from './notifications';
+import type { CoreBindings } from './extensionCore';
+import { configFileUri, storeDir } from './hostEnvironment';
+import { Notifications } from './notifications';
 import { SecretStorageSource } from './secretStorageSource';
 import { CostStatusBar } from './statusBar';
 import { StatusTreeProvider } from './statusTreeProvider';
@@ -16,8 +16,9 @@ import { StatusTreeProvider } from './statusTreeProvider';
 /** What `activate` returns: used only by the host tests, never by other extensions. */
 export interface BreakwaterTestApi {
   core(): Promise<CoreFacade>;
-  chat: ChatController;
-  tree: StatusTreeProvider;
+  /** The chat as the webview drives it (loads the chat controller on first use). */
+  readonly chat: { receive(raw: unknown): Promise<void> };
+  readonly tree: StatusTreeProvider;
   /** Every protocol message sent to the chat webview since activation. */
   readonly chatMessages: readonly HostMessage[];
   /** Provider keys (VS Code SecretStorage), so tests can set a key without the input box. */
@@ -26,75 +27,88 @@ export interface BreakwaterTestApi {
   readonly storage: { readonly global: string; readonly workspace: string };
   /** How long `activate()` took, in milliseconds (read by the activation benchmark). */
   readonly activationMs: number;
+  /** Whether `activate()` itself loaded dist/extensionCore.js (it must not: that is the slow part). */
+  readonly coreBundleLoadedByActivation: boolean;
 }
 
-/** The composition root: creates the adapters and registers them. The core is created on first use. */
+/**
+ * The composition root of the thin bundle: registers the views, the commands, the tree and the
+ * status bar. Nothing here imports the core, zod or an SDK (esbuild.js checks the bundle): those
+ * live in dist/extensionCore.js, required on first real use — the first chat message, a command,
+ * the status tree's first read once it is visible.
+ */
 export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Breakwater', { log: true });
   const secrets = new SecretStorageSource(context.secrets);
   const diffs = new DiffContentProvider();
   const diagnostics = new ConfigDiagnostics();
-  // The core's approver needs the chat, which needs the core: break the cycle with a late-bound reference.
-  const chatRef: { current?: ChatController } = {};
-
-  const host = new CoreHost(async () => {
-    const { createBreakwaterFacade } = await import('./breakwaterFacade');
-    const configFile = configFileUri()?.fsPath ?? `${storeDir(context)}/agents.yaml`;
-    const facade = await createBreakwaterFacade({
-      workspaceFolders: workspaceFolders(),
-      storeDir: storeDir(context),
-      configFile,
-      secrets,
-      trusted: vscode.workspace.isTrusted,
-      ripgrepPath: ripgrepPath(),
-      approver: (prompt, signal) => (chatRef.current ? chatRef.current.requestApproval(prompt, signal) : Promise.resolve({ kind: 'defer' as const })),
-      watchConfig: true,
-      escalate: askEscalation,
-    });
-    const state = await facade.configState();
-    diagnostics.show(state.ok ? undefined : state.problem);
-    return facade;
-  });
-
-  const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
-  chatRef.current = chat;
   const chatMessages: HostMessage[] = [];
-  const tree = new StatusTreeProvider(host);
+
+  let bindings: Promise<CoreBindings> | undefined;
+  const loadBindings = (): Promise<CoreBindings> => {
+    bindings ??= import('./extensionCore').then(
+      (m) => {
+        const b = m.createCoreBindings({ context, host, log, secrets, diffs, diagnostics });
+        context.subscriptions.push(b, b.chat.onDidPost((message) => chatMessages.push(message)));
+        log.info(`Breakwater core loaded ${(performance.now() - started).toFixed(0)} ms after activation began`);
+        return b;
+      },
+      (err: unknown) => {
+        // Not cached: the next use tries again (and reports again).
+        bindings = undefined;
+        throw err;
+      },
+    );
+    return bindings;
+  };
+  const host = new CoreHost(async () => (await loadBindings()).createCore());
+  const chat: BreakwaterTestApi['chat'] = { receive: async (raw) => (await loadBindings()).chat.receive(raw) };
+  const tree = new StatusTreeProvider(host, Date.now, (e) => log.error('status tree: could not read the status', e instanceof Error ? e : String(e)));
 
   context.subscriptions.push(
     log,
     host,
     diffs,
     diagnostics,
-    chat,
-    chat.onDidPost((m) => chatMessages.push(m)),
     tree,
     vscode.workspace.registerTextDocumentContentProvider(DiffContentProvider.scheme, diffs),
-    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, chat, log)),
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, async () => (await loadBindings()).chat, log)),
     vscode.window.createTreeView(StatusTreeProvider.viewId, { treeDataProvider: tree, showCollapseAll: true }),
     new CostStatusBar(host),
     new Notifications(host, log),
-    ...registerCommands({ host, chat, secrets, log, now: Date.now }),
+    ...COMMAND_IDS.map((id) =>
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await (await loadBindings()).commands[id](...args);
+        } catch (e) {
+          log.error(`${id} failed`, e instanceof Error ? e : String(e));
+          void vscode.window.showErrorMessage(vscode.l10n.t('Breakwater: {0}', e instanceof Error ? e.message : String(e)));
+          return undefined;
+        }
+      }),
+    ),
     vscode.workspace.onDidSaveTextDocument(async (doc) => {
       if (doc.uri.fsPath !== configFileUri()?.fsPath || !host.current) return;
       await host.current.reloadConfig();
       const state = await host.current.configState();
       diagnostics.show(state.ok ? undefined : state.problem);
-      await chat.sendInit();
+      await (await loadBindings()).chat.sendInit();
     }),
     // The core was built with `trusted: false`; only a new one lets agents use the write tools.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       log.info('Workspace trusted: recreating the core with every tool available');
       await host.recreate();
-      await chat.sendInit();
+      // The chat's banner lists the tools Restricted Mode turned off; only a loaded chat shows one.
+      if (bindings) await (await bindings).chat.sendInit();
       await tree.refresh();
     }),
   );
 
   const activationMs = performance.now() - started;
+  const coreBundleLoadedByActivation = bindings !== undefined;
   log.info(`Breakwater activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
-  return { core: () => host.get(), chat, tree, chatMessages, secrets, activationMs, storage: { global: context.globalStorageUri.fsPath, workspace: storeDir(context) } };
+  return { core: () => host.get(), chat, tree, chatMessages, secrets, activationMs, coreBundleLoadedByActivation, storage: { global: context.globalStorageUri.fsPath, workspace: storeDir(context) } };
 }
 
 export function deactivate(): void {

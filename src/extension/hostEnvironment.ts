@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { READ_ONLY_TOOLS, TOOL_NAMES } from '../core/config/schema';
 
 /** Where VS Code keeps its own ripgrep; the `.asar.unpacked` forms exist in packaged builds. */
 export function ripgrepPath(appRoot: string = vscode.env.appRoot): string {
@@ -32,11 +31,4 @@ export function storeDir(context: vscode.ExtensionContext): string {
   const setting = vscode.workspace.getConfiguration('breakwater').get<string>('storePath');
   if (setting) return setting;
   return (context.storageUri ?? context.globalStorageUri).fsPath;
-}
-
-/** Tools that are off, and why, for the chat's banner and the status tree. */
-export function disabledTools(trusted: boolean = vscode.workspace.isTrusted): { tool: string; reason: string }[] {
-  if (trusted) return [];
-  const reason = vscode.l10n.t('Restricted Mode: trust this folder to let agents change it');
-  return TOOL_NAMES.filter((t) => !READ_ONLY_TOOLS.includes(t) && t !== 'delegate').map((tool) => ({ tool, reason }));
 }

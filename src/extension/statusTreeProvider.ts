@@ -32,12 +32,16 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | undefined;
   private stale = false;
+  private coreRequested = false;
 
   constructor(
     private readonly host: CoreHost,
     private readonly now: () => number = Date.now,
+    /** Where a failed status read goes (the tree keeps its last snapshot). Default: ignored. */
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    this.subscriptions.push(host.onEvent(() => void this.refresh()), host.onDidCreate(() => void this.refresh()));
+    const refresh = () => void this.refresh().catch((e: unknown) => this.onError(e));
+    this.subscriptions.push(host.onEvent(refresh), host.onDidCreate(refresh));
   }
 
   /** The last snapshot shown (tests read the breaker states from it). */
@@ -127,6 +131,15 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
 
   getChildren(node?: Node): Node[] {
     const s = this.snapshot;
+    // VS Code asks for the root only once the view is visible: that is when the tree is worth the
+    // core's load time (activation never pays it). The core's creation refreshes the tree.
+    if (!node && !s && !this.coreRequested) {
+      this.coreRequested = true;
+      this.host.get().catch((e: unknown) => {
+        this.coreRequested = false;
+        this.onError(e);
+      });
+    }
     if (!node) return s ? [{ kind: 'section', section: 'providers' }, { kind: 'section', section: 'tools' }, { kind: 'section', section: 'costs' }, { kind: 'section', section: 'runs' }] : [];
     if (!s) return [];
     if (node.kind === 'cost') return [...(node.children ?? [])];

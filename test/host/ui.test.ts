@@ -15,7 +15,7 @@ import { createBreakwaterFacade } from '../../src/extension/breakwaterFacade';
 import { ChatController } from '../../src/extension/chat/chatController';
 import { DiffContentProvider } from '../../src/extension/diffContentProvider';
 import type { BreakwaterTestApi } from '../../src/extension/extension';
-import { disabledTools } from '../../src/extension/hostEnvironment';
+import { disabledTools } from '../../src/extension/restrictedTools';
 import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';

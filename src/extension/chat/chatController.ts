@@ -45,11 +45,10 @@ export class ChatController implements vscode.Disposable {
     this.applier = new CodeApplier(deps.diffs, (m) => this.post(m));
   }
 
+  /** Posts go to `webview` until the returned disposable is disposed; its messages come in through `receive`. */
   attach(webview: vscode.Webview): vscode.Disposable {
     this.webview = webview;
-    const sub = webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
     return new vscode.Disposable(() => {
-      sub.dispose();
       if (this.webview === webview) this.webview = undefined;
     });
   }

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { createBreakwaterFacade } from './breakwaterFacade';
+import { ChatController } from './chat/chatController';
+import type { CommandHandler, CommandId } from './commandIds';
+import { commandHandlers } from './commands';
+import type { ConfigDiagnostics } from './configDiagnostics';
+import type { CoreFacade } from './coreFacade';
+import type { CoreHost } from './coreHost';
+import type { DiffContentProvider } from './diffContentProvider';
+import { configFileUri, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
+import { askEscalation } from './notifications';
+import { disabledTools } from './restrictedTools';
+import type { SecretStorageSource } from './secretStorageSource';
+
+/**
+ * The entry of `dist/extensionCore.js`: everything that needs Breakwater's core (zod, the provider
+ * SDKs, the tool engine) — the core itself, the chat controller and the commands' implementations.
+ * `extension.ts` requires this bundle on first real use (a chat message, a command, the status
+ * tree's first read), so activation only compiles the small adapter bundle.
+ */
+
+export interface CoreBindingsDeps {
+  readonly context: vscode.ExtensionContext;
+  /** Activation's core host; `createCore` is its factory. */
+  readonly host: CoreHost;
+  readonly log: vscode.LogOutputChannel;
+  readonly secrets: SecretStorageSource;
+  readonly diffs: DiffContentProvider;
+  readonly diagnostics: ConfigDiagnostics;
+}
+
+export interface CoreBindings extends vscode.Disposable {
+  /** Creates the core facade for the workspace as it is now (the host caches it). */
+  createCore(): Promise<CoreFacade>;
+  readonly chat: ChatController;
+  readonly commands: Readonly<Record<CommandId, CommandHandler>>;
+}
+
+export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
+  const { context, host, log, secrets, diffs, diagnostics } = deps;
+  const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
+  const commands = commandHandlers({ host, chat, secrets, log, now: Date.now });
+
+  async function createCore(): Promise<CoreFacade> {
+    const configFile = configFileUri()?.fsPath ?? `${storeDir(context)}/agents.yaml`;
+    const facade = await createBreakwaterFacade({
+      workspaceFolders: workspaceFolders(),
+      storeDir: storeDir(context),
+      configFile,
+      secrets,
+      trusted: vscode.workspace.isTrusted,
+      ripgrepPath: ripgrepPath(),
+      approver: (prompt, signal) => chat.requestApproval(prompt, signal),
+      watchConfig: true,
+      escalate: askEscalation,
+    });
+    const state = await facade.configState();
+    diagnostics.show(state.ok ? undefined : state.problem);
+    return facade;
+  }
+
+  return { createCore, chat, commands, dispose: () => chat.dispose() };
+}
