@@ -101,8 +101,9 @@ export interface Breakwater extends Disposable {
   /** Resolves when breaker state and costs are on disk (call before a process exits). */
   flush(): Promise<void>;
   /**
-   * Closes a provider breaker by hand (`name` as in `status().breakers.providers[].name`). Tool
-   * breakers close after `tool_breaker_timeout` and a good probe; they throw `BreakerResetError` here.
+   * Closes a breaker by hand: a provider endpoint (`name` as in `status().breakers.providers[].name`)
+   * or a tool (`status().breakers.tools[].name`). Persisted, and announced as `breaker_transition`.
+   * Throws `BreakerResetError` for an unknown name.
    */
   resetBreaker(scope: 'provider' | 'tool', name: string): void;
   /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
@@ -232,7 +233,11 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       return next;
     },
     resetBreaker: (scope, name) => {
-      if (scope === 'tool') throw new BreakerResetError(scope, name, 'tool breakers cannot be reset by hand yet; they let one probe through after settings.tool_breaker_timeout');
+      if (scope === 'tool') {
+        if (tools.reset === undefined) throw new BreakerResetError(scope, name, 'this core runs with a custom tool engine that cannot reset its breakers');
+        if (!tools.reset(name)) throw new BreakerResetError(scope, name, `no tool named "${name}"; see status().breakers.tools for the names`);
+        return;
+      }
       if (!(gateway instanceof ResilientModelGateway)) throw new BreakerResetError(scope, name, 'this core runs with a custom gateway that has no breakers');
       if (!gateway.registry.reset(name)) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
     },

@@ -95,6 +95,19 @@ export class ToolBreakers {
     this.persist();
   }
 
+  /**
+   * Closes a tool's breaker by hand (the user's Reset Breaker): the failure streak is forgotten and
+   * the next call runs; calls, failures and latency stay (they are history, not state). Emits the
+   * transition when the breaker was not closed, and persists like every other change.
+   */
+  reset(tool: string): void {
+    const r = this.record(tool);
+    this.probing.delete(tool);
+    r.consecutiveFailures = 0;
+    if (r.state !== 'closed') this.transition(tool, r, 'closed', 'reset by the user');
+    else this.persist();
+  }
+
   stats(tools: readonly string[]): ToolStats[] {
     return tools.map((tool) => {
       const r = this.record(tool);

@@ -213,6 +213,12 @@ class DefaultToolEngine implements ToolEngine {
     return this.breakers.stats(ENGINE_TOOLS);
   }
 
+  reset(tool: string): boolean {
+    if (!(ENGINE_TOOLS as readonly string[]).includes(tool)) return false;
+    this.breakers.reset(tool);
+    return true;
+  }
+
   /** Waits for pending breaker-state saves. */
   flush(): Promise<void> {
     return this.breakers.flush();
@@ -262,7 +268,7 @@ class DefaultToolEngine implements ToolEngine {
   }
 }
 
-export type BreakwaterToolEngine = ToolEngine & { flush(): Promise<void> };
+export type BreakwaterToolEngine = ToolEngine & { flush(): Promise<void>; reset(tool: string): boolean };
 
 /** The approval gate, sandbox and per-tool breakers behind one `ToolEngine`. */
 export function createToolEngine(options: ToolEngineOptions): BreakwaterToolEngine {

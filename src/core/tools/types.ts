@@ -133,6 +133,12 @@ export interface ToolEngine {
   /** "Always allow" for this session (bash: the command, http: the domain). */
   grant(grantKey: string): void;
   stats(): ToolStats[];
+  /**
+   * Closes a tool's breaker by hand (persisted, emits `breaker_transition` when it was open or
+   * half-open). Returns false for a name that is not one of the engine's tools. Optional so hosts
+   * and tests with their own engine need not implement it.
+   */
+  reset?(tool: string): boolean;
 }
 
 /** What a tool needs from its host: the extension and the CLI each provide one. */
