@@ -236,6 +236,7 @@ class DefaultToolEngine implements ToolEngine {
       autoApproved: judgement.autoApproved,
       grantKey: judgement.grantKey,
       grants: this.grants,
+      ...(judgement.approval !== undefined ? { subject: judgement.approval } : {}),
     });
     return { decision, judgement, ctx };
   }
