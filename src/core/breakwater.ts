@@ -9,7 +9,7 @@ import { createFallbackRunner } from './agents/fallbackRunner';
 import type { AgentRuntime, FallbackRunner } from './agents/runtime';
 import { ConfigWatcher } from './config/configWatcher';
 import { loadConfig, type LoadedConfig } from './config/loader';
-import type { BreakwaterConfig } from './config/schema';
+import { agentSchema, type BreakwaterConfig } from './config/schema';
 import type { SecretSource } from './providers/types';
 import { AnswerCache } from './resilience/answerCache';
 import { AuditLedger } from './resilience/auditLedger';
@@ -24,7 +24,7 @@ import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
 import { createToolEngine, type BreakwaterToolEngine } from './tools/toolEngine';
-import type { ToolEngine, ToolHost } from './tools/types';
+import type { PreparedCall, ToolEngine, ToolHost, ToolOutcome } from './tools/types';
 import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } from './agents/statusReport';
 
 export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approvals';
@@ -34,6 +34,15 @@ export type { RunSummary } from './runs/runStore';
 export type { UndoResult } from './runs/undo';
 export type { BreakwaterStatus, HealthReport, BreakerRow } from './agents/statusReport';
 export type { RunEvent } from './runs/events';
+export type { PreparedCall, ToolOutcome } from './tools/types';
+
+/** What became of a write the user proposed: the tool's outcome, or nothing written because the user rejected it. */
+export type ProposedWriteOutcome = ToolOutcome | { readonly status: 'rejected' };
+
+/** The agent name the user's own writes (Apply on a code block) are judged under. */
+export const USER_WRITER = 'you (Apply)';
+/** Proposals kept for a decision; older undecided ones are dropped (their cards can no longer apply). */
+const MAX_PROPOSALS = 50;
 
 export interface BreakwaterOptions {
   /** Absolute workspace folder paths (multi-root aware); the first one is the default for relative paths. */
@@ -108,6 +117,21 @@ export interface Breakwater extends Disposable {
   resetBreaker(scope: 'provider' | 'tool', name: string): void;
   /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
   exportCosts(): string;
+  /**
+   * Prepares the user's own write of `content` to `path` (relative to the first workspace folder, or
+   * absolute) with the tool engine, exactly as an agent's `write`: the sandbox, protected paths,
+   * `.breakwaterignore`, Restricted Mode and hard blocks all apply. Never writes. The result's
+   * `approval` has the resolved real path and the diff to show; its `decision` says whether it may
+   * run at all (`block`) and why it needs approval.
+   */
+  proposeWrite(path: string, content: string): Promise<PreparedCall>;
+  /**
+   * Decides a proposal of `proposeWrite` (by its `callId`; the core's own copy is what runs):
+   * `approve` executes it as approved by the user — re-checked at execution, and refused if the file
+   * changed since the diff was shown — and `reject` writes nothing. Each proposal is decided once;
+   * an unknown or already decided one throws `UnknownProposalError`.
+   */
+  applyProposed(prepared: Pick<PreparedCall, 'callId'>, decision: 'approve' | 'reject', options?: { signal?: AbortSignal }): Promise<ProposedWriteOutcome>;
 }
 
 const never = new AbortController().signal;
@@ -205,6 +229,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return isTerminal(s) ? s : runner.resume(runId, signal);
   };
 
+  /** Proposals of `proposeWrite` awaiting the user's decision, oldest first. */
+  const proposals = new Map<string, PreparedCall>();
+  let proposalSeq = 0;
+
   return {
     layout,
     events: bus.event,
@@ -242,6 +270,20 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       if (!gateway.registry.reset(name)) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
     },
     exportCosts: () => (gateway instanceof ResilientModelGateway ? gateway.ledger.export(loaded.config.settings.budget_usd) : JSON.stringify({ requests: [], summary: {}, budget: null })),
+    proposeWrite: async (file, content) => {
+      const scope = { agentName: USER_WRITER, agent: agentSchema.parse({ tools: ['write'] }), config: loaded.config };
+      const prepared = await tools.prepare({ id: `apply-${clock().toString(36)}-${++proposalSeq}`, name: 'write', args: { path: file, content } }, scope);
+      proposals.set(prepared.callId, prepared);
+      for (const old of proposals.keys()) if (proposals.size > MAX_PROPOSALS) proposals.delete(old);
+      return prepared;
+    },
+    applyProposed: async (given, decision, o = {}) => {
+      const prepared = proposals.get(given.callId);
+      if (prepared === undefined) throw new UnknownProposalError(given.callId);
+      proposals.delete(given.callId);
+      if (decision === 'reject') return { status: 'rejected' };
+      return tools.execute(prepared, { by: 'user' }, o.signal ?? never);
+    },
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
       if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
@@ -290,5 +332,15 @@ export class BreakerResetError extends Error {
     this.name = 'BreakerResetError';
   }
 }
+
+/** `applyProposed` got a proposal the core did not make, or one already decided. */
+export class UnknownProposalError extends Error {
+  constructor(readonly callId: string) {
+    super(`no pending proposed write ${callId}: it was already applied or rejected, or is too old; propose it again`);
+    this.name = 'UnknownProposalError';
+  }
+}
+
+export const isUnknownProposalError = (e: unknown): e is UnknownProposalError => e instanceof UnknownProposalError;
 
 export const isBreakerResetError = (e: unknown): e is BreakerResetError => e instanceof BreakerResetError;
