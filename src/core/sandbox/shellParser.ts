@@ -1,86 +1,101 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getProcessor, LangVariant, type File as ShFile } from 'sh-syntax';
-import { readShellScript, type ShellScript } from './shellScript';
 
 /**
- * mvdan/sh (the parser behind shfmt, compiled to WebAssembly by sh-syntax) decides whether a command
- * is valid bash, and its statement count must agree with the structural reader's. The wasm is
- * `dist/main.wasm` next to the bundle at run time, and `node_modules/sh-syntax/main.wasm` in tests.
+ * mvdan/sh (the parser behind shfmt) compiled to JavaScript by GopherJS: the npm package `mvdan-sh`,
+ * one 1.5 MB CommonJS file with a synchronous API and the full typed AST. It is loaded on first use
+ * with a `require` of a computed path so the bundler leaves it out of the bundles: at run time it is
+ * `dist/mvdan-sh.js` next to the bundle, in tests `node_modules/mvdan-sh`.
  */
+
+/** A node of mvdan/sh's AST as GopherJS exposes it: Go field names, `Pos()`/`End()` byte positions. */
+export interface ShNode {
+  Pos(): ShPos;
+  End(): ShPos;
+  readonly [field: string]: unknown;
+}
+export interface ShPos {
+  /** Byte offset (UTF-8) into the source. */
+  Offset(): number;
+}
+
+interface MvdanSyntax {
+  NewParser(...options: unknown[]): { Parse(src: string, name: string): ShNode };
+  Variant(lang: unknown): unknown;
+  KeepComments(keep: boolean): unknown;
+  readonly LangBash: unknown;
+  NodeType(node: ShNode): string;
+  /** Calls `visit(node)` before a node's children and `visit(null)` after them; `false` skips the children. */
+  Walk(node: ShNode, visit: (node: ShNode | null) => boolean): void;
+}
+
 export type ParsedShell =
-  | { readonly ok: true; readonly script: ShellScript }
+  | { readonly ok: true; readonly file: ShNode; readonly syntax: MvdanSyntax }
   | { readonly ok: false; readonly reason: string };
 
-function wasmCandidates(): string[] {
-  const candidates = [path.join(__dirname, 'main.wasm'), path.join(__dirname, '..', 'main.wasm')];
+export class ShellParserUnavailableError extends Error {
+  readonly kind = 'shell_parser_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ShellParserUnavailableError';
+  }
+}
+export const isShellParserUnavailableError = (e: unknown): e is ShellParserUnavailableError => e instanceof ShellParserUnavailableError;
+
+/** Where the parser may be: next to the bundle first (shipped), then the installed package (tests, dev). */
+function candidates(): string[] {
+  const out = [path.join(__dirname, 'mvdan-sh.js')];
   try {
-    candidates.push(require.resolve('sh-syntax/main.wasm'));
+    // A computed specifier: the bundler must not resolve (and inline) the package.
+    const packageName = ['mvdan', 'sh'].join('-');
+    out.push(require.resolve(packageName));
   } catch {
-    // Bundled: node_modules is not shipped; the copy next to the bundle is used.
+    // Bundled: node_modules is not shipped; the copy next to the bundle is the one.
   }
-  return candidates;
+  return out;
 }
 
-/** The WebAssembly API, typed minimally: the project's lib (ES2023, no DOM) does not declare it. */
-interface WasmApi {
-  compile(bytes: Uint8Array): Promise<object>;
-  instantiate(module: object, imports: unknown): Promise<object>;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+let loaded: { syntax: MvdanSyntax; parser: ReturnType<MvdanSyntax['NewParser']> } | undefined;
 
-/**
- * sh-syntax's package.json does not list `vendors/wasm_exec.cjs` (which defines the global `Go`) as
- * having side effects, so a bundler drops sh-syntax's own bare require of it. Keeping the module's
- * value alive here keeps it in dist/extension.js and dist/cli.js.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const goRuntime: unknown = require('sh-syntax/vendors/wasm_exec.cjs');
-
-let compiled: Promise<object> | undefined;
-
-function compileWasm(): Promise<object> {
-  compiled ??= (async () => {
-    const tried: string[] = [];
-    for (const candidate of wasmCandidates()) {
-      tried.push(candidate);
-      try {
-        return await wasmApi.compile(await fs.promises.readFile(candidate));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }
-    compiled = undefined;
-    throw new Error(`The shell parser (main.wasm) was not found; looked in ${tried.join(', ')}. Reinstall the extension.`);
-  })();
-  return compiled;
-}
-
-// One compiled module, a fresh instance per parse (the Go runtime inside is single-use).
-const instantiate = async (imports: unknown) => wasmApi.instantiate(await compileWasm(), imports);
-const processor = getProcessor(instantiate as unknown as Parameters<typeof getProcessor>[0]);
-
-/** mvdan/sh's AST for `command` (bash dialect). Throws its ParseError for invalid syntax. */
-export function parseWithMvdan(command: string): Promise<ShFile> {
-  return processor(command, { variant: LangVariant.LangBash, keepComments: false });
-}
-
-/** Both readings of a command; `ok: false` when either cannot follow it or they disagree. */
-export async function parseShell(command: string): Promise<ParsedShell> {
-  let file: ShFile;
+/** Loads mvdan/sh once. Throws ShellParserUnavailableError naming every place it looked. */
+export function loadShellParser(): { syntax: MvdanSyntax; parser: ReturnType<MvdanSyntax['NewParser']> } {
+  if (loaded !== undefined) return loaded;
+  const tried = candidates();
+  const found = tried.find((p) => fs.existsSync(p));
+  if (found === undefined) {
+    throw new ShellParserUnavailableError(`the shell parser (mvdan-sh) was not found; looked in ${tried.join(', ')}. Reinstall the extension.`);
+  }
+  let syntax: MvdanSyntax | undefined;
   try {
-    file = await parseWithMvdan(command);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    syntax = (require(found) as { syntax?: MvdanSyntax }).syntax;
   } catch (err) {
-    return { ok: false, reason: `the shell parser rejected it: ${err instanceof Error ? err.message : String(err)}` };
+    throw new ShellParserUnavailableError(`the shell parser at ${found} failed to load: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  let script: ShellScript;
+  if (syntax === undefined || typeof syntax.NewParser !== 'function' || typeof syntax.Walk !== 'function') {
+    throw new ShellParserUnavailableError(`${found} is not the mvdan-sh parser (no syntax.NewParser/Walk). Reinstall the extension.`);
+  }
+  loaded = { syntax, parser: syntax.NewParser(syntax.KeepComments(false), syntax.Variant(syntax.LangBash)) };
+  return loaded;
+}
+
+/** The message of what mvdan/sh throws: a Go error object with `Error()`, or a JS error. */
+function describeThrown(err: unknown): string {
+  if (typeof err === 'object' && err !== null && typeof (err as { Error?: unknown }).Error === 'function') return String((err as { Error(): unknown }).Error());
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** mvdan/sh's AST for `command` (bash dialect), or why there is none. Never throws. */
+export function parseShell(command: string): ParsedShell {
+  let parser: ReturnType<typeof loadShellParser>;
   try {
-    script = readShellScript(command);
+    parser = loadShellParser();
   } catch (err) {
-    return { ok: false, reason: `it uses syntax the policy cannot follow (${err instanceof Error ? err.message : String(err)})` };
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
-  if (script.topLevelStatements !== file.Stmts.length) {
-    return { ok: false, reason: `its structure is ambiguous (${file.Stmts.length} statements for the shell, ${script.topLevelStatements} for the policy)` };
+  try {
+    return { ok: true, file: parser.parser.Parse(command, 'command'), syntax: parser.syntax };
+  } catch (err) {
+    return { ok: false, reason: `the shell parser rejected it: ${describeThrown(err)}` };
   }
-  return { ok: true, script };
 }

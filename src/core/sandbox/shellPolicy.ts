@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import type { Decision } from '../tools/types';
 import { dangerousCommandReason, dangerousTextReason } from './dangerousCommands';
 import { askEveryTime, block, strictest } from './decisions';
-import { protectedWriteReason } from './protectedPaths';
-import { parseShell } from './shellParser';
+import { judgeRedirects } from './shellRedirects';
 import type { ShellWord, SimpleCommand } from './shellScript';
+import { readShellScript } from './shellWalk';
 import type { WorkspaceSandbox } from './workspaceSandbox';
 
 export interface CommandPolicyOptions {
@@ -33,8 +33,8 @@ const INLINE_CODE: Record<string, readonly string[]> = { python: ['-c'], python3
 const EXEC_FLAGS = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 /** Prefix assignments that do not change which program runs or how it loads. */
 const SAFE_ASSIGNMENTS = /^(NODE_ENV|CI|DEBUG|FORCE_COLOR|NO_COLOR|LANG|LC_[A-Z]+|TZ|RUST_BACKTRACE|RUST_LOG|PYTHONUNBUFFERED|TERM|COLUMNS)$/;
-const WRITE_OPS = new Set(['>', '>>', '>|', '<>', '&>', '&>>', '>&']);
-const HARMLESS_DEVICES = /^\/dev\/(null|stdout|stderr|tty|zero|fd\/[0-9]+)$/;
+/** Variables that, set for the rest of the script, change which program a name runs or what it loads. */
+const LOADER_VARIABLES = /^(PATH|CDPATH|IFS|ENV|BASH_ENV|BASH_[A-Z_]+|SHELLOPTS|BASHOPTS|GLOBIGNORE|PS4|PROMPT_COMMAND|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_OPTIONS|NODE_PATH|PYTHONPATH|PYTHONSTARTUP|PYTHONHOME|PERL5OPT|PERL5LIB|RUBYOPT|RUBYLIB|GIT_[A-Z_]+|SSH_ASKPASS|EDITOR|VISUAL|PAGER|GCONV_PATH|HOME)$/;
 
 /** Judges a whole command line: every simple command, every redirection, the raw text. Deny wins. */
 export async function judgeCommand(command: string, options: CommandPolicyOptions, depth = 0): Promise<CommandJudgement> {
@@ -44,31 +44,26 @@ export async function judgeCommand(command: string, options: CommandPolicyOption
   const raw = dangerousTextReason(command);
   if (raw !== undefined) decisions.push(block(raw));
 
-  const parsed = await parseShell(command);
-  if (!parsed.ok) {
-    decisions.push(askEveryTime(`the command cannot be fully understood: ${parsed.reason}`));
+  const read = readShellScript(command);
+  if (!read.ok) {
+    decisions.push(askEveryTime(`the command cannot be fully understood: ${read.reason}`));
     return { decision: strictest(decisions), subcommands: [command] };
   }
-  const { script } = parsed;
-  const f = script.features;
-  if (f.has('command_substitution')) decisions.push(askEveryTime('it uses command substitution ($(…) or `…`), which runs commands hidden inside arguments'));
-  if (f.has('process_substitution')) decisions.push(askEveryTime('it uses process substitution (<(…) or >(…))'));
-  if (f.has('heredoc')) decisions.push(askEveryTime('it uses a here-document'));
-
-  let cwd: string | undefined = options.cwd;
-  for (const cmd of script.commands) {
-    decisions.push(await judgeSimpleCommand(cmd, options, depth));
-    if (options.sandbox !== undefined) decisions.push(...(await judgeRedirects(cmd, cwd, options.sandbox)));
-    cwd = nextCwd(cmd, cwd);
-  }
+  const { script } = read;
+  for (const hazard of script.hazards) decisions.push(askEveryTime(hazard.reason));
+  for (const cmd of script.commands) decisions.push(await judgeSimpleCommand(cmd, options, depth));
+  if (options.sandbox !== undefined) decisions.push(...(await judgeRedirects(script.steps, options.cwd, options.sandbox)));
   return { decision: strictest(decisions), subcommands: script.commands.map((c) => c.text) };
 }
 
 async function judgeSimpleCommand(cmd: SimpleCommand, options: CommandPolicyOptions, depth: number): Promise<Decision> {
   const decisions: Decision[] = [];
   for (const a of cmd.assignments) {
-    const name = a.raw.split(/\+?=/)[0];
-    if (cmd.words.length > 0 && !SAFE_ASSIGNMENTS.test(name)) decisions.push(askEveryTime(`setting ${name} for a command can change what it runs`));
+    if (cmd.words.length > 0 && !cmd.declaration && !SAFE_ASSIGNMENTS.test(a.name)) decisions.push(askEveryTime(`setting ${a.name} for a command can change what it runs`));
+    else if (LOADER_VARIABLES.test(a.name)) decisions.push(askEveryTime(`setting ${a.name} changes which programs later commands run or what they load`));
+  }
+  if (cmd.declaration && cmd.words.slice(1).some((w) => w.value !== null && /^[-+][a-zA-Z]*[in]/.test(w.value))) {
+    decisions.push(askEveryTime(`${cmd.words[0].value} -i/-n makes later assignments evaluate code or write another variable`));
   }
   const words = [...cmd.words];
   for (const w of words) {
@@ -170,49 +165,4 @@ function exfiltrationReason(name: string, args: ShellWord[]): string | undefined
   }
   if (name === 'compgen' && values.some((v) => v === '-e' || v === '-v')) return `compgen lists variables; ${secretHint}`;
   return undefined;
-}
-
-async function judgeRedirects(cmd: SimpleCommand, cwd: string | undefined, sandbox: WorkspaceSandbox): Promise<Decision[]> {
-  const out: Decision[] = [];
-  for (const r of cmd.redirects) {
-    const target = r.target;
-    if (r.op === '<' && target.value?.includes('environ')) out.push(askEveryTime('it reads a process environment (/proc/*/environ)'));
-    if (!WRITE_OPS.has(r.op)) continue;
-    if ((r.op === '>&' || r.op === '<&') && target.value !== null && /^([0-9]+|-)$/.test(target.value)) continue;
-    if (target.value === null || target.expands) {
-      out.push(askEveryTime(`the redirection target "${target.raw}" is computed by the shell`));
-      continue;
-    }
-    if (target.tilde) {
-      out.push(block(`the redirection writes to "${target.raw}" in the home folder, outside the workspace`));
-      continue;
-    }
-    if (HARMLESS_DEVICES.test(target.value)) continue;
-    if (target.value.startsWith('/dev/')) {
-      out.push(block(`the redirection writes to the device ${target.value}`));
-      continue;
-    }
-    if (cwd === undefined && !path.isAbsolute(target.value)) {
-      out.push(askEveryTime(`the redirection target "${target.value}" depends on an earlier cd the policy cannot follow`));
-      continue;
-    }
-    const absolute = path.resolve(cwd ?? '/', target.value);
-    const resolved = await sandbox.resolve(absolute, 'write');
-    if (!resolved.ok) {
-      out.push(block(`the redirection to "${target.value}" is refused: ${resolved.reason}`));
-      continue;
-    }
-    const prot = protectedWriteReason(resolved.relativePath);
-    if (prot !== undefined) out.push(askEveryTime(`the redirection writes to ${resolved.relativePath}: ${prot}`));
-  }
-  return out;
-}
-
-/** Follows literal `cd DIR` so later relative redirections are judged where they will write. */
-function nextCwd(cmd: SimpleCommand, cwd: string | undefined): string | undefined {
-  const name = cmd.words[0]?.value;
-  if (name !== 'cd' && name !== 'pushd' && name !== 'popd') return cwd;
-  const arg = cmd.words[1];
-  if (name === 'popd' || arg === undefined || arg.value === null || arg.value === '-' || arg.tilde || arg.expands || cwd === undefined) return undefined;
-  return path.resolve(cwd, arg.value);
 }

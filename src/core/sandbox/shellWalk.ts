@@ -1,0 +1,204 @@
+import { parseShell, type ShNode } from './shellParser';
+import type { ShellAssignment, ShellHazard, ShellHazardKind, ShellRedirect, ShellScript, ShellStep, ShellWord, SimpleCommand } from './shellScript';
+import { literalWord, nodesOf, readWord, ShellSource, type NodeTypeOf } from './shellWords';
+
+export type ShellReading = { readonly ok: true; readonly script: ShellScript } | { readonly ok: false; readonly reason: string };
+
+/** Nodes whose children are statements, words or expressions the walk judges on its own visits. */
+const STRUCTURAL = new Set([
+  'File', 'Stmt', 'BinaryCmd', 'Subshell', 'Block', 'FuncDecl', 'IfClause', 'WhileClause', 'ForClause', 'WordIter',
+  'CaseClause', 'CaseItem', 'TimeClause', 'CoprocClause', 'UnaryTest', 'ParenTest', 'BinaryArithm', 'UnaryArithm',
+  'ParenArithm', 'Word', 'Lit', 'SglQuoted', 'DblQuoted', 'ExtGlob', 'BraceExp', 'ArrayExpr', 'Comment',
+]);
+/** Bodies that may run many times, or later than where they are written. */
+const REPEATING = new Set(['WhileClause', 'ForClause', 'FuncDecl']);
+/** Arithmetic with only numbers and operators: nothing for bash to evaluate recursively. */
+const LITERAL_ARITHMETIC = /^[\s0-9+\-*/%()<>=!&|^~?:,]*$/;
+const LITERAL_INDEX = /^\s*([0-9]+|@|\*)\s*$/;
+const ARITHMETIC_TEST = /^-(eq|ne|lt|le|gt|ge)$/;
+const REDIRECT_OP = /^(&>>|&>|<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)/;
+
+const HAZARD_TEXT: Record<ShellHazardKind, string> = {
+  command_substitution: 'it uses command substitution ($(…) or `…`), which runs commands hidden inside arguments',
+  process_substitution: 'it uses process substitution (<(…) or >(…))',
+  arithmetic: 'bash evaluates variables inside arithmetic and array subscripts as code, which can run hidden commands',
+  indirect_expansion: 'an indirect or prompt expansion (${!x}, ${x@P}) runs whatever the variable holds',
+  unknown_syntax: 'it uses syntax the command policy does not judge',
+};
+
+/**
+ * Reads every simple command and redirection out of mvdan/sh's AST for `command`. `ok: false` when
+ * the parser rejects the text (or cannot load); constructs that hide what runs become hazards.
+ */
+export function readShellScript(command: string): ShellReading {
+  const parsed = parseShell(command);
+  if (!parsed.ok) return parsed;
+  const nodeType: NodeTypeOf = (n) => parsed.syntax.NodeType(n);
+  const walker = new Walker(new ShellSource(command), nodeType, (n, visit) => parsed.syntax.Walk(n, visit));
+  parsed.syntax.Walk(parsed.file, walker.visit);
+  return { ok: true, script: walker.script() };
+}
+
+class Walker {
+  private readonly steps: ShellStep[] = [];
+  private readonly hazards = new Map<string, ShellHazard>();
+  private readonly stack: string[] = [];
+  private readonly parents: ShNode[] = [];
+  private repeatDepth = 0;
+
+  constructor(
+    private readonly source: ShellSource,
+    private readonly nodeType: NodeTypeOf,
+    private readonly walk: (node: ShNode, visit: (node: ShNode | null) => boolean) => void,
+  ) {}
+
+  script(): ShellScript {
+    const commands = this.steps.flatMap((s) => (s.kind === 'command' ? [s.command] : []));
+    return { steps: this.steps, commands, hazards: [...this.hazards.values()] };
+  }
+
+  readonly visit = (node: ShNode | null): boolean => {
+    if (node === null) {
+      const type = this.stack.pop();
+      this.parents.pop();
+      if (type !== undefined && REPEATING.has(type)) this.repeatDepth--;
+      return true;
+    }
+    const type = this.nodeType(node);
+    const parent = this.parents[this.parents.length - 1];
+    this.stack.push(type);
+    this.parents.push(node);
+    if (REPEATING.has(type)) this.repeatDepth++;
+    this.judgeNode(type, node, parent);
+    return true;
+  };
+
+  private hazard(kind: ShellHazardKind, detail?: string): void {
+    const reason = detail === undefined ? HAZARD_TEXT[kind] : `${HAZARD_TEXT[kind]} (${detail})`;
+    if (!this.hazards.has(reason)) this.hazards.set(reason, { kind, reason });
+  }
+
+  private arithmetic(expr: unknown): void {
+    if (expr === null || expr === undefined) return;
+    const text = this.source.of(expr as ShNode);
+    if (!LITERAL_ARITHMETIC.test(text)) this.hazard('arithmetic', text.trim());
+  }
+
+  private index(expr: unknown): void {
+    if (expr === null || expr === undefined) return;
+    const text = this.source.of(expr as ShNode);
+    if (!LITERAL_INDEX.test(text)) this.hazard('arithmetic', `[${text.trim()}]`);
+  }
+
+  private judgeNode(type: string, node: ShNode, parent: ShNode | undefined): void {
+    switch (type) {
+      case 'CallExpr':
+        this.command(node, parent, nodesOf(node.Args).map((w) => this.word(w)), nodesOf(node.Assigns), false);
+        return;
+      case 'DeclClause': {
+        const variant = node.Variant as ShNode | null;
+        const name = variant === null ? 'declare' : String(variant.Value);
+        const args = nodesOf(node.Args).map((a) => this.declarationArgument(a));
+        this.command(node, parent, [literalWord(name), ...args], nodesOf(node.Args).filter((a) => a.Naked !== true), true);
+        return;
+      }
+      case 'LetClause':
+        this.command(node, parent, [literalWord('let'), ...nodesOf(node.Exprs).map((e) => literalWord(this.source.of(e)))], [], false);
+        for (const e of nodesOf(node.Exprs)) this.arithmetic(e);
+        return;
+      case 'TestClause':
+        this.command(node, parent, [literalWord('[[')], [], false);
+        return;
+      case 'BinaryTest': {
+        const x = node.X as ShNode;
+        const y = node.Y as ShNode;
+        const op = this.source.slice(x.End().Offset(), y.Pos().Offset()).trim();
+        if (ARITHMETIC_TEST.test(op)) {
+          this.arithmetic(x);
+          this.arithmetic(y);
+        }
+        return;
+      }
+      case 'ArithmCmd':
+      case 'ArithmExp':
+        this.arithmetic(node.X);
+        return;
+      case 'CStyleLoop':
+        this.arithmetic(node.Init);
+        this.arithmetic(node.Cond);
+        this.arithmetic(node.Post);
+        return;
+      case 'ParamExp':
+        this.paramExp(node);
+        return;
+      case 'Assign':
+      case 'ArrayElem':
+        this.index(node.Index);
+        return;
+      case 'CmdSubst':
+        this.hazard('command_substitution');
+        return;
+      case 'ProcSubst':
+        this.hazard('process_substitution');
+        return;
+      case 'Redirect':
+        this.redirect(node);
+        return;
+      default:
+        if (!STRUCTURAL.has(type)) this.hazard('unknown_syntax', `a ${type} node`);
+    }
+  }
+
+  private paramExp(node: ShNode): void {
+    this.index(node.Index);
+    const slice = node.Slice as { Offset?: ShNode | null; Length?: ShNode | null } | null;
+    if (slice !== null && slice !== undefined) {
+      for (const part of [slice.Offset, slice.Length]) {
+        if (part === null || part === undefined) continue;
+        this.arithmetic(part);
+        // mvdan/sh's Walk does not descend into `${x:offset:length}`; walk it here, in order.
+        this.walk(part, this.visit);
+      }
+    }
+    const text = this.source.of(node);
+    if (node.Excl === true || /@P\}$/.test(text)) this.hazard('indirect_expansion', text);
+  }
+
+  /** `-p` (a flag), `NAME` or `NAME=value` of `export`/`declare`/…, as the word bash would see. */
+  private declarationArgument(assign: ShNode): ShellWord {
+    const value = assign.Value as ShNode | null;
+    if (assign.Naked === true) return value === null ? literalWord(this.source.of(assign)) : this.word(value);
+    const raw = this.source.of(assign);
+    if (value === null) return { raw, value: null, expands: false, tilde: false };
+    const read = this.word(value);
+    const name = (assign.Name as ShNode | null)?.Value;
+    return { raw, value: read.value === null ? null : `${String(name)}${assign.Append === true ? '+=' : '='}${read.value}`, expands: false, tilde: false };
+  }
+
+  private word(node: ShNode): ShellWord {
+    return readWord(node, this.source, this.nodeType);
+  }
+
+  private command(node: ShNode, stmt: ShNode | undefined, words: ShellWord[], assigns: ShNode[], declaration: boolean): void {
+    const assignments: ShellAssignment[] = assigns.map((a) => {
+      const name = a.Name as ShNode | null;
+      return { name: name === null ? '' : String(name.Value), raw: this.source.of(a) };
+    });
+    const text = this.source.of(stmt ?? node).trim().replace(/[;&]$/, '').trim();
+    const command: SimpleCommand = { assignments, words, declaration, text, repeated: this.repeatDepth > 0 };
+    this.steps.push({ kind: 'command', command });
+  }
+
+  private redirect(node: ShNode): void {
+    const n = node.N as ShNode | null;
+    const opAt = n === null ? (node.OpPos as { Offset(): number }).Offset() : n.End().Offset();
+    const op = REDIRECT_OP.exec(this.source.slice(opAt, opAt + 3))?.[1];
+    const target = node.Word as ShNode | null;
+    if (op === undefined || target === null) {
+      this.hazard('unknown_syntax', `a redirection the policy cannot read at byte ${opAt}`);
+      return;
+    }
+    const redirect: ShellRedirect = { op, fd: n === null ? null : String(n.Value), target: this.word(target) };
+    this.steps.push({ kind: 'redirect', redirect, repeated: this.repeatDepth > 0 });
+  }
+}
