@@ -4,7 +4,8 @@ import { Emitter } from '../core/common/event';
 import type { CoreEvent } from '../core/common/coreEvents';
 import { isConfigError } from '../core/config/configError';
 import { toHealth, toSnapshot } from './statusSnapshot';
-import type { AgentView, ConfigProblem, CoreFacade, RunListItem, RunObserver, RunOutcome } from './coreFacade';
+import type { PreparedCall } from '../core/tools/types';
+import type { AgentView, ConfigProblem, CoreFacade, ProposedWrite, RunListItem, RunObserver, RunOutcome } from './coreFacade';
 
 /**
  * `CoreFacade` over the core's `createBreakwater`. Routes the core's global run events and text to
@@ -141,6 +142,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
     health: async (signal) => toHealth(await need().health({ signal })),
     resetBreaker: async (scope, name) => need().resetBreaker(scope, name),
     exportCosts: async () => JSON.parse(need().exportCosts()) as unknown,
+    proposeWrite: async (file, content) => toProposedWrite(await need().proposeWrite(file, content)),
+    applyProposed: (callId, decision) => need().applyProposed({ callId }, decision),
     reloadConfig: async () => {
       if (!core) return open();
       try {
@@ -162,6 +165,15 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
 function toProblem(e: unknown, file: string): ConfigProblem {
   if (isConfigError(e)) return { file: e.file, message: e.message.split('\n')[0] + (e.issues[0] ? ` — ${e.issues[0].path}: ${e.issues[0].message}` : ''), issues: e.issues };
   return { file, message: e instanceof Error ? e.message : String(e), issues: [] };
+}
+
+/** The card's view of a prepared write: blocked and invalid calls are refusals, everything else asks. */
+export function toProposedWrite(p: PreparedCall): ProposedWrite {
+  if (p.decision.kind === 'block') return { kind: 'refused', reason: p.decision.reason };
+  if (p.invalid !== undefined) return { kind: 'refused', reason: p.invalid };
+  const a = p.approval;
+  if (a === undefined || a.tool !== 'write') return { kind: 'refused', reason: `the write could not be prepared for review (${p.summary})` };
+  return { kind: 'ask', callId: p.callId, reason: p.decision.reason, everyTime: p.decision.kind === 'ask_every_time', path: a.path, relativePath: a.relativePath, diff: a.diff, currentContent: a.currentContent, proposedContent: a.proposedContent };
 }
 
 function failed(agent: string, error: string): RunOutcome {

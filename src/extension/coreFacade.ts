@@ -1,5 +1,6 @@
 import type { CoreEvent } from '../core/common/coreEvents';
 import type { Event } from '../core/common/event';
+import type { ProposedWriteOutcome } from '../core/breakwater';
 import type { RunEvent } from '../core/runs/events';
 
 /**
@@ -106,6 +107,27 @@ export interface ConfigProblem {
   readonly issues: readonly { readonly path: string; readonly line?: number; readonly message: string }[];
 }
 
+/**
+ * The gate's verdict on a write the user proposed (Apply on a code block). `ask`: show the card with
+ * this path, diff and reason; `refused`: a hard rule (sandbox, .breakwaterignore, Restricted Mode)
+ * or the file itself (a folder, a binary file) says no, and there is nothing to approve.
+ */
+export type ProposedWrite =
+  | {
+      readonly kind: 'ask';
+      readonly callId: string;
+      readonly reason: string;
+      /** A protected path: no blanket approval covers it. */
+      readonly everyTime: boolean;
+      /** The engine's resolved real path. */
+      readonly path: string;
+      readonly relativePath: string;
+      readonly diff: string;
+      readonly currentContent: string | null;
+      readonly proposedContent: string;
+    }
+  | { readonly kind: 'refused'; readonly reason: string };
+
 export interface CoreFacade {
   readonly events: Event<CoreEvent>;
   /** The config as loaded now; a `ConfigProblem` when it does not load. */
@@ -125,6 +147,10 @@ export interface CoreFacade {
   health(signal: AbortSignal): Promise<readonly HealthEntry[]>;
   resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
   exportCosts(): Promise<unknown>;
+  /** Judges the user's write of `content` to `path` with the tool engine, as an agent's write is judged. Never writes. */
+  proposeWrite(path: string, content: string): Promise<ProposedWrite>;
+  /** Runs (`approve`) or drops (`reject`) a proposal of `proposeWrite`; only an approved one writes. */
+  applyProposed(callId: string, decision: 'approve' | 'reject'): Promise<ProposedWriteOutcome>;
   reloadConfig(): Promise<void>;
   dispose(): void;
 }

@@ -157,6 +157,10 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
     assert.equal(typeof api.activationMs, 'number');
     assert.ok(api.activationMs > 0 && Number.isFinite(api.activationMs));
   });
+
+  it('activation leaves the core bundle (zod, the SDKs, the tool engine) for first use', () => {
+    assert.equal(api.coreBundleLoadedByActivation, false, 'activate() required dist/extensionCore.js');
+  });
 });
 
 /** Every breaker row the tree shows: label and icon id, read through the TreeDataProvider VS Code calls. */

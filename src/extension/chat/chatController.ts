@@ -42,7 +42,7 @@ export class ChatController implements vscode.Disposable {
   readonly onDidPost = this._onDidPost.event;
 
   constructor(private readonly deps: ChatControllerDeps) {
-    this.applier = new CodeApplier(deps.diffs, (m) => this.post(m));
+    this.applier = new CodeApplier(deps.core, deps.diffs, (m) => this.post(m));
   }
 
   /** Posts go to `webview` until the returned disposable is disposed; its messages come in through `receive`. */

@@ -1,21 +1,22 @@
 import * as vscode from 'vscode';
 import type { HostMessage } from '../../protocol/messages';
+import type { CoreFacade, ProposedWrite } from '../coreFacade';
 import type { DiffContentProvider } from '../diffContentProvider';
+import { clip } from './runEventMapper';
 
-interface Proposal {
-  readonly uri: vscode.Uri;
-  readonly range: vscode.Range;
-  readonly before: string;
-  readonly proposed: string;
-  readonly version: number;
-}
+type Proposal = Extract<ProposedWrite, { kind: 'ask' }>;
 
-/** The chat's code actions that touch the editor: Insert at Cursor, and Apply behind an approval card. */
+/**
+ * The chat's code actions that touch the editor: Insert at Cursor, and Apply. Apply is a write like
+ * any agent's: the core's tool engine judges it (sandbox, protected paths, .breakwaterignore,
+ * Restricted Mode), the card shows the engine's resolved path, diff and reason, and only Approve
+ * writes — through the engine, which refuses if the file changed after the diff was shown.
+ */
 export class CodeApplier {
   private readonly proposals = new Map<string, Proposal>();
-  private counter = 0;
 
   constructor(
+    private readonly core: () => Promise<CoreFacade>,
     private readonly diffs: DiffContentProvider,
     private readonly post: (message: HostMessage) => void,
   ) {}
@@ -35,10 +36,7 @@ export class CodeApplier {
     });
   }
 
-  /**
-   * Apply: the code replaces the selection (or the whole file when nothing is selected), but only
-   * after the user approves the same kind of card, with a diff, that an agent's write gets.
-   */
+  /** Apply: the code replaces the selection (or the whole file when nothing is selected) once approved. */
   async propose(code: string): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
@@ -46,47 +44,42 @@ export class CodeApplier {
       return;
     }
     const document = editor.document;
+    const warn = (markdown: string) => this.post({ type: 'notice', level: 'warning', markdown });
+    if (document.uri.scheme !== 'file') return warn(vscode.l10n.t('Apply writes files on disk: save this editor as a file in the workspace first.'));
+    // The engine diffs against the file on disk: unsaved edits would be written without being reviewed as such.
+    if (document.isDirty) return warn(vscode.l10n.t('Save {0} first: Apply writes the file on disk, and its unsaved changes would be part of the change.', vscode.workspace.asRelativePath(document.uri)));
     const range = editor.selection.isEmpty ? new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)) : editor.selection;
     const before = document.getText();
     const proposed = before.slice(0, document.offsetAt(range.start)) + code + before.slice(document.offsetAt(range.end));
-    const callId = `apply-${++this.counter}`;
-    this.proposals.set(callId, { uri: document.uri, range, before, proposed, version: document.version });
-    const relativePath = vscode.workspace.asRelativePath(document.uri);
+    const verdict = await (await this.core()).proposeWrite(document.uri.fsPath, proposed);
+    if (verdict.kind === 'refused') return warn(vscode.l10n.t('**Apply refused:** {0}', verdict.reason));
+    this.proposals.set(verdict.callId, verdict);
     this.post({
       type: 'approvalRequest',
       runId: 'editor',
-      callId,
-      summary: vscode.l10n.t('Apply code to {0}', relativePath),
-      reason: vscode.l10n.t('Changing a file needs your approval.'),
+      callId: verdict.callId,
+      summary: vscode.l10n.t('Apply code to {0}', verdict.relativePath),
+      reason: verdict.reason,
       canAlwaysAllow: false,
-      approval: { tool: 'apply', path: document.uri.fsPath || document.uri.toString(), relativePath, diff: '', isNew: false },
+      approval: { tool: 'apply', path: verdict.path, relativePath: verdict.relativePath, diff: clip(verdict.diff), isNew: verdict.currentContent === null },
     });
   }
 
   async showDiff(callId: string): Promise<void> {
     const p = this.proposals.get(callId);
     if (!p) return;
-    await this.diffs.showDiff(p.uri.fsPath, p.before, p.proposed, vscode.l10n.t('{0} (current ↔ proposed)', vscode.workspace.asRelativePath(p.uri)));
+    await this.diffs.showDiff(p.path, p.currentContent, p.proposedContent, vscode.l10n.t('{0} (current ↔ proposed)', p.relativePath));
   }
 
+  /** Approve writes through the core; Reject writes nothing. The card resolves as approved only when the file was written. */
   async decide(callId: string, approved: boolean): Promise<void> {
     const p = this.proposals.get(callId);
     if (!p) return;
     this.proposals.delete(callId);
-    if (!approved) {
-      this.post({ type: 'approvalResolved', runId: 'editor', callId, approved: false });
-      return;
+    const outcome = await (await this.core()).applyProposed(callId, approved ? 'approve' : 'reject');
+    this.post({ type: 'approvalResolved', runId: 'editor', callId, approved: outcome.status === 'ok' });
+    if (outcome.status === 'error' || outcome.status === 'blocked') {
+      this.post({ type: 'notice', level: 'warning', markdown: vscode.l10n.t('Nothing was applied to {0}: {1}', p.relativePath, outcome.error) });
     }
-    const document = await vscode.workspace.openTextDocument(p.uri);
-    if (document.version !== p.version) {
-      // The file changed since the diff was shown; applying now would apply something not reviewed.
-      this.post({ type: 'approvalResolved', runId: 'editor', callId, approved: false });
-      this.post({ type: 'notice', level: 'warning', markdown: vscode.l10n.t('The file changed after the diff was shown; nothing was applied. Apply again to review the new diff.') });
-      return;
-    }
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(p.uri, p.range, p.proposed.slice(document.offsetAt(p.range.start), p.proposed.length - (p.before.length - document.offsetAt(p.range.end))));
-    const ok = await vscode.workspace.applyEdit(edit);
-    this.post({ type: 'approvalResolved', runId: 'editor', callId, approved: ok });
   }
 }

@@ -9,7 +9,8 @@ export interface PendingContent {
 }
 
 const MAX_TEXT = 100_000;
-const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\n… (${s.length - MAX_TEXT} more characters)` : s);
+/** Text for the protocol, cut at MAX_TEXT characters with a note of how much was left out. */
+export const clip = (s: string): string => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\n… (${s.length - MAX_TEXT} more characters)` : s);
 
 function stringify(value: unknown): string {
   try {
