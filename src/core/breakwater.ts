@@ -253,7 +253,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     state: (runId) => store.state(runId),
     pendingApprovals: (runId) => pendingIn(store, runId),
     listRuns: () => store.list(),
-    status: () => buildStatus({ gateway, tools, store, config: loaded.config }),
+    status: () => buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }),
     health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),
     reloadConfig: async () => {
       const next = await loadConfig(options.configFile);

@@ -67,8 +67,11 @@ export interface BreakerView {
   readonly avgMs: number;
   /** Epoch ms when an open breaker lets a probe through. */
   readonly retryAt?: number;
-  /** Requests in the current rate-limit window, and the limit. */
-  readonly rateLimit?: { readonly used: number; readonly limit: number };
+  /**
+   * Providers: requests in the rate limit's one-minute window and the limit; callers waiting for it;
+   * tokens in the window and their limit (null: none).
+   */
+  readonly rateLimit?: { readonly used: number; readonly limit: number; readonly queued?: number; readonly tokensUsed?: number; readonly tokensLimit?: number | null };
 }
 
 export interface RunListItem {

@@ -1,4 +1,7 @@
 import type { HealthEntry, StatusSnapshot } from './coreFacade';
+import { formatRetryIn } from './statusSnapshot';
+
+export { formatRetryIn };
 
 /**
  * The seed's `--status` as readable markdown, for Show Status and the chat's `/status`, `/costs`
@@ -8,12 +11,6 @@ import type { HealthEntry, StatusSnapshot } from './coreFacade';
 const STATE_LABEL = { closed: 'closed', open: 'OPEN', half_open: 'half-open' } as const;
 const usd = (n: number) => `$${n.toFixed(4)}`;
 const cell = (s: string) => s.replace(/\|/g, '\\|');
-
-export function formatRetryIn(retryAt: number | undefined, now: number): string {
-  if (retryAt === undefined) return '';
-  const s = Math.max(0, Math.ceil((retryAt - now) / 1000));
-  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
-}
 
 export function formatBreakers(title: string, rows: StatusSnapshot['providers'], now: number): string {
   if (rows.length === 0) return `### ${title}\n\nNone used yet.\n`;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { BreakerView, StatusSnapshot } from './coreFacade';
 import type { CoreHost } from './coreHost';
-import { formatRetryIn } from './statusReport';
+import { breakerParts } from './statusSnapshot';
 
 type Node =
   | { readonly kind: 'section'; readonly section: 'providers' | 'tools' | 'costs' | 'runs' }
@@ -97,13 +97,9 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       case 'breaker': {
         const b = node.breaker;
         const item = new vscode.TreeItem(b.name, vscode.TreeItemCollapsibleState.None);
-        const state = b.state === 'half_open' ? 'half-open' : b.state;
-        const parts = [state, vscode.l10n.t('{0} calls', b.calls), vscode.l10n.t('avg {0} ms', Math.round(b.avgMs))];
-        if (b.failures > 0) parts.push(vscode.l10n.t('{0} failures', b.failures));
-        if (b.state === 'open' && b.retryAt !== undefined) parts.push(vscode.l10n.t('probe in {0}', formatRetryIn(b.retryAt, this.now())));
-        if (b.rateLimit) parts.push(vscode.l10n.t('rate {0}/{1}', b.rateLimit.used, b.rateLimit.limit));
-        item.description = parts.join(' · ');
-        item.tooltip = `${b.name}\n${parts.join('\n')}\n${vscode.l10n.t('{0} successes', b.successes)}`;
+        const { description, tooltip } = breakerParts(b, this.now(), vscode.l10n.t);
+        item.description = description.join(' · ');
+        item.tooltip = tooltip.join('\n');
         item.iconPath = BREAKER_ICON[b.state];
         item.contextValue = b.state === 'closed' ? `breaker.${node.scope}` : `breaker.${node.scope}.tripped`;
         item.id = `${node.scope}:${b.name}`;
@@ -153,6 +149,7 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
       case 'costs':
         return [
           { kind: 'cost', label: vscode.l10n.t('Total'), detail: s.costs.budgetUsd === null ? usd(s.costs.totalUsd) : `${usd(s.costs.totalUsd)} / ${usd(s.costs.budgetUsd)}` },
+          { kind: 'cost', label: vscode.l10n.t('Today (UTC)'), detail: usd(s.costs.todayUsd) },
           { kind: 'cost', label: vscode.l10n.t('By agent'), detail: '', children: Object.entries(s.costs.byAgent).map(([k, v]) => ({ kind: 'cost', label: k, detail: usd(v) })) },
           { kind: 'cost', label: vscode.l10n.t('By model'), detail: '', children: Object.entries(s.costs.byModel).map(([k, v]) => ({ kind: 'cost', label: k, detail: usd(v) })) },
         ];

@@ -26,6 +26,8 @@ export interface BreakwaterStatus {
   readonly breakers: { readonly providers: BreakerRow[]; readonly tools: BreakerRow[] };
   readonly costs: {
     readonly total_usd: number;
+    /** Spent today (the UTC day of the core's clock), from the ledger's per-day totals. */
+    readonly today_usd: number;
     readonly by_agent: Record<string, number>;
     readonly by_model: Record<string, number>;
     readonly budget: { readonly budget_usd: number | null; readonly spent_usd: number; readonly remaining_usd: number | null; readonly warning: boolean };
@@ -33,15 +35,18 @@ export interface BreakwaterStatus {
   readonly runs: { run_id: string; agent: string; status: string; started_at: string; updated_at: string }[];
 }
 
-export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; store: RunStore; config: BreakwaterConfig }): BreakwaterStatus {
+/** `now`: epoch ms that decides which UTC day is "today"; defaults to `Date.now()`. */
+export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; store: RunStore; config: BreakwaterConfig; now?: number }): BreakwaterStatus {
   let providers: BreakerRow[] = [];
   let total = 0;
+  let today = 0;
   const byAgent: Record<string, number> = {};
   const byModel: Record<string, number> = {};
   if (deps.gateway instanceof ResilientModelGateway) {
     providers = Object.entries(providerBreakerStatus(deps.gateway.registry)).map(([name, b]) => ({ name, ...b }));
     const t = deps.gateway.ledger.totals();
     total = round(t.total.usd);
+    today = round(t.byDay[utcDay(deps.now ?? Date.now())]?.usd ?? 0);
     for (const [k, v] of Object.entries(t.byAgent)) byAgent[k] = round(v.usd);
     for (const [k, v] of Object.entries(t.byModel)) byModel[k] = round(v.usd);
   }
@@ -59,6 +64,7 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
     breakers: { providers, tools },
     costs: {
       total_usd: total,
+      today_usd: today,
       by_agent: byAgent,
       by_model: byModel,
       budget: { budget_usd: budget, spent_usd: total, remaining_usd: budget === null ? null : round(Math.max(0, budget - total)), warning: budget !== null && total >= budget * 0.8 },
@@ -83,6 +89,11 @@ export async function checkHealth(deps: { gateway: ModelGateway; config: Breakwa
   const agents: HealthReport['agents'] = {};
   for (const r of results) agents[r.agent] = { provider: r.provider, model: r.model, ok: r.ok, breaker: r.breaker, ms: r.latencyMs, ...(r.ok ? {} : { error: r.error }) };
   return { healthy: results.every((r) => r.ok), agents };
+}
+
+/** `YYYY-MM-DD` of the UTC day, the key of the ledger's `byDay`. */
+function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
 }
 
 function round(n: number): number {
