@@ -66,11 +66,16 @@ export function loadShellParser(): { syntax: MvdanSyntax; parser: ReturnType<Mvd
     throw new ShellParserUnavailableError(`the shell parser (mvdan-sh) was not found; looked in ${tried.join(', ')}. Reinstall the extension.`);
   }
   let syntax: MvdanSyntax | undefined;
+  // GopherJS's runtime sets `globalThis.require` as it loads; the parser does not need it afterwards.
+  const hadGlobalRequire = Object.getOwnPropertyDescriptor(globalThis, 'require');
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     syntax = (require(found) as { syntax?: MvdanSyntax }).syntax;
   } catch (err) {
     throw new ShellParserUnavailableError(`the shell parser at ${found} failed to load: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    if (hadGlobalRequire === undefined) delete (globalThis as { require?: unknown }).require;
+    else Object.defineProperty(globalThis, 'require', hadGlobalRequire);
   }
   if (syntax === undefined || typeof syntax.NewParser !== 'function' || typeof syntax.Walk !== 'function') {
     throw new ShellParserUnavailableError(`${found} is not the mvdan-sh parser (no syntax.NewParser/Walk). Reinstall the extension.`);

@@ -110,6 +110,11 @@ async function judgeSimpleCommand(cmd: SimpleCommand, options: CommandPolicyOpti
     }
     if (!WRAPPERS.has(name)) break;
     decisions.push(askEveryTime(`${name} runs another command, hidden from the allowed/denied lists`));
+    // `eval` and `trap` take a script, not a program: judge it as one (it may hold `;`, pipes…).
+    const script = name === 'eval' ? args : name === 'trap' ? args.slice(0, 1) : [];
+    if (script.length > 0 && script.every((a) => a.value !== null) && depth < 3) {
+      decisions.push((await judgeCommand(script.map((a) => a.value).join(' '), { ...options, sandbox: undefined }, depth + 1)).decision);
+    }
     remaining = stripWrapper(name, args);
   }
   return strictest(decisions);

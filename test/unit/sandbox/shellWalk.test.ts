@@ -15,8 +15,9 @@ const programs = (command: string) => read(command).commands.map((c) => c.words[
 const kinds = (command: string) => [...new Set(read(command).hazards.map((h) => h.kind))];
 
 describe('shell walk (mvdan/sh AST)', () => {
-  it('loads mvdan-sh from node_modules once', () => {
+  it('loads mvdan-sh from node_modules once, leaving no global require behind', () => {
     assert.equal(loadShellParser(), loadShellParser());
+    assert.equal(Object.getOwnPropertyDescriptor(globalThis, 'require'), undefined);
   });
 
   it('finds every simple command across operators, groups, bodies and substitutions, in source order', () => {

@@ -25,6 +25,8 @@ const CASES: ReadonlyArray<readonly [name: string, command: (out: string) => str
   ['a denied command behind sudo', () => 'sudo curl x; touch marker', 'block', /denied_commands/],
   ['a denied command behind env X=1', () => 'env A=1 curl x; touch marker', 'block', /denied_commands/],
   ['a denied command inside bash -c', () => 'bash -c "curl x"; touch marker', 'block', /denied_commands/],
+  ['a denied command inside eval', () => 'eval "echo a; curl x"; touch marker', 'block', /denied_commands/],
+  ['a denied command inside a trap', () => "trap 'curl x' EXIT; touch marker", 'block', /denied_commands/],
   ['a denied command through find -exec', () => 'find . -exec curl {} \\; ; touch marker', 'block', /denied_commands/],
   ['command substitution', () => 'touch $(echo marker)', 'ask_every_time', /command substitution/],
   ['backtick substitution', () => 'touch `echo marker`', 'ask_every_time', /command substitution/],
