@@ -23,8 +23,9 @@ const watch = process.argv.includes('--watch');
 
 /** Files the bundles load at run time that esbuild cannot inline. */
 const assets = [
-  // The shell parser (mvdan/sh compiled to WebAssembly) used by the sandbox's command policy.
-  ['node_modules/sh-syntax/main.wasm', 'dist/main.wasm'],
+  // The shell parser (mvdan/sh compiled to JavaScript), required from dist/ on first use by src/core/sandbox/shellParser.ts
+  // so its 1.5 MB never weighs on activation or on the CLI's start.
+  ['node_modules/mvdan-sh/index.js', 'dist/mvdan-sh.js'],
   ['node_modules/@vscode/codicons/dist/codicon.css', 'dist/codicons/codicon.css'],
   ['node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/codicons/codicon.ttf'],
 ];
@@ -88,7 +89,7 @@ const coreBundleExternal = {
  * What the thin activation bundle must never contain: each is either slow to compile and run at
  * require time, or pulls in the whole core. A match fails the build with the chain of imports.
  */
-const NOT_IN_ACTIVATION = [/node_modules[\\/]zod[\\/]/, /node_modules[\\/](@anthropic-ai|openai|ollama|cockatiel|yaml|diff|sh-syntax|ignore)[\\/]/, /^src[\\/]core[\\/]/, /^src[\\/]protocol[\\/]/];
+const NOT_IN_ACTIVATION = [/node_modules[\\/]zod[\\/]/, /node_modules[\\/](@anthropic-ai|openai|ollama|cockatiel|yaml|diff|mvdan-sh|ignore)[\\/]/, /^src[\\/]core[\\/]/, /^src[\\/]protocol[\\/]/];
 
 /** @param {import('esbuild').Metafile} metafile */
 function checkActivationBundle(metafile) {
