@@ -37,6 +37,7 @@ const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 // A clean dist/, so nothing from a development build (source maps, stale bundles) can slip in.
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [path.join(root, 'esbuild.js'), '--production']);
+run(process.execPath, [path.join(root, 'scripts', 'third-party-notices.mjs')]);
 fs.rmSync(vsix, { force: true });
 // The marketplace shows README.md away from the repository, so its relative links and images (the e2e screenshots)
 // must become absolute; vsce only guesses that for GitHub/GitLab URLs.
