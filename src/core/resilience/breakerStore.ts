@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { breakerSnapshotSchema, type BreakerSnapshot } from './circuitBreaker';
 import { readFileIfExists, writeFileAtomic } from './durableFile';
@@ -19,10 +20,32 @@ export type BreakerLoadResult =
  */
 export class BreakerStore {
   private tail: Promise<void> = Promise.resolve();
+  /** `mtime:size` of the file when it was last read or written here. */
+  private lastLook: string | undefined;
 
   constructor(readonly file: string) {}
 
+  /** Whether the file changed since this process last read or wrote it (another process saved a breaker). */
+  async changedSinceLastLook(): Promise<boolean> {
+    const now = await this.stamp();
+    if (now === this.lastLook) return false;
+    this.lastLook = now;
+    return true;
+  }
+
+  private async stamp(): Promise<string | undefined> {
+    try {
+      const st = await fs.stat(this.file);
+      return `${st.mtimeMs}:${st.size}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   async load(): Promise<BreakerLoadResult> {
+    // Stamp before reading: a save that lands in between then shows as a change at the next look.
+    this.lastLook = await this.stamp().catch(() => undefined);
     let text: string | undefined;
     try {
       text = await readFileIfExists(this.file);
@@ -49,6 +72,8 @@ export class BreakerStore {
       const file: BreakerFile = parsed?.ok ? parsed.file : { version: 1, breakers: {} };
       file.breakers[name] = snapshot;
       await writeFileAtomic(this.file, `${JSON.stringify(file, null, 2)}\n`);
+      // Our own write is not news: only another process's save should make the next refresh re-read.
+      this.lastLook = await this.stamp();
     });
     this.tail = write.catch(() => undefined);
     return write;

@@ -33,7 +33,8 @@ export interface CircuitBreakerOptions {
   /** How long callers are told to wait while a probe is in flight (ms); the per-call timeout is the worst case. */
   readonly probeMaxMs: number;
   readonly clock: Clock;
-  readonly onTransition?: (from: BreakerState, to: BreakerState, snapshot: BreakerSnapshot) => void;
+  /** `adopted`: the state came from another process through the store, so it must not be written back. */
+  readonly onTransition?: (from: BreakerState, to: BreakerState, snapshot: BreakerSnapshot, adopted: boolean) => void;
 }
 
 /** What `acquire` hands out: a normal call, or the one half-open probe. */
@@ -141,6 +142,25 @@ export class ProviderCircuitBreaker {
     }
   }
 
+  /**
+   * Takes the state another process (a CLI invocation, another window) wrote to the shared store, when it
+   * differs from ours: an outage seen there fails fast here too, and a breaker closed there closes here. A
+   * half-open state there means its probe is in flight: fail fast until that probe's worst case has passed.
+   * Returns whether anything changed.
+   */
+  adopt(snapshot: BreakerSnapshot): boolean {
+    const next: BreakerSnapshot =
+      snapshot.state === 'half_open'
+        ? { state: 'open', openedAt: snapshot.openedAt, retryAt: snapshot.probeStartedAt + this.options.probeMaxMs, reason: snapshot.reason }
+        : snapshot;
+    const current = this.snap;
+    if (next.state === current.state && (next.state !== 'open' || current.state !== 'open' || next.openedAt <= current.openedAt)) return false;
+    if (next.state === 'closed' || next.state === 'open') this.counter.success();
+    this.lastFailure = undefined;
+    this.transition(next, true);
+    return true;
+  }
+
   /** Manual reset (command "Reset Breaker"). */
   reset(): void {
     this.counter.success();
@@ -161,9 +181,9 @@ export class ProviderCircuitBreaker {
     this.transition({ state: 'closed', consecutiveFailures: 0 });
   }
 
-  private transition(next: BreakerSnapshot): void {
+  private transition(next: BreakerSnapshot, adopted = false): void {
     const from = this.snap.state;
     this.snap = next;
-    this.options.onTransition?.(from, next.state, next);
+    this.options.onTransition?.(from, next.state, next, adopted);
   }
 }

@@ -53,6 +53,23 @@ export class PolicyRegistry {
     return registry;
   }
 
+  /**
+   * Takes breaker state that other processes sharing the store (CLI invocations, another window) wrote since
+   * we last looked: reads the file only when its modification time or size changed. Cheap enough to call
+   * before every model call.
+   */
+  async refreshFromStore(): Promise<void> {
+    if (!this.store) return;
+    const changed = await this.store.changedSinceLastLook();
+    if (!changed) return;
+    const loaded = await this.store.load();
+    if (!loaded.ok) {
+      this.onStoreError(loaded.error);
+      return;
+    }
+    for (const [name, snapshot] of loaded.breakers) this.policyByName(name).breaker.adopt(snapshot);
+  }
+
   /** The shared policy for a provider endpoint, created on first use. */
   policyFor(kind: ProviderKind, endpoint: string): ProviderPolicy {
     return this.policyByName(policyKey(kind, endpoint));

@@ -97,11 +97,11 @@ export class ProviderPolicy {
     private readonly clock: Clock,
     onBreakerChange: (name: string, snapshot: BreakerSnapshot) => void,
   ) {
-    this.onTransition = (from, to, snapshot) => {
+    this.onTransition = (from, to, snapshot, adopted) => {
       const retryAt = snapshot.state === 'open' ? snapshot.retryAt : undefined;
       const reason = snapshot.state === 'closed' ? undefined : snapshot.reason;
       this.events.fire({ type: 'breaker_transition', scope: 'provider', name, from, to, at: clock(), reason, retryAt });
-      onBreakerChange(name, snapshot);
+      if (!adopted) onBreakerChange(name, snapshot);
     };
     this.breaker = new ProviderCircuitBreaker(name, { ...breakerOptions(settings, clock), onTransition: this.onTransition });
     this.limiter = new SlidingWindowRateLimiter({

@@ -114,6 +114,8 @@ export class ResilientModelGateway implements ModelGateway {
   async call(target: ModelTarget, request: Omit<ChatRequest, 'model' | 'signal'>, options: ModelCallOptions): Promise<ModelTurn> {
     const model = resolveModel(target.provider, target.model);
     const provider = await this.providerFor(target.provider);
+    // A CLI invocation or another window may have opened (or closed) this endpoint's breaker meanwhile.
+    await this.options.registry.refreshFromStore().catch((err: unknown) => this.onStoreError(new Error('Could not read the shared breaker state', { cause: err })));
     const policy = this.options.registry.policyFor(target.provider, provider.endpoint);
     // Fail fast on an open breaker before anything else (no budget reservation for a call that cannot go).
     if (policy.breaker.state !== 'closed') policy.breaker.check();

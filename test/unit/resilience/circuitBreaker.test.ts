@@ -146,6 +146,33 @@ describe('provider circuit breaker (through the shared policy)', () => {
     assert.equal(after.breakers[first.policy.name].state, 'closed');
   });
 
+  it('a long-running process adopts what another process sharing the store did, without writing it back', async () => {
+    const window = await open(); // the VS Code window, open all along
+    const cli = await open(); // a CLI invocation during an outage
+    for (let i = 0; i < 3; i++) await cli.policy.execute(fail500, { signal }).catch(() => undefined);
+    await cli.registry.flush();
+    assert.equal(window.policy.breaker.state, 'closed', 'nothing read yet');
+
+    await window.registry.refreshFromStore();
+    assert.equal(window.policy.breaker.state, 'open');
+    assert.equal(window.of('breaker_transition').at(-1)?.to, 'open', 'the tree hears about it');
+    let sent = 0;
+    await assert.rejects(window.policy.execute(async () => { sent++; return 'x'; }, { signal }), (e: unknown) => isCircuitOpenError(e));
+    assert.equal(sent, 0, 'the window fails fast too');
+
+    // Adopting is not news: the window wrote nothing, so a second look reads nothing and changes nothing.
+    const before = await fs.stat(path.join(dir, 'state', 'breakers.json'));
+    await window.registry.flush();
+    await window.registry.refreshFromStore();
+    assert.equal((await fs.stat(path.join(dir, 'state', 'breakers.json'))).mtimeMs, before.mtimeMs);
+
+    // The CLI user resets the breaker; the window follows.
+    cli.registry.reset(cli.policy.name);
+    await cli.registry.flush();
+    await window.registry.refreshFromStore();
+    assert.equal(window.policy.breaker.state, 'closed');
+  });
+
   it('a probe left half-open by a process that died is due again on load', async () => {
     const file = path.join(dir, 'breakers.json');
     await fs.writeFile(file, JSON.stringify({ version: 1, breakers: { 'openai@http://h': { state: 'half_open', openedAt: 1, probeStartedAt: Date.now() - 5, reason: 'server: down' } } }));
