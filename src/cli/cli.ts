@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createBreakwater, type Breakwater, type BreakwaterOptions, type RunState } from '../core/breakwater';
+import { createBreakwater, type Breakwater, type BreakwaterOptions, type RunState, type TaskResult } from '../core/breakwater';
 import { UnknownAgentError } from '../core/agents/agentRunner';
 import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
 import { isConfigError } from '../core/config/configError';
 import type { RunEvent } from '../core/runs/events';
-import { isRunLockedError, isRunLogCorruptError } from '../core/runs/runLogErrors';
+import { isRunLockedError, isRunLogCorruptError, isWrongRunKindError } from '../core/runs/runLogErrors';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
 import { crashHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
@@ -40,6 +40,7 @@ export const USAGE = `usage: breakwater [--config FILE] [--workspace DIR] [--sto
   --resume RUN_ID
   --approve RUN_ID [--call CALL_ID]   approve pending call(s), then continue the run
   --deny RUN_ID [--call CALL_ID] [--reason TEXT]
+  (a task's run id, or one of its steps' run ids, continues the task; in a task a denial fails the step)
 exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human
 `;
 
@@ -90,7 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   try {
     return await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARun(e)) return usage(io, (e as Error).message, false);
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARun(e) || isWrongRunKindError(e)) return usage(io, (e as Error).message, false);
     if (isRunLockedError(e) || isRunLogCorruptError(e)) {
       io.stderr.write(`breakwater: ${(e as Error).message}\n`);
       return EXIT.failed;
@@ -113,6 +114,16 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     const json = runJson(s, pendingOf(s));
     out(json, humanRun(json));
     return json.status === 'completed' ? EXIT.completed : json.status === 'waiting_on_human' ? EXIT.waiting : EXIT.failed;
+  };
+  const taskResult = (r: TaskResult) => {
+    const json = taskJson(r, pendingOf);
+    out(json, `task ${r.task}: ${json.status} (task run ${r.taskRunId})\n\n${json.steps.map(humanRun).join('\n')}`);
+    return json.status === 'completed' ? EXIT.completed : json.status === 'waiting_on_human' ? EXIT.waiting : EXIT.failed;
+  };
+  /** What continuing `runId` continued: its task when it is (a step of) one, else the run itself. */
+  const continued = (runId: string, s: RunState) => {
+    const taskRun = bw.taskRunOf(runId);
+    return taskRun === undefined ? runResult(s) : taskResult(bw.taskResult(taskRun));
   };
   const cmd = args.command;
   switch (cmd.kind) {
@@ -145,13 +156,14 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return runResult(await bw.ask(cmd.agent, cmd.prompt, { signal }));
     case 'resume':
       assertRun(bw, cmd.runId);
-      return runResult(await bw.resume(cmd.runId, { signal }));
+      if (bw.taskRunOf(cmd.runId) === cmd.runId) return taskResult(await bw.resumeTask(cmd.runId, { signal }));
+      return continued(cmd.runId, await bw.resume(cmd.runId, { signal }));
     case 'approve':
       assertRun(bw, cmd.runId);
-      return runResult(await bw.approve(cmd.runId, cmd.callId, { signal }));
+      return continued(cmd.runId, await bw.approve(cmd.runId, cmd.callId, { signal }));
     case 'deny':
       assertRun(bw, cmd.runId);
-      return runResult(await bw.deny(cmd.runId, cmd.callId, cmd.reason, { signal }));
+      return continued(cmd.runId, await bw.deny(cmd.runId, cmd.callId, cmd.reason, { signal }));
     case 'all': {
       const results = await bw.askAll(cmd.prompt, { signal });
       const json = Object.fromEntries([...results].map(([name, o]) => [name, outcomeJson(o, pendingOf)]));
@@ -159,12 +171,8 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       const statuses = Object.values(json).map((r) => r.status);
       return statuses.includes('failed') ? EXIT.failed : statuses.includes('waiting_on_human') ? EXIT.waiting : EXIT.completed;
     }
-    case 'task': {
-      const r = await bw.runTask(cmd.task, cmd.prompt, { signal });
-      const json = taskJson(r, pendingOf);
-      out(json, `task ${r.task}: ${json.status}\n\n${json.steps.map(humanRun).join('\n')}`);
-      return json.status === 'completed' ? EXIT.completed : json.status === 'waiting_on_human' ? EXIT.waiting : EXIT.failed;
-    }
+    case 'task':
+      return taskResult(await bw.runTask(cmd.task, cmd.prompt, { signal }));
   }
 }
 
@@ -224,6 +232,18 @@ function progressLine(runId: string, e: RunEvent): string {
       return `✓ ${id} completed\n`;
     case 'run_failed':
       return `✗ ${id} failed: ${e.payload.error}\n`;
+    case 'task_started':
+      return `▶ task ${e.payload.task} (task run ${runId}): ${e.payload.steps.length} steps\n`;
+    case 'task_step_started':
+      return `▶ ${id} step ${e.payload.index + 1}: ${e.payload.agent} (run ${e.payload.run_id})\n`;
+    case 'task_step_finished':
+      return `${e.payload.status === 'completed' ? '✓' : '✗'} ${id} step ${e.payload.index + 1} ${e.payload.status}${e.payload.error ? `: ${e.payload.error}` : ''}\n`;
+    case 'task_paused':
+      return `⏸ task run ${runId} waiting on a human: ${e.payload.reason} → --approve ${runId} or --deny ${runId}\n`;
+    case 'task_completed':
+      return `✓ task run ${runId} completed\n`;
+    case 'task_failed':
+      return `✗ task run ${runId} failed: ${e.payload.error}\n`;
     default:
       return '';
   }

@@ -46,5 +46,7 @@ export function outcomeJson(outcome: AgentOutcome, pendingOf: (s: RunState) => r
 }
 
 export function taskJson(result: TaskResult, pendingOf: (s: RunState) => readonly PendingApproval[]): { task: string; status: string; steps: RunJson[] } {
-  return { task: result.task, status: result.status === 'cancelled' ? 'failed' : result.status, steps: result.steps.map((s) => outcomeJson(s, pendingOf)) };
+  // Same mapping as a run's: cancelled is failed; a task cut short by a crash (running) waits on a resume.
+  const status = result.status === 'cancelled' ? 'failed' : result.status === 'running' ? 'waiting_on_human' : result.status;
+  return { task: result.task, status, steps: result.steps.map((s) => outcomeJson(s, pendingOf)) };
 }

@@ -17,9 +17,11 @@ import type { EscalationChoice, EscalationRequest } from './resilience/fallback'
 import type { ModelGateway } from './resilience/modelGateway';
 import { ResilientModelGateway } from './resilience/resilientModelGateway';
 import type { RunEvent } from './runs/events';
+import { isFinished } from './runs/fold';
 import type { RunLogWriterOptions } from './runs/runLog';
 import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type RunSummary } from './runs/runStore';
+import { nextStep } from './runs/taskFold';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
@@ -31,6 +33,7 @@ export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approval
 export type { AgentOutcome, TaskResult } from './agents/orchestrator';
 export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus } from './runs/runState';
 export type { RunSummary } from './runs/runStore';
+export type { TaskState, TaskStepState } from './runs/taskFold';
 export type { UndoResult } from './runs/undo';
 export type { BreakwaterStatus, HealthReport, BreakerRow } from './agents/statusReport';
 export type { RunEvent } from './runs/events';
@@ -92,16 +95,34 @@ export interface Breakwater extends Disposable {
   loadedConfig(): LoadedConfig;
   ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): Promise<RunState>;
   askAll(prompt: string, options?: { signal?: AbortSignal }): Promise<Map<string, AgentOutcome>>;
+  /** Runs a configured task as a durable task run of its own (`TaskResult.taskRunId`); a step that waits on a human pauses it. */
   runTask(task: string, prompt?: string, options?: { signal?: AbortSignal }): Promise<TaskResult>;
-  /** Continues a run from where its log ends; pending approvals are asked again (or the run stays paused). */
+  /**
+   * Continues a run from where its log ends; pending approvals are asked again (or the run stays paused).
+   * A task's step run, or a task run itself, continues the whole task (see `resumeTask`); the state
+   * returned is that step's (for a task run id: the last step that has a run).
+   */
   resume(runId: string, options?: { signal?: AbortSignal }): Promise<RunState>;
-  /** Approves the run's pending call (or all of them) as the user, then continues the run. */
+  /**
+   * Approves the run's pending call (or all of them) as the user, then continues the run. For a task's
+   * step run, or the task run itself (its paused step's calls), the rest of the task continues too.
+   */
   approve(runId: string, callId?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
-  /** Denies the run's pending call (or all), then continues the run (the model is told). */
+  /**
+   * Denies the run's pending call (or all), then continues the run (the model is told). In a task, a
+   * denial fails the step instead (its other waiting calls are skipped) and the task goes on: later
+   * steps get CascadeGuard's "unavailable" marker.
+   */
   deny(runId: string, callId?: string, reason?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  /** Continues a task run from its first unfinished step (after a pause or a crash); a finished step never runs again. */
+  resumeTask(taskRunId: string, options?: { signal?: AbortSignal }): Promise<TaskResult>;
+  /** A task run as its logs say now (nothing is driven). Throws `WrongRunKindError` for an agent run's id. */
+  taskResult(taskRunId: string): TaskResult;
+  /** The task run `runId` belongs to: itself for a task run, its task's for a step run (or a delegate under one), else undefined. */
+  taskRunOf(runId: string): string | undefined;
   undo(runId: string): UndoResult;
   state(runId: string): RunState;
-  /** Pending approvals of a run and of the delegate runs it waits on. */
+  /** Pending approvals of a run and of the delegate runs it waits on; for a task run, those of its paused step. */
   pendingApprovals(runId: string): { runId: string; approval: PendingApproval }[];
   listRuns(): RunSummary[];
   status(): BreakwaterStatus;
@@ -182,6 +203,9 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
       }
+      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') {
+        bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
+      }
     },
     ...(options.onText ? { onText: options.onText } : {}),
     onWarning: (runId, message) => warnings.fire({ runId, message }),
@@ -205,7 +229,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
 
   /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
   const refreshTranscripts = <T>(result: T): T => {
-    const agents = new Set([...touched].map((runId) => store.state(runId).agent));
+    // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
+    const agents = new Set([...touched].filter((runId) => !store.isTaskRun(runId)).map((runId) => store.state(runId).agent));
     touched.clear();
     for (const agent of agents) writeTranscript(store, layout, agent);
     return result;
@@ -229,6 +254,80 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return isTerminal(s) ? s : runner.resume(runId, signal);
   };
 
+  /** The task run a run belongs to; a delegate's child is looked up through its parent. */
+  const taskRunOf = (runId: string): string | undefined => {
+    if (!store.exists(runId)) return undefined;
+    const first = store.replay(runId).events[0];
+    if (first?.type === 'task_started') return runId;
+    if (first?.type !== 'run_started') return undefined;
+    const taskRun = first.payload.task_run_id ?? (first.payload.parent_run_id ? taskRunOf(first.payload.parent_run_id) : undefined);
+    return taskRun !== undefined && store.exists(taskRun) ? taskRun : undefined;
+  };
+
+  /** The step run a task waits on (or would continue next), for approve/deny given the task run's id. */
+  const currentStepRun = (taskRunId: string): string | undefined => {
+    const t = store.taskState(taskRunId);
+    return t.pausedAt?.runId ?? nextStep(t)?.runId;
+  };
+
+  const targetsIn = (runId: string, callId: string | undefined) => {
+    const stepRun = store.isTaskRun(runId) ? currentStepRun(runId) : runId;
+    const targets = stepRun === undefined ? [] : pendingIn(store, stepRun).filter((t) => callId === undefined || t.approval.callId === callId);
+    if (stepRun === undefined || targets.length === 0) {
+      throw new NothingPendingError(runId, callId, store.isTaskRun(runId) ? store.taskState(runId).status : store.state(runId).status);
+    }
+    return { stepRun, targets };
+  };
+
+  /**
+   * Approve/deny in a task: the decision is recorded in the run holding each call while the task's
+   * lock is held, then the task drives on — resuming that step (which resumes its delegate children)
+   * and then the steps after it. Nothing already finished runs again.
+   */
+  const decideInTask = async (taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal, decide: (stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => void): Promise<RunState> => {
+    let stepRun: string | undefined;
+    await orchestrator.tasks.resume(taskRunId, signal, async () => {
+      const found = targetsIn(runId, callId);
+      stepRun = found.stepRun;
+      decide(found.stepRun, found.targets);
+    });
+    return store.state(stepRun ?? runId);
+  };
+
+  const grantInTask = (_stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => {
+    for (const holder of new Set(targets.map((t) => t.runId))) {
+      orchestrator.runner.settle(holder, (record) => targets.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
+    }
+  };
+
+  /** A denied call fails its step: a pipeline step whose action was refused has not done its job. */
+  const denyInTask = (reason: string | undefined) => (stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => {
+    const denied = targets.map((t) => `${t.approval.summary}${reason ? ` (${reason})` : ''}`).join('; ');
+    const error = `the user denied ${denied}`;
+    // Delegate children first, the step's own run last: each ends failed, none is left waiting.
+    const holders = [...new Set(targets.map((t) => t.runId).filter((id) => id !== stepRun)), stepRun];
+    for (const holder of holders) {
+      orchestrator.runner.settle(holder, (record, state) => {
+        const mine = new Set(targets.filter((t) => t.runId === holder).map((t) => t.approval.callId));
+        for (const id of mine) record('approval_denied', { call_id: id, by: 'user', ...(reason ? { reason } : {}) });
+        for (const c of state.toolCalls) {
+          if (!mine.has(c.id) && !isFinished(c)) record('tool_call_skipped', { call_id: c.id, reason: `not run: the step failed because ${error}` });
+        }
+        record('run_failed', { error, kind: 'denied' });
+      });
+    }
+  };
+
+  const runTaskOf = async (runId: string, signal: AbortSignal): Promise<RunState | undefined> => {
+    const taskRun = taskRunOf(runId);
+    if (taskRun === undefined) return undefined;
+    const result = await orchestrator.tasks.resume(taskRun, signal);
+    if (runId !== taskRun) return store.state(runId);
+    const last = [...result.steps].reverse().find((s) => s.kind === 'run');
+    if (last?.kind !== 'run') throw new Error(`task run ${taskRun} has no step run to show (status ${result.status}); read it with taskResult()`);
+    return last.state;
+  };
+
   /** Proposals of `proposeWrite` awaiting the user's decision, oldest first. */
   const proposals = new Map<string, PreparedCall>();
   let proposalSeq = 0;
@@ -244,14 +343,27 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
     askAll: async (prompt, o = {}) => refreshTranscripts(await orchestrator.askAll(prompt, o.signal ?? never)),
     runTask: async (task, prompt, o = {}) => refreshTranscripts(await orchestrator.runTask(task, prompt, o.signal ?? never)),
-    resume: async (runId, o = {}) => refreshTranscripts(await orchestrator.runner.resume(runId, o.signal ?? never)),
-    approve: async (runId, callId, o = {}) =>
-      refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' }))),
-    deny: async (runId, callId, reason, o = {}) =>
-      refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) }))),
+    resume: async (runId, o = {}) => refreshTranscripts((await runTaskOf(runId, o.signal ?? never)) ?? (await orchestrator.runner.resume(runId, o.signal ?? never))),
+    approve: async (runId, callId, o = {}) => {
+      const taskRun = taskRunOf(runId);
+      if (taskRun !== undefined) return refreshTranscripts(await decideInTask(taskRun, runId, callId, o.signal ?? never, grantInTask));
+      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' })));
+    },
+    deny: async (runId, callId, reason, o = {}) => {
+      const taskRun = taskRunOf(runId);
+      if (taskRun !== undefined) return refreshTranscripts(await decideInTask(taskRun, runId, callId, o.signal ?? never, denyInTask(reason)));
+      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) })));
+    },
+    resumeTask: async (taskRunId, o = {}) => refreshTranscripts(await orchestrator.tasks.resume(taskRunId, o.signal ?? never)),
+    taskResult: (taskRunId) => orchestrator.tasks.result(taskRunId),
+    taskRunOf,
     undo: (runId) => undoRun(layout, runId),
     state: (runId) => store.state(runId),
-    pendingApprovals: (runId) => pendingIn(store, runId),
+    pendingApprovals: (runId) => {
+      if (!store.isTaskRun(runId)) return pendingIn(store, runId);
+      const stepRun = currentStepRun(runId);
+      return stepRun !== undefined && store.exists(stepRun) ? pendingIn(store, stepRun) : [];
+    },
     listRuns: () => store.list(),
     status: () => buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }),
     health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),

@@ -39,8 +39,13 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
       core.events((e) => events.fire(e));
       core.onRunEvent(({ runId, event }) => {
         let target = [...observers].find((o) => o.runs.has(runId));
+        if (!target && event.type === 'task_started') {
+          // A task run belongs to the operation that started it (Run Task…); its steps then follow it.
+          target = observerFor(runId, undefined, '');
+          target?.runs.add(runId);
+        }
         if (!target && event.type === 'run_started') {
-          target = observerFor(runId, event.payload.parent_run_id, event.payload.agent);
+          target = observerFor(runId, event.payload.parent_run_id ?? event.payload.task_run_id, event.payload.agent);
           if (target) {
             target.runs.add(runId);
             if (event.payload.parent_run_id === undefined && !target.manyRuns) target.claimed = true;
@@ -63,7 +68,10 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
   };
 
   async function observed<T>(observer: RunObserver | undefined, agent: string | null, knownRunId: string | undefined, fn: () => Promise<T>, manyRuns = false): Promise<T> {
-    const entry = { observer: observer ?? {}, runs: new Set<string>(knownRunId ? [knownRunId] : []), agent, claimed: knownRunId !== undefined, manyRuns };
+    // Continuing a task's step (or the task) continues the task: its later steps belong to this operation too.
+    const taskRun = knownRunId === undefined || !core ? undefined : core.taskRunOf(knownRunId);
+    const runs = new Set<string>([knownRunId, taskRun].filter((id): id is string => id !== undefined));
+    const entry = { observer: observer ?? {}, runs, agent, claimed: knownRunId !== undefined, manyRuns };
     observers.add(entry);
     try {
       return await fn();
@@ -92,14 +100,14 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
         return outcomes;
       }),
     runTask: (task, prompt, o) => {
-      let stepsStarted = 0;
-      const totalSteps = need().config().tasks[task]?.steps.length ?? 0;
+      let totalSteps = need().config().tasks[task]?.steps.length ?? 0;
       return observed(
         {
           ...o.observer,
-          // Each step is a top-level run of the task: its run_started is the step starting.
+          // The task run records each step before its run starts, with its index.
           onEvent: (runId, event) => {
-            if (event.type === 'run_started' && event.payload.task === task && event.payload.parent_run_id === undefined) o.onStep?.(stepsStarted++, totalSteps, event.payload.agent);
+            if (event.type === 'task_started') totalSteps = event.payload.steps.length;
+            if (event.type === 'task_step_started') o.onStep?.(event.payload.index, totalSteps, event.payload.agent);
             o.observer?.onEvent?.(runId, event);
           },
         },
@@ -107,7 +115,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
         undefined,
         async () => {
           const result = await need().runTask(task, prompt, { signal: o.signal });
-          return { status: result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
+          // `running` is only what a task looks like from outside while another process drives it.
+          return { status: result.status === 'running' ? 'waiting_on_human' : result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
         },
         // Every step's run belongs to this operation, not only the first one.
         true,
@@ -126,7 +135,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
       return c.listRuns().map((r): RunListItem => {
         let prompt = '';
         try {
-          prompt = c.state(r.runId).prompt;
+          // A task run has no prompt of its own: it is shown by its task (its steps are listed as runs too).
+          prompt = r.kind === 'task' ? `Task ${r.agent.replace(/^task:/, '')}` : c.state(r.runId).prompt;
         } catch {
           prompt = '';
         }

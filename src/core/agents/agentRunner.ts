@@ -22,6 +22,8 @@ export interface StartRunOptions {
   readonly depth?: number;
   readonly chain?: readonly string[];
   readonly task?: string;
+  /** The task run this run is a step of. */
+  readonly taskRunId?: string;
 }
 
 /** Appends to one run's log and tells the runtime; every step is recorded before it is taken. */
@@ -55,6 +57,7 @@ export class AgentRunner {
           depth: options.depth ?? 0,
           chain: [...(options.chain ?? [])],
           ...(options.task === undefined ? {} : { task: options.task }),
+          ...(options.taskRunId === undefined ? {} : { task_run_id: options.taskRunId }),
         });
       }
       return await this.drive(runId, writer, record, signal);
@@ -79,6 +82,22 @@ export class AgentRunner {
       before?.(record, state);
       record('run_resumed', { pid: process.pid });
       return await this.drive(runId, writer, record, signal);
+    } finally {
+      writer.dispose();
+    }
+  }
+
+  /**
+   * Records events in a run without driving it (a decision that ends the run, such as a denial that
+   * fails a task's step). Takes the run's lock like any writer; a finished run is returned untouched.
+   */
+  settle(runId: string, write: (record: Recorder, state: RunState) => void): RunState {
+    const writer = this.rt.store.openWriter(runId);
+    try {
+      const state = fold(writer.all);
+      if (isTerminal(state)) return state;
+      write(this.recorder(runId, writer), state);
+      return fold(writer.all);
     } finally {
       writer.dispose();
     }

@@ -15,8 +15,14 @@ export class CascadeGuard {
 
   constructor(private readonly options: CascadeGuardOptions = {}) {}
 
-  quarantine(agent: string, reason: string): void {
-    this.quarantined.set(agent, { reason, until: this.now() + (this.options.ttlMs ?? 300_000) });
+  /** `at`: when the failure happened, in epoch ms; defaults to now (a resumed task replays its recorded failures). */
+  quarantine(agent: string, reason: string, at: number = this.now()): void {
+    this.quarantined.set(agent, { reason, until: at + (this.options.ttlMs ?? 300_000) });
+  }
+
+  /** An empty guard with the same TTL and clock (a task rebuilds its own from its log). */
+  fork(): CascadeGuard {
+    return new CascadeGuard(this.options);
   }
 
   /** A later success of the same agent lifts its quarantine. */

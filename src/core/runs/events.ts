@@ -39,6 +39,8 @@ export const storedPreparedSchema = z.object({
   // Kept as is: the engine may add fields (e.g. the execution context) that a resume must hand back.
 }).loose();
 
+const taskStep = z.strictObject({ agent: z.string().min(1), prompt: z.string() });
+
 export const APPROVERS = ['user', 'policy', 'yes_flag', 'grant'] as const;
 
 const payloads = {
@@ -54,6 +56,8 @@ const payloads = {
     /** Agents already on the delegate chain above this run (cycle detection). */
     chain: z.array(z.string()).default([]),
     task: z.string().optional(),
+    /** The task run this run is a step of (absent for a plain run and for a delegate's child). */
+    task_run_id: z.string().optional(),
   }),
   llm_call_started: z.strictObject({ turn: z.number().int().nonnegative(), provider: z.string(), model: z.string() }),
   llm_call_completed: z.strictObject({
@@ -105,7 +109,40 @@ const payloads = {
   run_completed: z.strictObject({ output: z.string() }),
   run_failed: z.strictObject({ error: z.string(), kind: z.string().optional(), cause: z.string().optional() }),
   run_cancelled: z.strictObject({ reason: z.string() }),
+
+  // A task run's own log holds only these (it begins with task_started); `foldTask` reads it.
+  task_started: z.strictObject({
+    task_run_id: z.string(),
+    task: z.string(),
+    /** The extra prompt given with `--task NAME --prompt TEXT`, appended to every step's prompt. */
+    prompt: z.string().optional(),
+    /** The steps as configured when the task started: a later config edit never changes a task mid-way. */
+    steps: z.array(taskStep).min(1),
+    config_hash: z.string(),
+  }),
+  /** Recorded before the step's run is started, so a crash in between resumes that same run id. */
+  task_step_started: z.strictObject({ index: z.number().int().nonnegative(), run_id: z.string(), agent: z.string() }),
+  task_step_finished: z.strictObject({
+    index: z.number().int().nonnegative(),
+    run_id: z.string(),
+    agent: z.string(),
+    status: z.enum(['completed', 'failed', 'cancelled']),
+    /** The step's answer (completed), handed to later steps as context. */
+    output: z.string().optional(),
+    error: z.string().optional(),
+    /** CascadeGuard's "[unavailable from <agent>: <reason>]" that later steps get instead of a failed step's output. */
+    marker: z.string().optional(),
+  }),
+  task_paused: z.strictObject({ index: z.number().int().nonnegative(), run_id: z.string(), reason: z.string() }),
+  task_resumed: z.strictObject({ pid: z.number().int().optional() }),
+  task_completed: z.strictObject({ steps: z.number().int().nonnegative() }),
+  task_failed: z.strictObject({ error: z.string(), failed_steps: z.array(z.number().int().nonnegative()).default([]) }),
+  task_cancelled: z.strictObject({ reason: z.string() }),
 } as const;
+
+/** Event types that only a task run's log holds. */
+export const TASK_EVENT_TYPES = ['task_started', 'task_step_started', 'task_step_finished', 'task_paused', 'task_resumed', 'task_completed', 'task_failed', 'task_cancelled'] as const;
+export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
 export type RunEventType = keyof typeof payloads;
 export const RUN_EVENT_TYPES = Object.keys(payloads) as RunEventType[];

@@ -166,6 +166,7 @@ export function fold(events: readonly RunEvent[]): RunState {
     depth: start.depth,
     chain: start.chain,
     ...(start.task === undefined ? {} : { task: start.task }),
+    ...(start.task_run_id === undefined ? {} : { taskRunId: start.task_run_id }),
     status,
     startedAt: first.time,
     updatedAt: last.time,

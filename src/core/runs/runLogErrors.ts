@@ -33,3 +33,22 @@ export class RunLockedError extends Error {
 export function isRunLockedError(e: unknown): e is RunLockedError {
   return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[lockedBrand] === true;
 }
+
+const wrongKindBrand = Symbol.for('breakwater.WrongRunKindError');
+
+/** A task run's id where an agent run was expected, or the other way round. */
+export class WrongRunKindError extends Error {
+  readonly [wrongKindBrand] = true;
+  constructor(
+    readonly runId: string,
+    /** What the id really is. */
+    readonly actual: 'run' | 'task',
+  ) {
+    super(actual === 'task' ? `${runId} is a task run, not an agent run; continue it with --resume ${runId} (its steps are runs of their own)` : `${runId} is an agent run, not a task run`);
+    this.name = 'WrongRunKindError';
+  }
+}
+
+export function isWrongRunKindError(e: unknown): e is WrongRunKindError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[wrongKindBrand] === true;
+}

@@ -48,6 +48,8 @@ export interface RunState {
   readonly depth: number;
   readonly chain: readonly string[];
   readonly task?: string;
+  /** The task run this run is a step of. */
+  readonly taskRunId?: string;
   readonly status: RunStatus;
   readonly startedAt: number;
   readonly updatedAt: number;

@@ -4,6 +4,8 @@ import type { StoreLayout } from '../store/storeLayout';
 import { fold } from './fold';
 import { replayRunLog, RunLogWriter, type Replay, type RunLogWriterOptions } from './runLog';
 import type { RunState, RunStatus } from './runState';
+import { foldTask, type TaskState } from './taskFold';
+import { WrongRunKindError } from './runLogErrors';
 
 export interface RunSummary {
   readonly runId: string;
@@ -12,7 +14,14 @@ export interface RunSummary {
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly parentRunId?: string;
+  /** `task` for a task run (its `agent` is `task:<name>`); absent or `run` for an agent run. */
+  readonly kind?: 'run' | 'task';
+  /** The task run a step's run belongs to. */
+  readonly taskRunId?: string;
 }
+
+/** The `agent` a task run is listed under (`--runs`), so scripts can tell it from an agent's run. */
+export const taskAgentLabel = (task: string): string => `task:${task}`;
 
 const RUN_ID = /^r-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}(\.[A-Za-z0-9_-]+)*$/;
 
@@ -53,8 +62,23 @@ export class RunStore {
     return replayRunLog(this.layout.runLog(runId));
   }
 
+  /** An agent run's state; a task run's id throws `WrongRunKindError` (use `taskState`). */
   state(runId: string): RunState {
-    return fold(this.replay(runId).events);
+    const { events } = this.replay(runId);
+    if (events[0]?.type === 'task_started') throw new WrongRunKindError(runId, 'task');
+    return fold(events);
+  }
+
+  /** A task run's state; an agent run's id throws `WrongRunKindError` (use `state`). */
+  taskState(runId: string): TaskState {
+    const { events } = this.replay(runId);
+    if (events[0]?.type === 'run_started') throw new WrongRunKindError(runId, 'run');
+    return foldTask(events);
+  }
+
+  /** True when `runId` names an existing task run (its log begins with `task_started`). */
+  isTaskRun(runId: string): boolean {
+    return this.exists(runId) && this.replay(runId).events[0]?.type === 'task_started';
   }
 
   /** Every run in the store, newest first. Unreadable logs are skipped here (opening one reports why). */
@@ -71,8 +95,14 @@ export class RunStore {
       const runId = name.slice(0, -'.jsonl'.length);
       if (!this.isValidRunId(runId)) continue;
       try {
-        const s = this.state(runId);
-        out.push({ runId, agent: s.agent, status: s.status, startedAt: s.startedAt, updatedAt: s.updatedAt, ...(s.parentRunId ? { parentRunId: s.parentRunId } : {}) });
+        const { events } = this.replay(runId);
+        if (events[0]?.type === 'task_started') {
+          const t = foldTask(events);
+          out.push({ runId, agent: taskAgentLabel(t.task), status: t.status, startedAt: t.startedAt, updatedAt: t.updatedAt, kind: 'task' });
+          continue;
+        }
+        const s = fold(events);
+        out.push({ runId, agent: s.agent, status: s.status, startedAt: s.startedAt, updatedAt: s.updatedAt, ...(s.parentRunId ? { parentRunId: s.parentRunId } : {}), kind: 'run', ...(s.taskRunId ? { taskRunId: s.taskRunId } : {}) });
       } catch {
         continue;
       }

@@ -1,0 +1,24 @@
+import type { RunState } from '../runs/runState';
+
+/** One agent's result in `askAll` or one step of a task: its run, or why it could not even start. Failures stay per agent. */
+export type AgentOutcome = { readonly kind: 'run'; readonly state: RunState } | { readonly kind: 'error'; readonly agent: string; readonly error: string };
+
+/** A task run as its log says: the steps that have started, in order, each with its run. */
+export interface TaskResult {
+  readonly task: string;
+  /** The task's own durable run (`--resume`, `--approve`, `--deny` take it, as they take a step's run id). */
+  readonly taskRunId: string;
+  /** `running`: seen from outside while another process drives it, or cut short by a crash (resume it). */
+  readonly status: 'completed' | 'failed' | 'waiting_on_human' | 'cancelled' | 'running';
+  readonly steps: readonly AgentOutcome[];
+}
+
+export class UnknownTaskError extends Error {
+  constructor(
+    readonly task: string,
+    readonly known: readonly string[],
+  ) {
+    super(`no task named "${task}"; configured tasks: ${known.join(', ') || '(none)'} — add it under \`tasks\` in the agents file`);
+    this.name = 'UnknownTaskError';
+  }
+}
