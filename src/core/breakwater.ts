@@ -4,6 +4,8 @@ import type { Disposable } from './common/lifecycle';
 import { AgentRunner, isTerminal, type Recorder } from './agents/agentRunner';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
+import { NothingPendingError, pendingIn } from './agents/pendingApprovals';
+import { TaskControl } from './agents/taskControl';
 import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
 import { createFallbackRunner } from './agents/fallbackRunner';
 import type { AgentRuntime, FallbackRunner } from './agents/runtime';
@@ -17,11 +19,9 @@ import type { EscalationChoice, EscalationRequest } from './resilience/fallback'
 import type { ModelGateway } from './resilience/modelGateway';
 import { ResilientModelGateway } from './resilience/resilientModelGateway';
 import type { RunEvent } from './runs/events';
-import { isFinished } from './runs/fold';
 import type { RunLogWriterOptions } from './runs/runLog';
 import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type RunSummary } from './runs/runStore';
-import { nextStep } from './runs/taskFold';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
@@ -31,6 +31,7 @@ import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } fr
 
 export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approvals';
 export type { AgentOutcome, TaskResult } from './agents/orchestrator';
+export { NothingPendingError, isNothingPendingError } from './agents/pendingApprovals';
 export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus } from './runs/runState';
 export type { RunSummary } from './runs/runStore';
 export type { TaskState, TaskStepState } from './runs/taskFold';
@@ -254,79 +255,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return isTerminal(s) ? s : runner.resume(runId, signal);
   };
 
-  /** The task run a run belongs to; a delegate's child is looked up through its parent. */
-  const taskRunOf = (runId: string): string | undefined => {
-    if (!store.exists(runId)) return undefined;
-    const first = store.replay(runId).events[0];
-    if (first?.type === 'task_started') return runId;
-    if (first?.type !== 'run_started') return undefined;
-    const taskRun = first.payload.task_run_id ?? (first.payload.parent_run_id ? taskRunOf(first.payload.parent_run_id) : undefined);
-    return taskRun !== undefined && store.exists(taskRun) ? taskRun : undefined;
-  };
-
-  /** The step run a task waits on (or would continue next), for approve/deny given the task run's id. */
-  const currentStepRun = (taskRunId: string): string | undefined => {
-    const t = store.taskState(taskRunId);
-    return t.pausedAt?.runId ?? nextStep(t)?.runId;
-  };
-
-  const targetsIn = (runId: string, callId: string | undefined) => {
-    const stepRun = store.isTaskRun(runId) ? currentStepRun(runId) : runId;
-    const targets = stepRun === undefined ? [] : pendingIn(store, stepRun).filter((t) => callId === undefined || t.approval.callId === callId);
-    if (stepRun === undefined || targets.length === 0) {
-      throw new NothingPendingError(runId, callId, store.isTaskRun(runId) ? store.taskState(runId).status : store.state(runId).status);
-    }
-    return { stepRun, targets };
-  };
-
-  /**
-   * Approve/deny in a task: the decision is recorded in the run holding each call while the task's
-   * lock is held, then the task drives on — resuming that step (which resumes its delegate children)
-   * and then the steps after it. Nothing already finished runs again.
-   */
-  const decideInTask = async (taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal, decide: (stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => void): Promise<RunState> => {
-    let stepRun: string | undefined;
-    await orchestrator.tasks.resume(taskRunId, signal, async () => {
-      const found = targetsIn(runId, callId);
-      stepRun = found.stepRun;
-      decide(found.stepRun, found.targets);
-    });
-    return store.state(stepRun ?? runId);
-  };
-
-  const grantInTask = (_stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => {
-    for (const holder of new Set(targets.map((t) => t.runId))) {
-      orchestrator.runner.settle(holder, (record) => targets.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
-    }
-  };
-
-  /** A denied call fails its step: a pipeline step whose action was refused has not done its job. */
-  const denyInTask = (reason: string | undefined) => (stepRun: string, targets: { runId: string; approval: PendingApproval }[]) => {
-    const denied = targets.map((t) => `${t.approval.summary}${reason ? ` (${reason})` : ''}`).join('; ');
-    const error = `the user denied ${denied}`;
-    // Delegate children first, the step's own run last: each ends failed, none is left waiting.
-    const holders = [...new Set(targets.map((t) => t.runId).filter((id) => id !== stepRun)), stepRun];
-    for (const holder of holders) {
-      orchestrator.runner.settle(holder, (record, state) => {
-        const mine = new Set(targets.filter((t) => t.runId === holder).map((t) => t.approval.callId));
-        for (const id of mine) record('approval_denied', { call_id: id, by: 'user', ...(reason ? { reason } : {}) });
-        for (const c of state.toolCalls) {
-          if (!mine.has(c.id) && !isFinished(c)) record('tool_call_skipped', { call_id: c.id, reason: `not run: the step failed because ${error}` });
-        }
-        record('run_failed', { error, kind: 'denied' });
-      });
-    }
-  };
-
-  const runTaskOf = async (runId: string, signal: AbortSignal): Promise<RunState | undefined> => {
-    const taskRun = taskRunOf(runId);
-    if (taskRun === undefined) return undefined;
-    const result = await orchestrator.tasks.resume(taskRun, signal);
-    if (runId !== taskRun) return store.state(runId);
-    const last = [...result.steps].reverse().find((s) => s.kind === 'run');
-    if (last?.kind !== 'run') throw new Error(`task run ${taskRun} has no step run to show (status ${result.status}); read it with taskResult()`);
-    return last.state;
-  };
+  const taskControl = new TaskControl(store, orchestrator.runner, orchestrator.tasks);
 
   /** Proposals of `proposeWrite` awaiting the user's decision, oldest first. */
   const proposals = new Map<string, PreparedCall>();
@@ -343,27 +272,27 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
     askAll: async (prompt, o = {}) => refreshTranscripts(await orchestrator.askAll(prompt, o.signal ?? never)),
     runTask: async (task, prompt, o = {}) => refreshTranscripts(await orchestrator.runTask(task, prompt, o.signal ?? never)),
-    resume: async (runId, o = {}) => refreshTranscripts((await runTaskOf(runId, o.signal ?? never)) ?? (await orchestrator.runner.resume(runId, o.signal ?? never))),
+    resume: async (runId, o = {}) => {
+      const taskRun = taskControl.taskRunOf(runId);
+      if (taskRun !== undefined) return refreshTranscripts(await taskControl.resume(taskRun, runId, o.signal ?? never));
+      return refreshTranscripts(await orchestrator.runner.resume(runId, o.signal ?? never));
+    },
     approve: async (runId, callId, o = {}) => {
-      const taskRun = taskRunOf(runId);
-      if (taskRun !== undefined) return refreshTranscripts(await decideInTask(taskRun, runId, callId, o.signal ?? never, grantInTask));
+      const taskRun = taskControl.taskRunOf(runId);
+      if (taskRun !== undefined) return refreshTranscripts(await taskControl.approve(taskRun, runId, callId, o.signal ?? never));
       return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' })));
     },
     deny: async (runId, callId, reason, o = {}) => {
-      const taskRun = taskRunOf(runId);
-      if (taskRun !== undefined) return refreshTranscripts(await decideInTask(taskRun, runId, callId, o.signal ?? never, denyInTask(reason)));
+      const taskRun = taskControl.taskRunOf(runId);
+      if (taskRun !== undefined) return refreshTranscripts(await taskControl.deny(taskRun, runId, callId, reason, o.signal ?? never));
       return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) })));
     },
     resumeTask: async (taskRunId, o = {}) => refreshTranscripts(await orchestrator.tasks.resume(taskRunId, o.signal ?? never)),
     taskResult: (taskRunId) => orchestrator.tasks.result(taskRunId),
-    taskRunOf,
+    taskRunOf: (runId) => taskControl.taskRunOf(runId),
     undo: (runId) => undoRun(layout, runId),
     state: (runId) => store.state(runId),
-    pendingApprovals: (runId) => {
-      if (!store.isTaskRun(runId)) return pendingIn(store, runId);
-      const stepRun = currentStepRun(runId);
-      return stepRun !== undefined && store.exists(stepRun) ? pendingIn(store, stepRun) : [];
-    },
+    pendingApprovals: (runId) => taskControl.pending(runId),
     listRuns: () => store.list(),
     status: () => buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }),
     health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),
@@ -410,27 +339,6 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       warnings.dispose();
     },
   };
-}
-
-/** A run's pending approvals plus those of the delegate runs it is waiting on (depth first). */
-function pendingIn(store: RunStore, runId: string): { runId: string; approval: PendingApproval }[] {
-  const s = store.state(runId);
-  const out = s.pendingApprovals.map((approval) => ({ runId, approval }));
-  for (const c of s.toolCalls) {
-    if (c.childRunId && c.started && store.exists(c.childRunId)) out.push(...pendingIn(store, c.childRunId));
-  }
-  return out;
-}
-
-export class NothingPendingError extends Error {
-  constructor(
-    readonly runId: string,
-    readonly callId: string | undefined,
-    readonly status: string,
-  ) {
-    super(callId === undefined ? `run ${runId} has no pending approvals (status: ${status})` : `run ${runId} has no pending call ${callId} (status: ${status}); see its pending_approvals with --resume ${runId} --json`);
-    this.name = 'NothingPendingError';
-  }
 }
 
 /** A breaker could not be reset: which one, and why. */
