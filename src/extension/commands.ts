@@ -126,7 +126,18 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
           onStep: (index, total, agent) => progress.report({ message: t('step {0} of {1}: @{2}', index + 1, total, agent), increment: 100 / total }),
         });
       });
-      void vscode.window.showInformationMessage(t('Task {0}: {1}', pick.label, result.status));
+      const waiting = result.status === 'waiting_on_human' ? result.steps.find((s) => s.status === 'waiting_on_human') : undefined;
+      if (waiting) {
+        // The task is paused at this step: approving (or denying) it continues the task with the steps after it.
+        const review = t('Review and Approve');
+        void vscode.window.showInformationMessage(t('Task {0} waits for approval at @{1}; the remaining steps continue once it is approved or denied.', pick.label, waiting.agent), review).then(async (answer) => {
+          if (answer !== review) return;
+          await revealChat();
+          await chat.receive({ type: 'openRun', runId: waiting.runId });
+        });
+      } else {
+        void vscode.window.showInformationMessage(t('Task {0}: {1}', pick.label, result.status));
+      }
       return result;
     }],
 
