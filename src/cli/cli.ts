@@ -139,12 +139,12 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     }
     case 'status': {
       const s = bw.status();
-      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (none used in this process)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
+      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
       return EXIT.completed;
     }
     case 'health': {
       const h = await bw.health({ signal });
-      out(h, Object.entries(h.agents).map(([n, a]) => `${a.ok ? '✓' : '✗'} ${n} (${a.provider}/${a.model})${a.error ? `: ${a.error}` : ''}\n`).join(''));
+      out(h, Object.entries(h.agents).map(([n, a]) => `${a.ok ? '✓' : '✗'} ${n} (${a.provider}/${a.model}) ${a.ms} ms, breaker ${a.breaker}${a.error ? `: ${a.error}` : ''}\n`).join(''));
       return h.healthy ? EXIT.completed : EXIT.failed;
     }
     case 'runs': {

@@ -216,4 +216,12 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     const bad = await cli(['--health', '--json'], ws);
     assert.equal(bad.code, 1);
   });
+
+  it('--health for a person shows each agent with its model, latency and breaker state', async () => {
+    const ws = workspace(ONE);
+    llm.enqueue({ kind: 'reply', text: 'OK' });
+    const r = await cli(['--health'], ws);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^✓ dev \(anthropic\/[\w.-]+\) \d+ ms, breaker closed$/m);
+  });
 });
