@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startFakeLlm, type FakeLlm } from '../fixtures/fake-llm/index';
+import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { eventsOf, makeWorkspace, onlyRunId, runCliProcess } from './cliProcess';
 
 /**
@@ -20,14 +20,7 @@ agents:
 
 describe('crash tests: SIGKILL the CLI, resume in a new process', function () {
   this.timeout(120_000);
-  let llm: FakeLlm;
-  before(async () => {
-    llm = await startFakeLlm();
-  });
-  after(async () => {
-    await llm.close();
-  });
-  beforeEach(() => llm.reset());
+  const llm = useFakeLlm();
 
   const env = (extra: Record<string, string> = {}) => ({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: llm.url, ...extra });
   const appendCall = { kind: 'reply' as const, toolCalls: [{ id: 'c1', name: 'bash', args: { command: 'echo one >> lines.txt' } }] };

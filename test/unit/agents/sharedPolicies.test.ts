@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBreakwater, type Breakwater } from '../../../src/core/breakwater';
-import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm/index';
+import { type FakeLlm } from '../../fixtures/fake-llm/index';
+import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 
 const NAMES = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
 
@@ -25,14 +26,7 @@ async function open(llm: FakeLlm, yaml: string): Promise<{ bw: Breakwater; ws: s
 
 describe('orchestration over the real gateway and the fake LLM server', function () {
   this.timeout(60_000);
-  let llm: FakeLlm;
-  before(async () => {
-    llm = await startFakeLlm();
-  });
-  after(async () => {
-    await llm.close();
-  });
-  beforeEach(() => llm.reset());
+  const llm = useFakeLlm();
 
   it('8 concurrent agents share one limiter and one breaker per provider endpoint', async () => {
     const agents = NAMES.map((n) => `  ${n}: { provider: anthropic }`).join('\n');

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../../src/cli/cli';
-import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm/index';
+import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
 
@@ -19,14 +19,7 @@ function workspace(yaml?: string): string {
 
 describe('CLI (in process, real core, fake LLM server)', function () {
   this.timeout(60_000);
-  let llm: FakeLlm;
-  before(async () => {
-    llm = await startFakeLlm();
-  });
-  after(async () => {
-    await llm.close();
-  });
-  beforeEach(() => llm.reset());
+  const llm = useFakeLlm();
 
   async function cli(args: string[], cwd: string) {
     const stdout = new PassThrough();

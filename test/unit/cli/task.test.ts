@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../../src/cli/cli';
-import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm/index';
+import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 
 const YAML = `settings:\n  max_retries: 0\nagents:\n  a: { provider: anthropic, tools: [read] }\n  b: { provider: anthropic, tools: [bash] }\n  c: { provider: anthropic, tools: [read] }\ntasks:\n  t:\n    steps:\n      - { agent: a, prompt: PLAN-STEP }\n      - { agent: b, prompt: ACT-STEP }\n      - { agent: c, prompt: REPORT-STEP }\n`;
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
@@ -17,14 +17,7 @@ interface TaskJson {
 
 describe('CLI: durable tasks (in process, real core, fake LLM server)', function () {
   this.timeout(60_000);
-  let llm: FakeLlm;
-  before(async () => {
-    llm = await startFakeLlm();
-  });
-  after(async () => {
-    await llm.close();
-  });
-  beforeEach(() => llm.reset());
+  const llm = useFakeLlm();
 
   function workspace(): string {
     const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-clitask-')));
