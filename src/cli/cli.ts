@@ -78,6 +78,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       trusted: true,
       ripgrepPath: io.env.BREAKWATER_RG_PATH ?? 'rg',
       env: io.env,
+      onDiscard: (runId, agent, partial, reason) =>
+        io.stderr.write(`↺ ${runId.slice(-6)} ${agent}: the answer broke off mid-stream (${reason}); discarding ${partial.length} characters and asking again\n`),
       ...(approver ? { approver } : {}),
       ...(crashHookFromEnv(io.env) ? { onDurable: crashHookFromEnv(io.env) } : {}),
       ...deps.overrides,

@@ -76,6 +76,8 @@ export interface BreakwaterOptions {
   readonly escalate?: (request: EscalationRequest) => Promise<EscalationChoice>;
   /** Streamed model text of every run (progress). */
   readonly onText?: (runId: string, agent: string, delta: string) => void;
+  /** A turn's streamed text is being discarded because its stream broke and the turn is asked again. */
+  readonly onDiscard?: (runId: string, agent: string, partialText: string, reason: string) => void;
   /** TEST HOOK (crash tests): see `RunLogWriterOptions.onDurable`. */
   readonly onDurable?: RunLogWriterOptions['onDurable'];
   /** How deep `delegate` may nest; defaults to 3. */
@@ -209,6 +211,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       }
     },
     ...(options.onText ? { onText: options.onText } : {}),
+    ...(options.onDiscard ? { onDiscard: options.onDiscard } : {}),
     onWarning: (runId, message) => warnings.fire({ runId, message }),
     maxDelegateDepth: options.maxDelegateDepth ?? 3,
   });

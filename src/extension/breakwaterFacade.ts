@@ -34,6 +34,11 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
           for (const o of observers) if (o.runs.has(runId)) o.observer.onText?.(runId, delta);
           lastText.set(runId, (lastText.get(runId) ?? '') + delta);
         },
+        onDiscard: (runId, _agent, partial, reason) => {
+          for (const o of observers) if (o.runs.has(runId)) o.observer.onDiscard?.(runId, partial, reason);
+          const text = lastText.get(runId) ?? '';
+          lastText.set(runId, text.endsWith(partial) ? text.slice(0, text.length - partial.length) : '');
+        },
       });
       problem = undefined;
       core.events((e) => events.fire(e));

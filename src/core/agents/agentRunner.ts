@@ -185,7 +185,16 @@ export class AgentRunner {
           maxTokens: agent.max_tokens,
           ...(agent.temperature === undefined ? {} : { temperature: agent.temperature }),
         },
-        { agentName: state.agent, runId: state.runId, chargedTo: [...state.chain].reverse(), signal, onText: (d) => this.rt.onText?.(state.runId, state.agent, d) },
+        {
+          agentName: state.agent,
+          runId: state.runId,
+          chargedTo: [...state.chain].reverse(),
+          signal,
+          onText: (d) => this.rt.onText?.(state.runId, state.agent, d),
+          // Passing onDiscard lets the gateway redo a turn whose stream broke mid-way (within max_retries);
+          // only assistant text that completed is ever written to the run log, so nothing partial is kept.
+          onDiscard: (partial, reason) => this.rt.onDiscard?.(state.runId, state.agent, partial, reason),
+        },
       );
     } catch (e) {
       if (signal.aborted) throw e;

@@ -42,6 +42,11 @@ export interface AgentRuntime {
   readonly onWarning?: (runId: string, message: string) => void;
   /** Streamed model text, for progress. */
   readonly onText?: (runId: string, agent: string, delta: string) => void;
+  /**
+   * The stream broke after some text had streamed and the turn is being asked again from scratch:
+   * whatever `onText` delivered for this turn must be visibly discarded.
+   */
+  readonly onDiscard?: (runId: string, agent: string, partialText: string, reason: string) => void;
   /** How deep `delegate` may nest below the root run; defaults to 3. */
   readonly maxDelegateDepth?: number;
 }

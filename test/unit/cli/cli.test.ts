@@ -199,6 +199,25 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     assert.equal(s.runs.length, 1);
   });
 
+  it('a stream that breaks mid-answer is asked again from scratch, with the partial text discarded, not repeated', async () => {
+    const ws = workspace(`settings:\n  max_retries: 1\n  retry_delay: 0.01\nagents:\n  dev:\n    provider: anthropic\n    tools: [read]\n`);
+    llm.enqueue({ kind: 'error_mid_stream', afterText: 'The answer is 4' }, { kind: 'reply', text: 'The answer is 42.' });
+    const r = await cli(['--agent', 'dev', '--prompt', 'q', '--json'], ws);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.json().output, 'The answer is 42.');
+    assert.match(r.err, /broke off mid-stream .*discarding 15 characters and asking again/);
+    assert.equal(llm.requests.filter((q) => q.protocol === 'anthropic').length, 2);
+  });
+
+  it('a stream that keeps breaking fails the run once retries are spent, with the cause', async () => {
+    const ws = workspace(ONE); // max_retries: 0
+    llm.enqueue({ kind: 'error_mid_stream', afterText: 'partial' });
+    const r = await cli(['--agent', 'dev', '--prompt', 'q', '--json'], ws);
+    assert.equal(r.code, 1);
+    assert.match(String(r.json().error), /stream/i);
+    assert.equal(llm.requests.length, 1);
+  });
+
   it('--health exits 0 when every agent answers, 1 otherwise', async () => {
     const ws = workspace(ONE);
     llm.enqueue({ kind: 'reply', text: 'OK' });
