@@ -19,7 +19,7 @@ export interface BreakwaterTestApi {
   /** The chat as the webview drives it (loads the chat controller on first use). */
   readonly chat: { receive(raw: unknown): Promise<void> };
   readonly tree: StatusTreeProvider;
-  /** Every protocol message sent to the chat webview since activation. */
+  /** Every protocol message sent to the chat webview since activation (recorded only in ExtensionMode.Test). */
   readonly chatMessages: readonly HostMessage[];
   /** Provider keys (VS Code SecretStorage), so tests can set a key without the input box. */
   readonly secrets: SecretStorageSource;
@@ -50,7 +50,9 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
     bindings ??= import('./extensionCore').then(
       (m) => {
         const b = m.createCoreBindings({ context, host, log, secrets, diffs, diagnostics });
-        context.subscriptions.push(b, b.chat.onDidPost((message) => chatMessages.push(message)));
+        context.subscriptions.push(b);
+        // Kept for the host tests only: in normal use every streamed delta would pile up for the window's lifetime.
+        if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(b.chat.onDidPost((message) => chatMessages.push(message)));
         log.info(`Breakwater core loaded ${(performance.now() - started).toFixed(0)} ms after activation began`);
         return b;
       },
