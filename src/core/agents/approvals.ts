@@ -1,17 +1,14 @@
+import type { PendingApproval } from '../runs/runState';
 import type { ApprovalRequest } from '../tools/types';
 
-/** What a host shows the user for one call that needs approval. */
-export interface ApprovalPrompt {
+/**
+ * What a host shows the user for one call that needs approval: the run's pending approval (`kind`:
+ * `ask` may be covered by `--yes` or "always", `ask_every_time` only by an explicit yes for this call;
+ * `mayHaveRun`: it started before an interruption) plus where it comes from and what to show.
+ */
+export interface ApprovalPrompt extends PendingApproval {
   readonly runId: string;
   readonly agent: string;
-  readonly callId: string;
-  readonly tool: string;
-  readonly summary: string;
-  /** `ask`: `--yes` or "always" may cover it. `ask_every_time`: only an explicit yes for this call. */
-  readonly kind: 'ask' | 'ask_every_time';
-  readonly reason: string;
-  /** The call started before an interruption and may already have run (bash/http_request/ssh). */
-  readonly mayHaveRun: boolean;
   /** The diff, command or URL to show; absent for a re-asked call after a crash. */
   readonly request?: ApprovalRequest;
 }

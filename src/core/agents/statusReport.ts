@@ -7,16 +7,8 @@ import type { RunStore } from '../runs/runStore';
 import type { ToolEngine } from '../tools/types';
 
 /** One breaker row of `--status --json` (PRODUCT.md): a provider endpoint (`kind@url`) or a tool (seed 000's fleet stats). */
-export interface BreakerRow {
+export interface BreakerRow extends Omit<ProviderBreakerStatus, 'rate_limit'> {
   readonly name: string;
-  readonly state: 'closed' | 'open' | 'half_open';
-  readonly failures: number;
-  readonly successes: number;
-  readonly calls: number;
-  readonly avg_ms: number;
-  /** ISO time when an open breaker lets a probe through. */
-  readonly retry_at?: string;
-  readonly reason?: string;
   /** Providers only: requests in the last minute against the limit, and callers waiting. */
   readonly rate_limit?: ProviderBreakerStatus['rate_limit'];
 }
