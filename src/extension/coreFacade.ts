@@ -2,6 +2,7 @@ import type { CoreEvent } from '../core/common/coreEvents';
 import type { Event } from '../core/common/event';
 import type { ProposedWriteOutcome } from '../core/breakwater';
 import type { RunEvent } from '../core/runs/events';
+import type { ToolStats } from '../core/tools/types';
 
 /**
  * The narrow surface the VS Code adapters need from Breakwater's core. The chat, the commands and
@@ -58,15 +59,9 @@ export interface TaskView {
   readonly steps: readonly { readonly agent: string; readonly prompt: string }[];
 }
 
-export interface BreakerView {
+/** A provider's or tool's breaker as the tree shows it: the fleet stats of seed 000, named. */
+export interface BreakerView extends Omit<ToolStats, 'tool'> {
   readonly name: string;
-  readonly state: 'closed' | 'open' | 'half_open';
-  readonly failures: number;
-  readonly successes: number;
-  readonly calls: number;
-  readonly avgMs: number;
-  /** Epoch ms when an open breaker lets a probe through. */
-  readonly retryAt?: number;
   /**
    * Providers: requests in the rate limit's one-minute window and the limit; callers waiting for it;
    * tokens in the window and their limit (null: none).

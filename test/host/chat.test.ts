@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BreakwaterTestApi } from '../../src/extension/extension';
 import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
+import { nextMessage } from './support/chatMessages';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmRequests, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
 
@@ -50,17 +51,6 @@ async function configureForFakeLlm(api: BreakwaterTestApi): Promise<void> {
   const state = await core.configState();
   assert.ok(state.ok, `agents.yaml did not load: ${state.ok ? '' : state.problem.message}`);
   assert.ok(state.agents.some((a) => a.name === 'writer'));
-}
-
-/** Waits until a message after `from` matches (a run keeps posting while it waits for approval). */
-async function nextMessage<K extends HostMessage['type']>(api: BreakwaterTestApi, from: number, type: K, match: (m: HostMessageOf<K>) => boolean = () => true, timeoutMs = 20_000): Promise<HostMessageOf<K>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = api.chatMessages.slice(from).find((m): m is HostMessageOf<K> => m.type === type && match(m as HostMessageOf<K>));
-    if (found) return found;
-    if (Date.now() > deadline) assert.fail(`no ${type} message within ${timeoutMs} ms; got: ${api.chatMessages.slice(from).map((m) => m.type).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function messagesOf<K extends HostMessage['type']>(messages: readonly HostMessage[], type: K): HostMessageOf<K>[] {

@@ -8,23 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BreakwaterTestApi } from '../../src/extension/extension';
-import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
+import { nextMessage } from './support/chatMessages';
 import { activateBreakwater } from './support/extension';
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the host test needs the sample workspace open');
   return fs.realpathSync(folder.uri.fsPath);
-}
-
-async function nextMessage<K extends HostMessage['type']>(api: BreakwaterTestApi, from: number, type: K, match: (m: HostMessageOf<K>) => boolean = () => true, timeoutMs = 15_000): Promise<HostMessageOf<K>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = api.chatMessages.slice(from).find((m): m is HostMessageOf<K> => m.type === type && match(m as HostMessageOf<K>));
-    if (found) return found;
-    if (Date.now() > deadline) assert.fail(`no ${type} message within ${timeoutMs} ms; got: ${api.chatMessages.slice(from).map((m) => m.type).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Opens `file` in an editor with nothing selected, so Apply replaces the whole file. */

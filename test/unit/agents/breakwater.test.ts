@@ -3,26 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { terminalApprover } from '../../../src/cli/terminalApprover';
-import { createBreakwater } from '../../../src/core/breakwater';
 import type { ApprovalPrompt } from '../../../src/core/agents/approvals';
-import { makeRuntime, type Scripted } from './fakes';
+import { openTestBreakwater, type Scripted } from './fakes';
 
 const YAML = `agents:\n  boss:\n    tools: [delegate]\n  worker:\n    tools: [write]\n`;
 
 async function open(scripts: Record<string, Scripted[]>) {
-  const { rt, root, layout } = makeRuntime(YAML, scripts);
-  const configFile = path.join(root, 'agents.yaml');
-  fs.writeFileSync(configFile, YAML);
-  const bw = await createBreakwater({
-    workspaceFolders: [root],
-    storeDir: layout.root,
-    configFile,
-    secrets: { getApiKey: async () => undefined },
-    trusted: true,
-    ripgrepPath: 'rg',
-    gateway: rt.gateway,
-    toolEngine: rt.tools,
-  });
+  const { bw, root } = await openTestBreakwater(YAML, scripts);
   return { bw, root };
 }
 

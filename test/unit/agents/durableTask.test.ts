@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createBreakwater, type TaskResult } from '../../../src/core/breakwater';
+import type { TaskResult } from '../../../src/core/breakwater';
 import type { RunEvent } from '../../../src/core/runs/events';
-import { makeRuntime, type Scripted } from './fakes';
+import { openTestBreakwater, type Scripted } from './fakes';
 
 /**
  * A task is a durable run of its own: a step waiting on a human pauses the TASK, and approving,
@@ -25,19 +25,8 @@ tasks:
 const bashStep = (command = 'echo b'): Scripted => ({ calls: [{ id: 'k1', name: 'bash', args: { command } }] });
 
 async function open(scripts: Record<string, Scripted[]>, crashAt?: { type: RunEvent['type'] }) {
-  const { rt, root, layout, gateway, engine } = makeRuntime(YAML, scripts);
-  const configFile = path.join(root, 'agents.yaml');
-  fs.writeFileSync(configFile, YAML);
   const crash = { armed: crashAt !== undefined };
-  const bw = await createBreakwater({
-    workspaceFolders: [root],
-    storeDir: layout.root,
-    configFile,
-    secrets: { getApiKey: async () => undefined },
-    trusted: true,
-    ripgrepPath: 'rg',
-    gateway: rt.gateway,
-    toolEngine: rt.tools,
+  const { bw, root, gateway, engine } = await openTestBreakwater(YAML, scripts, {
     // Stands in for a kill -9: the event is durable, then the process "dies" (the operation throws).
     onDurable: (event, stage) => {
       if (crash.armed && stage === 'after' && event.type === crashAt?.type) {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { AgentRuntime } from '../../../src/core/agents/runtime';
+import { createBreakwater, type Breakwater, type BreakwaterOptions } from '../../../src/core/breakwater';
 import { parseConfigText } from '../../../src/core/config/loader';
 import type { BreakwaterConfig, ToolName } from '../../../src/core/config/schema';
 import { ZERO_USAGE, type ChatRequest } from '../../../src/core/providers/types';
@@ -103,4 +104,26 @@ export function makeRuntime(yaml: string, scripts: Record<string, Scripted[]>, e
     ...extra,
   };
   return { rt, root, gateway, engine, layout };
+}
+
+/**
+ * The real composition root over the scripted gateway and fake tool engine of `makeRuntime`, with the
+ * agents file written where it reads it. `extra` adds options (an approver, a crash hook…).
+ */
+export async function openTestBreakwater(yaml: string, scripts: Record<string, Scripted[]>, extra: Partial<BreakwaterOptions> = {}) {
+  const made = makeRuntime(yaml, scripts);
+  const configFile = path.join(made.root, 'agents.yaml');
+  fs.writeFileSync(configFile, yaml);
+  const bw: Breakwater = await createBreakwater({
+    workspaceFolders: [made.root],
+    storeDir: made.layout.root,
+    configFile,
+    secrets: { getApiKey: async () => undefined },
+    trusted: true,
+    ripgrepPath: 'rg',
+    gateway: made.rt.gateway,
+    toolEngine: made.rt.tools,
+    ...extra,
+  });
+  return { bw, ...made };
 }

@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../src/cli/cli';
+import { runCliInProcess } from './runCliInProcess';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
@@ -21,17 +20,7 @@ describe('CLI (in process, real core, fake LLM server)', function () {
   this.timeout(60_000);
   const llm = useFakeLlm();
 
-  async function cli(args: string[], cwd: string) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const env = { ANTHROPIC_API_KEY: 'k', OPENAI_API_KEY: 'k', ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl, PATH: process.env.PATH };
-    const code = await runCli(args, { stdout, stderr, env, cwd, stdinIsTTY: false });
-    return { code, out, err, json: () => JSON.parse(out) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  }
+  const cli = (args: string[], cwd: string) => runCliInProcess(args, cwd, { ANTHROPIC_API_KEY: 'k', OPENAI_API_KEY: 'k', ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl, PATH: process.env.PATH });
 
   const ONE = `settings:\n  max_retries: 0\nagents:\n  dev:\n    provider: anthropic\n    tools: [read, write, edit, bash]\n`;
 

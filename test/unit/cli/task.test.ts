@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../src/cli/cli';
+import { runCliInProcess } from './runCliInProcess';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 
 const YAML = `settings:\n  max_retries: 0\nagents:\n  a: { provider: anthropic, tools: [read] }\n  b: { provider: anthropic, tools: [bash] }\n  c: { provider: anthropic, tools: [read] }\ntasks:\n  t:\n    steps:\n      - { agent: a, prompt: PLAN-STEP }\n      - { agent: b, prompt: ACT-STEP }\n      - { agent: c, prompt: REPORT-STEP }\n`;
@@ -25,17 +24,7 @@ describe('CLI: durable tasks (in process, real core, fake LLM server)', function
     fs.writeFileSync(path.join(dir, '.breakwater', 'agents.yaml'), YAML);
     return dir;
   }
-  async function cli(args: string[], cwd: string) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: llm.url, PATH: process.env.PATH };
-    const code = await runCli(args, { stdout, stderr, env, cwd, stdinIsTTY: false });
-    return { code, out, err, json: <T>() => JSON.parse(out) as T };
-  }
+  const cli = (args: string[], cwd: string) => runCliInProcess(args, cwd, { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: llm.url, PATH: process.env.PATH });
   const lines = (ws: string) => (fs.existsSync(path.join(ws, 'lines.txt')) ? fs.readFileSync(path.join(ws, 'lines.txt'), 'utf8').split('\n').filter(Boolean) : []);
   const requestsWith = (text: string) => llm.requests.filter((r) => JSON.stringify(r.body).includes(text));
   const enqueuePausingTask = () =>
