@@ -20,6 +20,32 @@ export const READ_ONLY_TOOLS: readonly ToolName[] = ['read', 'list_dir', 'glob',
 
 const usd = z.number().nonnegative();
 
+/**
+ * Why a config field is **sensitive**: from a workspace file (a cloned repository) it could steer a key, a
+ * command or a protection, so its workspace value takes effect only after the user confirms that exact
+ * value for that folder (PRODUCT.md, "Config"), and never in Restricted Mode. User-scope values need no
+ * confirmation.
+ * - `endpoint`: where a key or a prompt is sent (a provider's base URL, an MCP server's command or URL, the
+ *   shared-state server);
+ * - `protection`: turns a protection off or changes what it guards (sandbox, host-key checks, ssh targets);
+ * - `widening`: a list that narrows by default; only a value that admits more than the user scope already
+ *   does needs confirming;
+ * - `money`: changes what is charged against a budget.
+ */
+export type SensitiveKind = 'endpoint' | 'protection' | 'widening' | 'money';
+export interface SensitiveMeta {
+  readonly kind: SensitiveKind;
+  /** What the value would let a repository do, in words the confirmation shows. */
+  readonly why: string;
+}
+/** The one list of sensitive fields: the schema nodes registered here (walk `configSchema` to find them). */
+export const sensitiveFields = z.registry<SensitiveMeta>();
+/** Marks a schema node as sensitive (see `SensitiveMeta`); returns the same node. */
+export function sensitive<T extends z.ZodType>(schema: T, kind: SensitiveKind, why: string): T {
+  sensitiveFields.add(schema, { kind, why });
+  return schema;
+}
+
 export const settingsSchema = z.strictObject({
   default_provider: providerKindSchema.default('anthropic'),
   /** Alias (`sonnet`, `gpt4o`, `llama3`…) or a full model id. */
@@ -28,9 +54,23 @@ export const settingsSchema = z.strictObject({
   timeout: z.number().positive().default(300),
   max_tool_iterations: z.number().int().positive().default(10),
   /** Keep every file path inside the workspace folders (a hard block, not an approval). */
-  sandbox_paths: z.boolean().default(true),
+  sandbox_paths: sensitive(z.boolean(), 'protection', 'turns off the rule that keeps file paths inside the workspace').default(true),
+  /** The OS sandbox around every command an agent starts (bubblewrap on Linux, Seatbelt on macOS). */
+  sandbox: sensitive(
+    z.strictObject({
+      /**
+       * `auto` (default): sandboxed where a sandbox can start, else every command asks every time and `--yes`
+       * never covers it; `required`: commands refuse to run without a sandbox; `off`: no OS sandbox (user scope only).
+       */
+      mode: z.enum(['auto', 'required', 'off']).default('auto'),
+      /** Hosts (`example.com`, `*.example.com`, `host:port`) sandboxed commands may reach; none by default. */
+      network_allow: z.array(z.string().min(1)).default([]),
+    }),
+    'protection',
+    'changes the OS sandbox around commands (turning it off, or letting commands reach the network)',
+  ).default({ mode: 'auto', network_allow: [] }),
   /** If non-empty, only these programs may run in `bash`/`ssh`. */
-  allowed_commands: z.array(z.string().min(1)).default([]),
+  allowed_commands: sensitive(z.array(z.string().min(1)), 'widening', 'lets more programs run than your own settings allow').default([]),
   /** Programs that never run in `bash`/`ssh`. */
   denied_commands: z.array(z.string().min(1)).default([]),
   /** Requests per minute per provider endpoint, shared by every agent and run. */
@@ -53,14 +93,14 @@ export const settingsSchema = z.strictObject({
   /** Hard cap in USD for the whole workspace, across runs; a warning at 80 %. */
   budget_usd: usd.nullable().default(null),
   /** `ssh` checks host keys strictly unless this is false. */
-  ssh_strict_host_checking: z.boolean().default(true),
+  ssh_strict_host_checking: sensitive(z.boolean(), 'protection', 'turns off ssh host-key checking').default(true),
   /** If non-empty, `http_request` may contact only these domains (and their subdomains). Narrows; never auto-approves. */
   http_allowed_domains: z.array(z.string().min(1)).default([]),
   /** Same tool with the same arguments this many times in a row stops the run. */
   loop_guard_repeats: z.number().int().min(2).default(3),
   /** Price overrides in USD per million tokens, by full model id. */
-  prices: z
-    .record(
+  prices: sensitive(
+    z.record(
       z.string(),
       z.strictObject({
         input: usd,
@@ -68,15 +108,18 @@ export const settingsSchema = z.strictObject({
         cache_read: usd.optional(),
         cache_write: usd.optional(),
       }),
-    )
-    .default({}),
+    ),
+    'money',
+    'changes what each call is charged against your budget',
+  ).default({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+const endpoint = (who: string) => sensitive(z.url(), 'endpoint', `sends your ${who} requests (and key) to this address`);
 export const providersSchema = z.strictObject({
-  anthropic: z.strictObject({ base_url: z.url().optional() }).optional(),
-  openai: z.strictObject({ base_url: z.url().optional() }).optional(),
-  ollama: z.strictObject({ host: z.url().optional() }).optional(),
+  anthropic: z.strictObject({ base_url: endpoint('Anthropic').optional() }).optional(),
+  openai: z.strictObject({ base_url: endpoint('OpenAI').optional() }).optional(),
+  ollama: z.strictObject({ host: endpoint('Ollama').optional() }).optional(),
 });
 export type ProvidersConfig = z.infer<typeof providersSchema>;
 
@@ -123,6 +166,8 @@ export const agentSchema = z.strictObject({
   /** Cap in USD for this agent across runs (its delegates count against it). */
   budget_usd: usd.nullable().default(null),
   fallback: fallbackSchema.optional(),
+  /** Agents this one may ask with the `delegate` tool; none when absent. */
+  delegates: z.array(z.string().min(1)).default([]),
   /** Narrow the workspace command policy for this agent only. */
   allowed_commands: z.array(z.string().min(1)).optional(),
   denied_commands: z.array(z.string().min(1)).default([]),
@@ -135,11 +180,25 @@ export const taskSchema = z.strictObject({
 });
 export type TaskConfig = z.infer<typeof taskSchema>;
 
+/**
+ * Where limits, breakers and budgets shared by every process live: the store folder (`file`, default) or a
+ * Redis server shared across machines (`redis`, with `url` or `BREAKWATER_STATE_URL`).
+ */
+export const stateSchema = z.strictObject({
+  backend: z.enum(['file', 'redis']).default('file'),
+  /** `redis://[user:password@]host:port[/db]`; `BREAKWATER_STATE_URL` overrides it. */
+  url: z.string().min(1).optional(),
+  /** Redis unreachable: `fail` (default) stops the run with a clear message; `local` falls back to the store folder. */
+  on_unavailable: z.enum(['fail', 'local']).default('fail'),
+});
+export type StateConfig = z.infer<typeof stateSchema>;
+
 export const configSchema = z
   .strictObject({
     settings: settingsSchema.default(() => settingsSchema.parse({})),
+    state: sensitive(stateSchema, 'endpoint', 'sends your limits, breaker state and budget to this server').default({ backend: 'file', on_unavailable: 'fail' }),
     providers: providersSchema.default({}),
-    servers: z.record(z.string(), serverSchema).default({}),
+    servers: sensitive(z.record(z.string(), serverSchema), 'protection', 'adds ssh targets (host, user, key file, port) commands can reach').default({}),
     agents: z.record(z.string(), agentSchema).default({}),
     tasks: z.record(z.string(), taskSchema).default({}),
   })
@@ -148,6 +207,11 @@ export const configSchema = z
       for (const [i, server] of agent.servers.entries()) {
         if (!(server in cfg.servers)) {
           ctx.addIssue({ code: 'custom', path: ['agents', name, 'servers', i], message: `server "${server}" is not defined under \`servers\`` });
+        }
+      }
+      for (const [i, delegate] of agent.delegates.entries()) {
+        if (!(delegate in cfg.agents)) {
+          ctx.addIssue({ code: 'custom', path: ['agents', name, 'delegates', i], message: `delegate "${delegate}" is not defined under \`agents\`` });
         }
       }
       const fallbackAgent = agent.fallback?.agent;
