@@ -14,7 +14,8 @@ export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
   readOnly: false,
   unverifiable: true,
   async judge(args, ctx) {
-    const summary = `bash: ${args.command.length > 120 ? `${args.command.slice(0, 117)}…` : args.command}`;
+    // The whole command, never cut: what is approved must be what is shown (the engine escapes it).
+    const summary = `bash: ${args.command}`;
     const cwdResolved = await ctx.sandbox.resolve(args.working_dir ?? '.', 'read');
     if (!cwdResolved.ok) return { restriction: block(`working_dir: ${cwdResolved.reason}`), summary };
     if (cwdResolved.folder === undefined) return { restriction: block('working_dir must be inside the workspace folders'), summary };
@@ -41,7 +42,7 @@ export const sshTool: ToolDefinition<z.infer<typeof sshArgs>> = {
   readOnly: false,
   unverifiable: true,
   async judge(args, ctx) {
-    const summary = `ssh ${args.host}: ${args.command.length > 100 ? `${args.command.slice(0, 97)}…` : args.command}`;
+    const summary = `ssh ${args.host}: ${args.command}`;
     const server = Object.prototype.hasOwnProperty.call(ctx.policy.servers, args.host) ? ctx.policy.servers[args.host] : undefined;
     if (server === undefined) {
       const known = Object.keys(ctx.policy.servers);

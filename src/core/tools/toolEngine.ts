@@ -1,7 +1,9 @@
+import * as path from 'node:path';
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { z } from 'zod';
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
+import { visibleText } from '../common/visibleText';
 import type { ToolName } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import { decide } from '../sandbox/approvalPolicy';
@@ -113,6 +115,13 @@ class DefaultToolEngine implements ToolEngine {
   }
 
   async prepare(call: ToolCallRequest, scope: ToolScope): Promise<PreparedCall> {
+    const prepared = await this.prepareCall(call, scope);
+    // Summaries and reasons are shown to the person who decides and kept in the run log: nothing in
+    // them (ANSI escapes, \r, bidi overrides, zero-width characters) may hide part of the call.
+    return { ...prepared, summary: visibleText(prepared.summary), decision: { ...prepared.decision, reason: visibleText(prepared.decision.reason) } };
+  }
+
+  private async prepareCall(call: ToolCallRequest, scope: ToolScope): Promise<PreparedCall> {
     const context = executionContextOf(scope);
     const base = { callId: call.id, tool: call.name as ToolName, args: call.args, context };
     const def = call.name in DEFINITIONS ? DEFINITIONS[call.name as keyof typeof DEFINITIONS] : undefined;
@@ -245,13 +254,20 @@ class DefaultToolEngine implements ToolEngine {
     return {
       host: this.options.host,
       policy,
-      sandbox: new WorkspaceSandbox({ folders: this.options.host.workspaceFolders, sandboxPaths: policy.sandboxPaths, ignoreRules: this.ignoreRules }),
+      sandbox: new WorkspaceSandbox({ folders: this.options.host.workspaceFolders, sandboxPaths: policy.sandboxPaths, ignoreRules: this.ignoreRules, storeRoots: this.storeRoots() }),
       ignoreRules: this.ignoreRules,
       cap: this.options.outputCap ?? DEFAULT_OUTPUT_CAP,
       autoApproveDomains: this.options.autoApproveDomains ?? [],
       allowMetadataAddresses: this.options.allowMetadataAddresses ?? false,
       commandTimeoutMs: this.options.commandTimeoutMs ?? 120_000,
     };
+  }
+
+  /** The run store and the old in-workspace layout: never reachable by a tool. */
+  private storeRoots(): string[] {
+    const host = this.options.host;
+    const given = host.storeRoot ?? this.options.store?.root;
+    return [...(given !== undefined ? [given] : []), ...host.workspaceFolders.map((f) => path.join(f, '.breakwater', 'runs'))];
   }
 
   private limiter(tool: string): BulkheadPolicy {

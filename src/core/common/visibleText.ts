@@ -1,0 +1,69 @@
+/**
+ * Text shown to a person who must decide (approval cards, the terminal y/n prompt, `--json`
+ * summaries, run-log summaries) with every character that could hide or rewrite part of it made
+ * visible: ANSI escape sequences, carriage returns and backspaces (which overwrite what came before
+ * on a terminal), C1 controls, bidi overrides and isolates (which reorder what is shown), zero-width
+ * and other invisible format characters, line/paragraph separators and invisible letters.
+ *
+ * Pure (no Node or DOM API) so the webview bundle uses the same function as the core and the CLI.
+ * Escaping is idempotent: escaped text contains no character this escapes again.
+ */
+
+/** Characters that are never shown as themselves. `\n` and `\t` are handled by the caller's choice. */
+// eslint-disable-next-line no-control-regex
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\p{Cf}|[\u{e0000}-\u{e0fff}]/gu;
+
+const NAMED: Readonly<Record<string, string>> = { '\r': '\\r', '\b': '\\b', '\x1b': '\\e', '\f': '\\f', '\v': '\\v', '\0': '\\0', '\x07': '\\a' };
+
+function escapeOne(c: string): string {
+  const named = NAMED[c];
+  if (named !== undefined) return named;
+  const code = c.codePointAt(0) ?? 0;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return `\\u{${code.toString(16).toUpperCase()}}`;
+}
+
+/**
+ * `text` with hidden characters escaped (`\e[31m`, `\r`, `\b`, `\u{202E}`…). `multiline` keeps
+ * line breaks and tabs (an approval card or a terminal block); otherwise they are escaped too, so a
+ * summary stays one line whatever the command holds.
+ */
+export function visibleText(text: string, options: { multiline?: boolean } = {}): string {
+  const escaped = text.replace(HIDDEN, escapeOne);
+  if (options.multiline === true) return escaped;
+  return escaped.replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+/** True when `text` holds a character `visibleText` would escape (besides line breaks and tabs). */
+export function hasHiddenCharacters(text: string): boolean {
+  HIDDEN.lastIndex = 0;
+  const found = HIDDEN.test(text);
+  HIDDEN.lastIndex = 0;
+  return found;
+}
+
+/**
+ * Breaks `text` into lines of at most `width` characters (preferring spaces), each continuation
+ * line indented by `indent`, so a long command is shown whole at a prompt instead of cut off.
+ */
+export function wrapText(text: string, width: number, indent = ''): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let rest = line;
+    let first = true;
+    while (rest.length > 0) {
+      const room = Math.max(8, width - (first ? 0 : indent.length));
+      if (rest.length <= room) {
+        out.push(first ? rest : indent + rest);
+        break;
+      }
+      let cut = rest.lastIndexOf(' ', room);
+      if (cut <= room / 2) cut = room;
+      out.push((first ? '' : indent) + rest.slice(0, cut));
+      rest = rest.slice(cut).replace(/^ /, '');
+      first = false;
+    }
+    if (line.length === 0) out.push('');
+  }
+  return out.join('\n');
+}
