@@ -171,7 +171,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   let loaded = await loadConfig(options.configFile);
   const env = options.env ?? process.env;
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
-  const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
+  const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath, storeRoot: layout.root };
   const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
   const audit = new AuditLedger(layout.auditLedger, bus.event);
   const opened = await AnswerCache.open({ file: layout.answerCache, clock });

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IgnoreRules } from './ignoreRules';
-import { baseFolderFor, containingFolder, pathFormProblem, toRelative } from './pathForms';
+import { baseFolderFor, containingFolder, isInsideFolder, pathFormProblem, toRelative } from './pathForms';
 
 /** What the caller means to do with a path: writes never follow a link at the final component. */
 export type PathIntent = 'read' | 'write';
 
-export type PathRefusal = 'invalid' | 'outside' | 'ignored' | 'symlink' | 'special_file';
+export type PathRefusal = 'invalid' | 'outside' | 'ignored' | 'symlink' | 'special_file' | 'store';
 
 export type ResolvedPath =
   | {
@@ -27,6 +27,12 @@ export interface WorkspaceSandboxOptions {
   /** Keep every path inside the folders (`settings.sandbox_paths`); defaults to true. */
   readonly sandboxPaths?: boolean;
   readonly ignoreRules?: IgnoreRules;
+  /**
+   * Folders no tool may touch whatever `sandboxPaths` says: the run store (run logs hold every tool
+   * result, so secrets approved once would be readable again) and the old in-workspace layout
+   * `.breakwater/runs`. Compared by real path and by the path as given.
+   */
+  readonly storeRoots?: readonly string[];
 }
 
 /** Refusal with a message the model can act on. */
@@ -42,12 +48,29 @@ export class WorkspaceSandbox {
   readonly ignoreRules: IgnoreRules;
   private readonly givenFolders: readonly string[];
   private readonly sandboxPaths: boolean;
+  private readonly givenStoreRoots: readonly string[];
 
   constructor(options: WorkspaceSandboxOptions) {
     if (options.folders.length === 0) throw new Error('The tool sandbox needs at least one workspace folder; open a folder first.');
     this.givenFolders = options.folders.map((f) => path.resolve(f));
     this.sandboxPaths = options.sandboxPaths ?? true;
     this.ignoreRules = options.ignoreRules ?? new IgnoreRules();
+    this.givenStoreRoots = (options.storeRoots ?? []).map((r) => path.resolve(r));
+  }
+
+  /** The store folders as given and as real paths (a store that does not exist yet: its nearest existing ancestor's real path + the rest). */
+  storeRoots(): string[] {
+    return [...new Set(this.givenStoreRoots.flatMap((r) => [r, realOrNearest(r)]))];
+  }
+
+  /** True when `absolutePath` (real or as given) lies inside the run store. */
+  isStorePath(absolutePath: string): boolean {
+    return this.storeRoots().some((root) => isInsideFolder(root, absolutePath, path));
+  }
+
+  /** Entries listings and searches leave out: ignored by `.breakwaterignore`, or inside the run store. */
+  isHiddenPath(realPath: string, isDirectory: boolean): boolean {
+    return this.isStorePath(realPath) || this.isIgnoredPath(realPath, isDirectory);
   }
 
   /** Real paths of the folders, recomputed each call so a folder replaced by a link is noticed. */
@@ -99,6 +122,9 @@ export class WorkspaceSandbox {
       return refuse('symlink', `"${input}" goes through a broken symbolic link (${(err as NodeJS.ErrnoException).code ?? 'unresolvable'}).`);
     }
     const real = tail.length === 0 ? realExisting : path.join(realExisting, ...tail);
+    if (this.isStorePath(real) || this.isStorePath(lexical)) {
+      return refuse('store', `"${input}" is inside Breakwater's run store, which agents' tools can never read or write (run logs keep every tool result).`);
+    }
 
     const folders = this.realFolders();
     const folder = containingFolder(folders, real, path);
@@ -143,5 +169,21 @@ export class WorkspaceSandbox {
     if (folder === undefined) return false;
     const rel = toRelative(folder, lexical, path);
     return rel !== '' && this.ignoreRules.isIgnored(folder, rel) ;
+  }
+}
+
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest. */
+function realOrNearest(p: string): string {
+  const tail: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...tail);
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return p;
+      tail.unshift(path.basename(cur));
+      cur = parent;
+    }
   }
 }

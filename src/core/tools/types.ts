@@ -149,6 +149,12 @@ export interface ToolHost {
   readonly trusted: boolean;
   /** Path to ripgrep (`vscode.env.appRoot`'s in the extension, `rg` on PATH in the CLI). */
   readonly ripgrepPath: string;
+  /**
+   * The run store's root folder (`StoreLayout.root`): no tool may read, write, list or search it, nor
+   * run a command in it. Defaults to the engine's `store` option; `.breakwater/runs` of every
+   * workspace folder (the old layout) is always refused too.
+   */
+  readonly storeRoot?: string;
 }
 
 export type ToolArgs<T extends z.ZodType> = z.infer<T>;
