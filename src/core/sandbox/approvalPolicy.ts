@@ -78,8 +78,10 @@ function everyTimeReason(tool: ToolName, reason: string, subject: ApprovalReques
   if ((subject?.tool === 'write' || subject?.tool === 'edit') && protectedWriteReason(subject.relativePath) !== undefined) {
     return `${tool}: ${subject.relativePath} is a protected path (.git/, .vscode/, .breakwater/ and .breakwaterignore) — ${protectedWriteReason(subject.relativePath)} — ${always}`;
   }
-  if (subject?.tool === 'read' && secretReadReason(subject.relativePath) !== undefined) {
-    return `read: ${secretReadReason(subject.relativePath)} (secret-file rule: .env*, *.pem, *.key, id_rsa*) — ${always}`;
+  if (subject?.tool === 'read' || subject?.tool === 'grep') {
+    // Reads ask every time only under the secret-file rule; its own wording when the name says it all.
+    const detail = secretReadReason(subject.relativePath) ?? reason.replace(/^reading [^:]*: /, '');
+    return `${tool}: ${detail} (secret-file rule: .env*, *.pem, *.key, id_rsa*) — ${always}`;
   }
   if (tool === 'bash' || tool === 'ssh') return `${tool}: ${reason} (shell policy: no "always allow" for this) — ${always}`;
   return `${tool}: ${reason} — ${always}`;

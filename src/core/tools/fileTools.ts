@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { atomicWriteFile } from '../sandbox/atomicWrite';
 import { allow, ask, askEveryTime, block } from '../sandbox/decisions';
-import { protectedWriteReason, secretReadReason } from '../sandbox/protectedPaths';
+import { protectedWriteReason } from '../sandbox/protectedPaths';
+import { SecretIndex } from '../sandbox/secretFiles';
 import type { ResolvedPath } from '../sandbox/workspaceSandbox';
 import { readIfExists, sha256 } from './fileHashes';
 import { capText, looksBinary } from './outputCap';
@@ -12,6 +13,9 @@ import { editArgs, readArgs, TOOL_DESCRIPTIONS, writeArgs } from './toolSchemas'
 import type { z } from 'zod';
 
 type Refused = Extract<ResolvedPath, { ok: false }>;
+
+/** The secret rule for files this call reads (by name, through links, and by hard link). */
+export const secretIndex = (ctx: ToolContext): SecretIndex => new SecretIndex(ctx.sandbox.realFolders(), ctx.host.ripgrepPath);
 const refused = (r: Refused, summary: string): ToolJudgement => ({ restriction: block(r.reason), summary });
 
 export const readTool: ToolDefinition<z.infer<typeof readArgs>> = {
@@ -27,7 +31,7 @@ export const readTool: ToolDefinition<z.infer<typeof readArgs>> = {
     if (r.kind === 'missing') return { restriction: allow('nothing to read'), summary, invalid: `File not found: ${args.path}. Use list_dir or glob to find the right path.` };
     if (r.kind === 'directory') return { restriction: allow('a folder'), summary, invalid: `${args.path} is a folder; use list_dir to see what it contains.` };
     const approval = { tool: 'read' as const, path: r.path, relativePath: r.relativePath };
-    const secret = secretReadReason(r.relativePath);
+    const secret = await secretIndex(ctx).reason({ realPath: r.path, asGiven: args.path });
     if (secret !== undefined) return { restriction: askEveryTime(`reading ${r.relativePath}: ${secret}`), approval, summary, target: r.path };
     if (r.folder === undefined) return { restriction: ask(`${r.path} is outside the workspace folders`), approval, summary, target: r.path };
     return { restriction: allow('reading inside the workspace'), summary, target: r.path };

@@ -1,20 +1,31 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { allow, block } from '../sandbox/decisions';
+import { allow, askEveryTime, block } from '../sandbox/decisions';
+import { isInsideFolder } from '../sandbox/pathForms';
+import { SecretIndex } from '../sandbox/secretFiles';
+import { secretIndex } from './fileTools';
 import { capText } from './outputCap';
 import { runRipgrep } from './ripgrep';
 import { errorOutcome, type ToolContext, type ToolDefinition, type ToolJudgement } from './toolDefinition';
 import { globArgs, grepArgs, listDirArgs, TOOL_DESCRIPTIONS } from './toolSchemas';
 
-/** Judges the folder (or file) a listing or search starts from; only inside the workspace. */
-async function judgeRoot(input: string, ctx: ToolContext, summary: string, mustBeFolder: boolean): Promise<ToolJudgement> {
+/**
+ * Judges the folder (or file) a listing or search starts from; only inside the workspace. A search
+ * aimed at one file reads it like `read` does, so a secret file there asks every time.
+ */
+async function judgeRoot(tool: 'list_dir' | 'glob' | 'grep', input: string, ctx: ToolContext, summary: string, mustBeFolder: boolean): Promise<ToolJudgement> {
   const r = await ctx.sandbox.resolve(input, 'read');
   if (!r.ok) return { restriction: block(r.reason), summary };
   if (r.folder === undefined) return { restriction: block(`${input} is outside the workspace folders; listing and searching stay inside them.`), summary };
   if (r.kind === 'missing') return { restriction: allow('invalid'), summary, invalid: `Not found: ${input}.` };
   if (mustBeFolder && r.kind !== 'directory') return { restriction: allow('invalid'), summary, invalid: `${input} is a file, not a folder.` };
-  return { restriction: allow('reading inside the workspace'), summary, target: r.path, approval: { tool: 'read', path: r.path, relativePath: r.relativePath } };
+  const approval = { tool, path: r.path, relativePath: r.relativePath };
+  if (r.kind === 'file') {
+    const secret = await secretIndex(ctx).reason({ realPath: r.path, asGiven: input });
+    if (secret !== undefined) return { restriction: askEveryTime(`reading ${r.relativePath}: ${secret}`), summary, target: r.path, approval };
+  }
+  return { restriction: allow('reading inside the workspace'), summary, target: r.path, approval };
 }
 
 /** The workspace folder holding `target` and its path relative to it (forward slashes). */
@@ -29,7 +40,7 @@ export const listDirTool: ToolDefinition<z.infer<typeof listDirArgs>> = {
   schema: listDirArgs,
   readOnly: true,
   unverifiable: false,
-  judge: (args, ctx) => judgeRoot(args.path, ctx, `list ${args.path}${args.recursive ? ' (recursive)' : ''}`, true),
+  judge: (args, ctx) => judgeRoot('list_dir', args.path, ctx, `list ${args.path}${args.recursive ? ' (recursive)' : ''}`, true),
   async run(args, ctx, judgement) {
     const root = judgement.target ?? '';
     const entries: string[] = [];
@@ -40,7 +51,7 @@ export const listDirTool: ToolDefinition<z.infer<typeof listDirArgs>> = {
       for (const item of items) {
         if (!args.include_hidden && item.name.startsWith('.')) continue;
         const full = path.join(dir, item.name);
-        if (ctx.sandbox.isIgnoredPath(full, item.isDirectory())) continue;
+        if (ctx.sandbox.isHiddenPath(full, item.isDirectory())) continue;
         if (entries.length >= limit) {
           more = true;
           return;
@@ -60,9 +71,18 @@ export const listDirTool: ToolDefinition<z.infer<typeof listDirArgs>> = {
   },
 };
 
-/** Drops ripgrep output lines whose path is matched by .breakwaterignore (rg's own exclusion is a speed-up, this is the guarantee). */
-function filterIgnored(ctx: ToolContext, folder: string, lines: string[], pathOf: (line: string) => string): string[] {
-  return lines.filter((line) => line.length > 0 && !ctx.ignoreRules.isIgnored(folder, pathOf(line)));
+/**
+ * Drops ripgrep output lines whose path is matched by .breakwaterignore or lies in the run store
+ * (rg's own exclusion is a speed-up, this is the guarantee).
+ */
+function filterHidden(ctx: ToolContext, folder: string, lines: string[], pathOf: (line: string) => string): string[] {
+  const stores = ctx.sandbox.storeRoots();
+  return lines.filter((line) => {
+    if (line.length === 0) return false;
+    const rel = pathOf(line);
+    if (stores.some((root) => isInsideFolder(root, path.resolve(folder, rel), path))) return false;
+    return !ctx.ignoreRules.isIgnored(folder, rel);
+  });
 }
 
 export const globTool: ToolDefinition<z.infer<typeof globArgs>> = {
@@ -71,7 +91,7 @@ export const globTool: ToolDefinition<z.infer<typeof globArgs>> = {
   schema: globArgs,
   readOnly: true,
   unverifiable: false,
-  judge: (args, ctx) => judgeRoot(args.base_dir ?? '.', ctx, `glob ${args.pattern}${args.base_dir ? ` in ${args.base_dir}` : ''}`, true),
+  judge: (args, ctx) => judgeRoot('glob', args.base_dir ?? '.', ctx, `glob ${args.pattern}${args.base_dir ? ` in ${args.base_dir}` : ''}`, true),
   async run(args, ctx, judgement, signal) {
     const base = judgement.target ?? '';
     const { folder, rel } = locate(ctx, base);
@@ -82,7 +102,7 @@ export const globTool: ToolDefinition<z.infer<typeof globArgs>> = {
     const result = await runRipgrep(ctx.host.ripgrepPath, rgArgs, base, ctx.cap.maxBytes * 4, signal);
     if (!result.ok) return errorOutcome(result.error);
     const prefix = rel === '' ? '' : `${rel}/`;
-    const files = filterIgnored(ctx, folder, result.stdout.split('\n').map((l) => prefix + l.replace(/^\.\//, '')), (l) => l).sort();
+    const files = filterHidden(ctx, folder, result.stdout.split('\n').map((l) => prefix + l.replace(/^\.\//, '')), (l) => l).sort();
     if (files.length === 0) return { status: 'ok', output: `No files match ${args.pattern}.`, truncated: false };
     const capped = capText(`Found ${files.length}${result.overflowed ? '+' : ''} files:\n${files.join('\n')}`, ctx.cap, 'use a narrower pattern');
     return { status: 'ok', output: capped.text, truncated: capped.truncated || result.overflowed };
@@ -95,7 +115,7 @@ export const grepTool: ToolDefinition<z.infer<typeof grepArgs>> = {
   schema: grepArgs,
   readOnly: true,
   unverifiable: false,
-  judge: (args, ctx) => judgeRoot(args.path, ctx, `grep ${JSON.stringify(args.pattern)} in ${args.path}`, false),
+  judge: (args, ctx) => judgeRoot('grep', args.path, ctx, `grep ${JSON.stringify(args.pattern)} in ${args.path}`, false),
   async run(args, ctx, judgement, signal) {
     const target = judgement.target ?? '';
     const { folder, rel } = locate(ctx, target);
@@ -107,10 +127,29 @@ export const grepTool: ToolDefinition<z.infer<typeof grepArgs>> = {
     rgArgs.push('-e', args.pattern, '--', rel === '' ? '.' : rel);
     const result = await runRipgrep(ctx.host.ripgrepPath, rgArgs, folder, ctx.cap.maxBytes * 4, signal);
     if (!result.ok) return errorOutcome(result.error);
-    const lines = filterIgnored(ctx, folder, result.stdout.split('\n'), (l) => l.slice(0, Math.max(0, l.indexOf('\0'))).replace(/^\.\//, ''));
-    if (lines.length === 0) return { status: 'ok', output: `No matches for ${args.pattern}.`, truncated: false };
+    const fileOf = (l: string) => l.slice(0, Math.max(0, l.indexOf('\0'))).replace(/^\.\//, '');
+    const visible = filterHidden(ctx, folder, result.stdout.split('\n'), fileOf);
+    // A folder search never returns a secret file's lines; it says which files it left out instead.
+    const secrets = await secretMatches(ctx, folder, [...new Set(visible.map(fileOf))], isDir ? new Set() : new Set([rel]), signal);
+    const lines = visible.filter((l) => !secrets.has(fileOf(l)));
+    const note = secrets.size === 0 ? '' : `\n[matching lines of ${secrets.size} secret file(s) are not shown: ${[...secrets].sort().join(', ')}. Secret files (.env*, *.pem, *.key, id_rsa*) are searched only one at a time (grep or read with that file as path), which asks the user every time.]`;
+    if (lines.length === 0) return { status: 'ok', output: `No matches for ${args.pattern}.${note}`, truncated: false };
     const text = lines.map((l) => l.replace(/^\.\//, '').replace('\0', ':')).join('\n');
     const capped = capText(text, ctx.cap, 'use a more specific pattern or path');
-    return { status: 'ok', output: capped.text, truncated: capped.truncated || result.overflowed };
+    return { status: 'ok', output: capped.text + note, truncated: capped.truncated || result.overflowed };
   },
 };
+
+/**
+ * The matched files (relative to `folder`) that fall under the secret-file rule. `approved` holds
+ * the one file a search was aimed at when the user approved reading it (ask every time).
+ */
+async function secretMatches(ctx: ToolContext, folder: string, files: readonly string[], approved: ReadonlySet<string>, signal: AbortSignal): Promise<Set<string>> {
+  const index = new SecretIndex(ctx.sandbox.realFolders(), ctx.host.ripgrepPath, signal);
+  const out = new Set<string>();
+  for (const rel of files) {
+    if (approved.has(rel)) continue;
+    if ((await index.reason({ realPath: path.resolve(folder, rel), asGiven: rel })) !== undefined) out.add(rel);
+  }
+  return out;
+}
