@@ -9,13 +9,18 @@
  * Escaping is idempotent: escaped text contains no character this escapes again.
  */
 
-/** Characters that are never shown as themselves. `\n` and `\t` are handled by the caller's choice. */
-// eslint-disable-next-line no-control-regex
-const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\p{Cf}|[\u{e0000}-\u{e0fff}]/gu;
+/**
+ * Characters that are never shown as themselves: controls (C0, DEL, C1), format characters (bidi
+ * overrides and isolates, zero-width space/joiners, soft hyphen, tags), line and paragraph
+ * separators, and every default-ignorable code point (variation selectors, Hangul fillers…).
+ * `\n` and `\t` are left to the caller's choice.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
 
 const NAMED: Readonly<Record<string, string>> = { '\r': '\\r', '\b': '\\b', '\x1b': '\\e', '\f': '\\f', '\v': '\\v', '\0': '\\0', '\x07': '\\a' };
 
 function escapeOne(c: string): string {
+  if (c === '\n' || c === '\t') return c;
   const named = NAMED[c];
   if (named !== undefined) return named;
   const code = c.codePointAt(0) ?? 0;
@@ -36,10 +41,7 @@ export function visibleText(text: string, options: { multiline?: boolean } = {})
 
 /** True when `text` holds a character `visibleText` would escape (besides line breaks and tabs). */
 export function hasHiddenCharacters(text: string): boolean {
-  HIDDEN.lastIndex = 0;
-  const found = HIDDEN.test(text);
-  HIDDEN.lastIndex = 0;
-  return found;
+  return visibleText(text, { multiline: true }) !== text;
 }
 
 /**
