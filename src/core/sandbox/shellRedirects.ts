@@ -32,9 +32,7 @@ async function judgeRedirect(r: ShellRedirect, folders: readonly string[] | 'unk
   const { target } = r;
   const value = target.value;
   if (value !== null && NETWORK_PATHS.test(value)) return [block(`the redirection to ${value} opens a network connection from the shell`)];
-  if (!WRITE_OPS.has(r.op)) {
-    return value !== null && value.includes('environ') ? [askEveryTime('it reads a process environment (/proc/*/environ), which may hold secrets')] : [];
-  }
+  if (!WRITE_OPS.has(r.op)) return judgeRead(r, folders, sandbox);
   // `2>&1`, `>&-`: duplicating or closing a descriptor opens no file.
   if (r.op === '>&' && value !== null && /^([0-9]+|-)$/.test(value)) return [];
   if (value === null || target.expands) return [askEveryTime(`the redirection target "${target.raw}" is computed by the shell`)];
@@ -54,6 +52,25 @@ async function judgeRedirect(r: ShellRedirect, folders: readonly string[] | 'unk
     }
     const prot = protectedWriteReason(resolved.relativePath);
     if (prot !== undefined) out.push(askEveryTime(`the redirection writes to ${resolved.relativePath}: ${prot}`));
+  }
+  return out;
+}
+
+/**
+ * A redirection that reads (`< file`, `<> file`, `<& file`), from each folder it may run in: the run
+ * store and ignored paths are hard blocks, as for every tool (its word rules — /proc, secrets — are
+ * applied by the policy). Here-documents and here-strings are text, not files.
+ */
+async function judgeRead(r: ShellRedirect, folders: readonly string[] | 'unknown', sandbox: WorkspaceSandbox): Promise<Decision[]> {
+  if (r.op === '<<' || r.op === '<<-' || r.op === '<<<') return [];
+  if (r.op === '<&' && r.target.value !== null && /^([0-9]+|-)$/.test(r.target.value)) return [];
+  const out: Decision[] = [];
+  const value = r.target.value;
+  if (value === null || r.target.expands || r.target.tilde) return out;
+  const absolutes = path.isAbsolute(value) ? [value] : folders === 'unknown' ? [] : folders.map((f) => path.resolve(f, value));
+  for (const absolute of new Set(absolutes)) {
+    const resolved = await sandbox.resolve(absolute, 'read');
+    if (!resolved.ok && (resolved.code === 'store' || resolved.code === 'ignored')) out.push(block(`the redirection reads "${value}": ${resolved.reason}`));
   }
   return out;
 }

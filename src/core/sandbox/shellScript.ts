@@ -29,6 +29,31 @@ export interface ShellRedirect {
   /** The file descriptor written before the operator (`2` in `2>x`), or null. */
   readonly fd: string | null;
   readonly target: ShellWord;
+  /** Here-documents and here-strings: the text fed to stdin (raw source when the shell computes part of it). */
+  readonly text?: string;
+  readonly computed?: 'none' | 'expansion' | 'substitution';
+}
+
+/**
+ * Where a command's standard input comes from, as written (the innermost of its own redirections,
+ * the pipeline it sits in, or an enclosing statement's redirection). `inherited`: nothing in the
+ * script feeds it, so it reads what the script itself was given (the bash tool closes stdin).
+ */
+export type StdinSource =
+  | { readonly kind: 'inherited' }
+  /** The right-hand side of `|` or `|&`. */
+  | { readonly kind: 'pipe' }
+  /** `< file`, `<> file`. */
+  | { readonly kind: 'file'; readonly target: ShellWord }
+  /** A here-document or here-string: its text (raw when computed) and what the shell computes in it. */
+  | { readonly kind: 'text'; readonly text: string; readonly computed: 'none' | 'expansion' | 'substitution' }
+  /** `<&N`: another descriptor. */
+  | { readonly kind: 'descriptor' };
+
+/** A function declaration: its name and the byte offset where it starts (its identity). */
+export interface ShellFunction {
+  readonly name: string;
+  readonly at: number;
 }
 
 export interface SimpleCommand {
@@ -42,6 +67,13 @@ export interface SimpleCommand {
   readonly text: string;
   /** Inside a loop or a function body: it may run many times, and after commands that follow it in the text. */
   readonly repeated: boolean;
+  readonly stdin: StdinSource;
+  /** The functions whose bodies hold it, outermost first (`at`: where each declaration starts). */
+  readonly functions: readonly ShellFunction[];
+  /** Byte offset where the command starts. */
+  readonly at: number;
+  /** Within its innermost function body it runs in another process (a pipeline, `&`, a subshell, a substitution). */
+  readonly forks: boolean;
 }
 
 export type ShellStep =
@@ -62,4 +94,6 @@ export interface ShellScript {
   readonly commands: readonly SimpleCommand[];
   /** One per kind and detail; empty when nothing is hidden. */
   readonly hazards: readonly ShellHazard[];
+  /** The functions the script declares, in source order. */
+  readonly functions: readonly ShellFunction[];
 }

@@ -1,5 +1,5 @@
 import { parseShell, type ShNode } from './shellParser';
-import type { ShellAssignment, ShellHazard, ShellHazardKind, ShellRedirect, ShellScript, ShellStep, ShellWord, SimpleCommand } from './shellScript';
+import type { ShellAssignment, ShellFunction, ShellHazard, ShellHazardKind, ShellRedirect, ShellScript, ShellStep, ShellWord, SimpleCommand, StdinSource } from './shellScript';
 import { literalWord, nodesOf, readWord, ShellSource, type NodeTypeOf } from './shellWords';
 
 export type ShellReading = { readonly ok: true; readonly script: ShellScript } | { readonly ok: false; readonly reason: string };
@@ -17,6 +17,9 @@ const LITERAL_ARITHMETIC = /^[\s0-9+\-*/%()<>=!&|^~?:,]*$/;
 const LITERAL_INDEX = /^\s*([0-9]+|@|\*)\s*$/;
 const ARITHMETIC_TEST = /^-(eq|ne|lt|le|gt|ge)$/;
 const REDIRECT_OP = /^(&>>|&>|<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)/;
+/** Constructs whose commands run in a process of their own. */
+const FORKING = new Set(['Subshell', 'CmdSubst', 'ProcSubst']);
+const STDIN_OPS = new Set(['<', '<>', '<<', '<<-', '<<<', '<&']);
 
 const HAZARD_TEXT: Record<ShellHazardKind, string> = {
   command_substitution: 'it uses command substitution ($(…) or `…`), which runs commands hidden inside arguments',
@@ -44,6 +47,8 @@ class Walker {
   private readonly hazards = new Map<string, ShellHazard>();
   private readonly stack: string[] = [];
   private readonly parents: ShNode[] = [];
+  private readonly functionStack: ShellFunction[] = [];
+  private readonly declared: ShellFunction[] = [];
   private repeatDepth = 0;
 
   constructor(
@@ -54,7 +59,7 @@ class Walker {
 
   script(): ShellScript {
     const commands = this.steps.flatMap((s) => (s.kind === 'command' ? [s.command] : []));
-    return { steps: this.steps, commands, hazards: [...this.hazards.values()] };
+    return { steps: this.steps, commands, hazards: [...this.hazards.values()], functions: [...this.declared] };
   }
 
   readonly visit = (node: ShNode | null): boolean => {
@@ -62,6 +67,7 @@ class Walker {
       const type = this.stack.pop();
       this.parents.pop();
       if (type !== undefined && REPEATING.has(type)) this.repeatDepth--;
+      if (type === 'FuncDecl') this.functionStack.pop();
       return true;
     }
     const type = this.nodeType(node);
@@ -69,6 +75,11 @@ class Walker {
     this.stack.push(type);
     this.parents.push(node);
     if (REPEATING.has(type)) this.repeatDepth++;
+    if (type === 'FuncDecl') {
+      const fn = { name: String((node.Name as ShNode | null)?.Value ?? ''), at: node.Pos().Offset() };
+      this.functionStack.push(fn);
+      this.declared.push(fn);
+    }
     this.judgeNode(type, node, parent);
     return true;
   };
@@ -185,20 +196,100 @@ class Walker {
       return { name: name === null ? '' : String(name.Value), raw: this.source.of(a) };
     });
     const text = this.source.of(stmt ?? node).trim().replace(/[;&]$/, '').trim();
-    const command: SimpleCommand = { assignments, words, declaration, text, repeated: this.repeatDepth > 0 };
+    const command: SimpleCommand = {
+      assignments,
+      words,
+      declaration,
+      text,
+      repeated: this.repeatDepth > 0,
+      stdin: this.stdinOf(),
+      functions: [...this.functionStack],
+      at: node.Pos().Offset(),
+      forks: this.forksInFunction(),
+    };
     this.steps.push({ kind: 'command', command });
   }
 
-  private redirect(node: ShNode): void {
+  /** The innermost thing feeding the current command's stdin: its statement's redirections, a pipe, an enclosing statement's. */
+  private stdinOf(): StdinSource {
+    for (let i = this.parents.length - 2; i >= 0; i--) {
+      const node = this.parents[i];
+      const type = this.nodeType(node);
+      if (type === 'FuncDecl') return { kind: 'inherited' };
+      if (type === 'Stmt') {
+        const fed = nodesOf(node.Redirs).map((r) => this.readRedirect(r)).filter((r): r is ShellRedirect => r !== undefined && STDIN_OPS.has(r.op) && (r.fd === null || r.fd === '0'));
+        const last = fed.at(-1);
+        if (last !== undefined) return this.stdinFrom(last);
+      }
+      if (type === 'BinaryCmd' && this.isPipe(node) && this.parents[i + 1].Pos().Offset() >= (node.OpPos as { Offset(): number }).Offset()) return { kind: 'pipe' };
+    }
+    return { kind: 'inherited' };
+  }
+
+  private stdinFrom(r: ShellRedirect): StdinSource {
+    if (r.op === '<' || r.op === '<>') return { kind: 'file', target: r.target };
+    if (r.op === '<&') return r.target.value === '0' ? { kind: 'inherited' } : { kind: 'descriptor' };
+    return { kind: 'text', text: r.text ?? r.target.raw, computed: r.computed ?? 'none' };
+  }
+
+  private isPipe(binary: ShNode): boolean {
+    const at = (binary.OpPos as { Offset(): number }).Offset();
+    const op = this.source.slice(at, at + 2);
+    return op === '|&' || (op.startsWith('|') && op !== '||');
+  }
+
+  /** Between the command and its innermost enclosing function: a pipeline, `&`, a coprocess, a subshell or a substitution. */
+  private forksInFunction(): boolean {
+    if (this.functionStack.length === 0) return false;
+    for (let i = this.parents.length - 2; i >= 0; i--) {
+      const node = this.parents[i];
+      const type = this.nodeType(node);
+      if (type === 'FuncDecl') return false;
+      if (FORKING.has(type)) return true;
+      if (type === 'Stmt' && (node.Background === true || node.Coprocess === true)) return true;
+      if (type === 'BinaryCmd' && this.isPipe(node)) return true;
+      if (type === 'CoprocClause') return true;
+    }
+    return false;
+  }
+
+  private readRedirect(node: ShNode): ShellRedirect | undefined {
     const n = node.N as ShNode | null;
     const opAt = n === null ? (node.OpPos as { Offset(): number }).Offset() : n.End().Offset();
     const op = REDIRECT_OP.exec(this.source.slice(opAt, opAt + 3))?.[1];
     const target = node.Word as ShNode | null;
-    if (op === undefined || target === null) {
+    if (op === undefined || target === null) return undefined;
+    const base = { op, fd: n === null ? null : String(n.Value), target: this.word(target) };
+    if (op === '<<<') return { ...base, text: this.source.of(target), computed: this.computedIn(target) };
+    const hdoc = node.Hdoc as ShNode | null;
+    if (op !== '<<' && op !== '<<-') return base;
+    if (hdoc === null || hdoc === undefined) return { ...base, text: '', computed: 'none' };
+    const parts = nodesOf(hdoc.Parts);
+    const literal = parts.every((p) => this.nodeType(p) === 'Lit');
+    return { ...base, text: literal ? parts.map((p) => String(p.Value)).join('') : this.source.of(hdoc), computed: this.computedIn(hdoc) };
+  }
+
+  /** What the shell computes inside a word: nothing, expansions only, or a command/process substitution. */
+  private computedIn(word: ShNode): 'none' | 'expansion' | 'substitution' {
+    let found: 'none' | 'expansion' | 'substitution' = 'none';
+    this.walk(word, (n) => {
+      if (n === null) return true;
+      const type = this.nodeType(n);
+      if (type === 'CmdSubst' || type === 'ProcSubst') found = 'substitution';
+      else if ((type === 'ParamExp' || type === 'ArithmExp') && found === 'none') found = 'expansion';
+      return true;
+    });
+    return found;
+  }
+
+  private redirect(node: ShNode): void {
+    const redirect = this.readRedirect(node);
+    if (redirect === undefined) {
+      const n = node.N as ShNode | null;
+      const opAt = n === null ? (node.OpPos as { Offset(): number }).Offset() : n.End().Offset();
       this.hazard('unknown_syntax', `a redirection the policy cannot read at byte ${opAt}`);
       return;
     }
-    const redirect: ShellRedirect = { op, fd: n === null ? null : String(n.Value), target: this.word(target) };
     this.steps.push({ kind: 'redirect', redirect, repeated: this.repeatDepth > 0 });
   }
 }

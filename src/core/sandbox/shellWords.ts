@@ -57,7 +57,8 @@ function doubleQuoted(raw: string): string {
   return out;
 }
 
-const GLOB = /[*?[]/;
+/** `*`, `?`, or a bracket expression: a lone `[` (the `test` builtin) or `]` is no pattern to bash. */
+const GLOB = /[*?]|\[[^\]]*\]/;
 const BRACE = /\{[^{}]*(,|\.\.)[^{}]*\}/;
 
 /**
