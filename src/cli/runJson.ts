@@ -1,4 +1,5 @@
 import type { AgentOutcome, PendingApproval, RunState, TaskResult } from '../core/breakwater';
+import { visibleText } from '../core/common/visibleText';
 
 /** The documented `--json` run object (PRODUCT.md). Field names and order are part of the interface. */
 export interface RunJson {
@@ -24,7 +25,8 @@ export function runJson(state: RunState, pending: readonly PendingApproval[] = s
     usage: { ...state.usage },
     cost_usd: Math.round(state.costUsd * 1e6) / 1e6,
     tool_calls: state.toolCalls.map((c) => ({ id: c.id, tool: c.tool, status: c.status, ...(c.error !== undefined && c.status !== 'ok' ? { error: c.error } : {}) })),
-    pending_approvals: pending.map((p) => ({ call_id: p.callId, tool: p.tool, summary: p.summary })),
+    // Whole and escaped: a summary never hides part of the call (runs logged before escaping existed too).
+    pending_approvals: pending.map((p) => ({ call_id: p.callId, tool: p.tool, summary: visibleText(p.summary) })),
   };
   if (status === 'failed') out.error = state.error ?? state.status;
   return out;

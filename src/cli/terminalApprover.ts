@@ -1,5 +1,6 @@
 import * as readline from 'node:readline';
 import type { ApprovalAnswer, Approver } from '../core/breakwater';
+import { visibleText, wrapText } from '../core/common/visibleText';
 
 /**
  * Asks on the terminal: yes / no / always / show diff. Prompts go to stderr so `--json` stdout stays
@@ -13,7 +14,10 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
     const onAbort = () => rl.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      output.write(`\n? ${prompt.agent} wants to ${prompt.summary}\n  ${prompt.reason}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
+      // Everything shown is escaped (no ANSI, \r or bidi trick can hide part of it) and wrapped, never cut.
+      const width = Math.max(40, ((output as { columns?: number }).columns ?? 100) - 2);
+      const what = wrapText(`? ${visibleText(prompt.agent)} wants to ${visibleText(prompt.summary)}`, width, '    ');
+      output.write(`\n${what}\n${wrapText(`  ${visibleText(prompt.reason)}`, width, '  ')}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
       const choices = prompt.kind === 'ask' ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
       for (;;) {
         output.write(`  ${choices} > `);
@@ -26,7 +30,7 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
         if (answer === 'n' || answer === 'no') return { kind: 'deny', reason: 'declined at the terminal' };
         if ((answer === 'a' || answer === 'always') && prompt.kind === 'ask') return { kind: 'grant', by: 'user', always: true };
         if (answer === 'd' || answer === 'diff') {
-          output.write(`${describe(prompt.request)}\n`);
+          output.write(`${visibleText(describe(prompt.request), { multiline: true })}\n`);
           continue;
         }
         output.write(`  please answer ${choices}\n`);

@@ -1,5 +1,6 @@
 import type { ChatItem } from './chatState';
 import type { WebviewMessage } from '../protocol/messages';
+import { visibleText } from '../core/common/visibleText';
 import { h, icon, textButton } from './dom';
 
 type Post = (message: WebviewMessage) => void;
@@ -30,8 +31,11 @@ export function renderToolCard(item: ToolItem): HTMLElement {
   );
 }
 
+/** A value on an approval card: control, bidi and zero-width characters shown escaped, never interpreted. */
+const shown = (text: string) => visibleText(text, { multiline: true });
+
 function field(label: string, value: string, mono = true): HTMLElement {
-  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, label), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, value));
+  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, label), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, shown(value)));
 }
 
 /** An inline approval: what will happen, in the user's terms, and the buttons that decide. */
@@ -52,7 +56,7 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
       approveText = 'Approve';
       rejectText = 'Deny';
       body.push(field('Command', a.command), field('In', a.cwd));
-      if (a.subcommands.length > 1) body.push(h('ul', { class: 'bw-subcommands', 'aria-label': 'Commands it runs' }, ...a.subcommands.map((s) => h('li', {}, h('code', {}, s)))));
+      if (a.subcommands.length > 1) body.push(h('ul', { class: 'bw-subcommands', 'aria-label': 'Commands it runs' }, ...a.subcommands.map((s) => h('li', {}, h('code', {}, shown(s))))));
       break;
     case 'http_request':
       rejectText = 'Deny';
@@ -65,9 +69,10 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
     default:
       body.push(field('Path', a.path));
   }
-  const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, item.summary));
-  const reason = h('div', { class: 'bw-reason' }, item.reason);
-  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${item.summary}` }, head, reason, ...body);
+  const summary = visibleText(item.summary);
+  const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, summary));
+  const reason = h('div', { class: 'bw-reason' }, visibleText(item.reason));
+  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${summary}` }, head, reason, ...body);
   if (item.resolved !== null) {
     card.classList.add(item.resolved ? 'bw-approved' : 'bw-rejected');
     card.append(h('div', { class: 'bw-resolution' }, icon(item.resolved ? 'check' : 'close'), item.resolved ? 'Approved' : 'Rejected'));
