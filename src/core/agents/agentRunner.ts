@@ -6,7 +6,7 @@ import type { RunEvent, RunEventInput, RunEventType } from '../runs/events';
 import { fold, isFinished } from '../runs/fold';
 import type { RunLogWriter } from '../runs/runLog';
 import type { RunState } from '../runs/runState';
-import { DELEGATE_SPEC } from './delegateTool';
+import { delegateSpec } from './delegateTool';
 import { loopGuard } from './loopGuard';
 import type { AgentRuntime } from './runtime';
 import { buildSystemPrompt } from './systemPrompt';
@@ -169,9 +169,10 @@ export class AgentRunner {
   private async modelTurn(state: RunState, agent: AgentConfig, record: Recorder, current: () => RunState, signal: AbortSignal): Promise<void> {
     const config = this.rt.config();
     const target = { provider: agent.provider ?? config.settings.default_provider, model: agent.model ?? config.settings.default_model };
-    const others = Object.keys(config.agents).filter((n) => n !== state.agent);
+    // The agents it may ask: its `delegates` list (which also grants the delegate tool), none by default.
+    const delegates = agent.delegates.filter((n) => n !== state.agent && n in config.agents);
     const toolNames = agent.tools.filter((t) => t !== 'delegate');
-    const specs = [...this.rt.tools.specs(toolNames), ...(agent.tools.includes('delegate') ? [DELEGATE_SPEC] : [])];
+    const specs = [...this.rt.tools.specs(toolNames), ...(delegates.length > 0 ? [delegateSpec(delegates)] : [])];
     const turnNo = state.turns;
     record('llm_call_started', { turn: turnNo, provider: target.provider, model: target.model });
     let turn;
@@ -179,7 +180,7 @@ export class AgentRunner {
       turn = await this.rt.gateway.call(
         target,
         {
-          system: buildSystemPrompt(state.agent, config, this.rt.facts, others),
+          system: buildSystemPrompt(state.agent, config, this.rt.facts, delegates),
           messages: state.messages,
           tools: specs,
           maxTokens: agent.max_tokens,

@@ -12,6 +12,7 @@ export interface WorkspaceFacts {
  * description), plus what it needs to know about the workspace. Deterministic, so a resumed run sends
  * the same system prompt as the process that started it.
  */
+/** `delegates`: the agents this one may ask (its `delegates` list), named so the model knows whom. */
 export function buildSystemPrompt(agentName: string, config: BreakwaterConfig, facts: WorkspaceFacts, delegates: readonly string[]): string {
   const agent = config.agents[agentName];
   let prompt = `# ${agentName}\n\n${agent.role}`;
@@ -27,8 +28,8 @@ export function buildSystemPrompt(agentName: string, config: BreakwaterConfig, f
   prompt += facts.workspaceFolders.map((f) => `- ${f}\n`).join('');
   prompt += `- Platform: ${facts.platform}\n`;
   prompt += facts.trusted ? '- File and shell changes need the user\'s approval; some paths and commands are blocked.\n' : '- Restricted Mode: only the read-only tools work.\n';
-  if (agent.tools.includes('delegate') && delegates.length > 0) {
-    prompt += `\n## Colleagues\nYou can ask another agent with the \`delegate\` tool: ${delegates.join(', ')}.\n`;
+  if (delegates.length > 0) {
+    prompt += `\n## Colleagues\nYou can ask another agent with the \`delegate\` tool, and only these: ${delegates.join(', ')}.\n`;
   }
   return prompt;
 }

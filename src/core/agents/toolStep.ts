@@ -1,3 +1,4 @@
+import { visibleText } from '../common/visibleText';
 import type { AgentConfig, ToolName } from '../config/schema';
 import { saveBackup } from '../runs/backups';
 import type { RunState, StoredPrepared, ToolCallState } from '../runs/runState';
@@ -69,7 +70,8 @@ export class ToolStep {
   /** Judges a new call and records the decision; returns undefined when the call was answered instead. */
   private async decide(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<StoredPrepared | undefined> {
     const config = this.rt.config();
-    if (!agent.tools.includes(call.tool as ToolName)) {
+    // `delegates` grants the delegate tool; the list decides whom (checked below with the config in force).
+    if (!agent.tools.includes(call.tool as ToolName) && !(call.tool === 'delegate' && agent.delegates.length > 0)) {
       this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: `agent ${state.agent} may not use the ${call.tool} tool (agents.${state.agent}.tools)` });
       return undefined;
     }
@@ -80,13 +82,13 @@ export class ToolStep {
         this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
         return undefined;
       }
-      const refusal = delegationRefusal(parsed.data, [...state.chain, state.agent], Object.keys(config.agents), this.rt.maxDelegateDepth ?? 3);
+      const refusal = delegationRefusal(parsed.data, [...state.chain, state.agent], Object.keys(config.agents), this.rt.maxDelegateDepth ?? 3, agent.delegates);
       prepared = {
         callId: call.id,
         tool: 'delegate',
         args: parsed.data,
         decision: refusal ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
-        summary: `delegate to ${parsed.data.agent}`,
+        summary: `delegate to ${visibleText(parsed.data.agent)}`,
         unverifiable: false,
       };
     } else {

@@ -39,6 +39,8 @@ agents:
     provider: anthropic
     model: opus
     tools: [read, write, list_dir, glob]
+    # The agents it may ask with the delegate tool (none when absent).
+    delegates: [developer, reviewer]
 
   developer:
     role: |
@@ -49,6 +51,7 @@ agents:
     provider: anthropic
     model: sonnet
     tools: [read, write, bash, grep, glob]
+    delegates: [tester]
 
   reviewer:
     role: |
@@ -100,6 +103,8 @@ agents:
     model: sonnet
     tools: [ssh, bash, read]
     servers: [production, staging]
+    # It may ask the monitor to check a deployment (and no one else).
+    delegates: [monitor]
 
   monitor:
     role: |

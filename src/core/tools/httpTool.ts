@@ -75,18 +75,22 @@ export const httpTool: ToolDefinition<z.infer<typeof httpArgs>> = {
     let url = args.url;
     let method = args.method ?? 'GET';
     let body = args.body;
-    const firstHost = new URL(args.url).hostname;
+    const first = new URL(args.url);
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const j = await judgeUrl(url, policyOptions(ctx));
       if (j.decision.kind === 'block' || j.url === undefined || j.address === undefined) {
         return { status: 'blocked', error: `${hop > 0 ? `Redirect to ${url} refused` : 'Refused'}: ${j.decision.reason}.` };
       }
-      if (hop > 0 && j.host !== firstHost && j.decision.kind !== 'allow') {
-        return { status: 'ok', output: `The server redirected to ${url}, another domain; it was not followed because that needs its own approval. Call http_request on it if you need it.`, truncated: false };
+      // The approval was for one origin: another host, port or scheme needs its own — unless the host
+      // is auto-approved (a user-level setting) and the port is its scheme's default.
+      const sameOrigin = originOf(j.url) === originOf(first);
+      if (hop > 0 && !sameOrigin && !(j.decision.kind === 'allow' && j.url.port === '')) {
+        return { status: 'ok', output: `The server redirected to ${url}, another origin (host, port or scheme) than the one approved; it was not followed because that needs its own approval. Call http_request on it if you need it.`, truncated: false };
       }
       let res: RawResponse;
       try {
-        res = await send(j.url, j.address, j.family ?? 4, method, args.headers ?? {}, body, combined);
+        // Headers the model set (a key, a cookie) go only to the origin they were approved for.
+        res = await send(j.url, j.address, j.family ?? 4, method, sameOrigin ? (args.headers ?? {}) : {}, body, combined);
       } catch (err) {
         if (combined.aborted) return errorOutcome(signal.aborted ? 'Cancelled.' : `Timed out after ${timeoutMs / 1000} s.`);
         return errorOutcome(`Request failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -110,3 +114,9 @@ export const httpTool: ToolDefinition<z.infer<typeof httpArgs>> = {
     return errorOutcome(`Too many redirects (more than ${MAX_REDIRECTS}).`);
   },
 };
+
+/** scheme://host:port with the port made explicit, so `http://x` and `http://x:80` are one origin. */
+function originOf(url: URL): string {
+  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
+  return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
+}

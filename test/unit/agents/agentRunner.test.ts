@@ -13,9 +13,11 @@ agents:
   dev:
     role: You write code.
     tools: [read, write, bash, delegate]
+    delegates: [rev]
   rev:
     role: You review.
     tools: [read, delegate]
+    delegates: [dev]
 tasks:
   ship:
     steps:
@@ -149,7 +151,7 @@ describe('orchestration', () => {
   });
 
   it('delegate depth is limited', async () => {
-    const yaml = `agents:\n${['a', 'b', 'c'].map((n) => `  ${n}: { tools: [delegate] }`).join('\n')}\n`;
+    const yaml = `agents:\n  a: { tools: [delegate], delegates: [b] }\n  b: { tools: [delegate], delegates: [c] }\n  c: { tools: [delegate] }\n`;
     const { rt } = makeRuntime(yaml, {
       a: [{ calls: [{ id: 'x', name: 'delegate', args: { agent: 'b', prompt: 'p' } }] }, { text: 'a done' }],
       b: [{ calls: [{ id: 'y', name: 'delegate', args: { agent: 'c', prompt: 'p' } }] }, { text: 'b done' }],

@@ -6,7 +6,7 @@ import { terminalApprover } from '../../../src/cli/terminalApprover';
 import type { ApprovalPrompt } from '../../../src/core/agents/approvals';
 import { openTestBreakwater, type Scripted } from './fakes';
 
-const YAML = `agents:\n  boss:\n    tools: [delegate]\n  worker:\n    tools: [write]\n`;
+const YAML = `agents:\n  boss:\n    tools: [delegate]\n    delegates: [worker]\n  worker:\n    tools: [write]\n`;
 
 async function open(scripts: Record<string, Scripted[]>) {
   const { bw, root } = await openTestBreakwater(YAML, scripts);
