@@ -4,7 +4,7 @@ import type { Disposable } from './common/lifecycle';
 import { AgentRunner, isTerminal, type Recorder } from './agents/agentRunner';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
-import { NothingPendingError, pendingIn } from './agents/pendingApprovals';
+import { approvableWithoutCallId, NothingPendingError, pendingIn } from './agents/pendingApprovals';
 import { TaskControl } from './agents/taskControl';
 import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
 import { createFallbackRunner } from './agents/fallbackRunner';
@@ -109,6 +109,8 @@ export interface Breakwater extends Disposable {
   /**
    * Approves the run's pending call (or all of them) as the user, then continues the run. For a task's
    * step run, or the task run itself (its paused step's calls), the rest of the task continues too.
+   * Without `callId` an ask-every-time call is never approved: it stays pending (an `onWarning` says
+   * how to approve it by its id) and the run keeps waiting on it.
    */
   approve(runId: string, callId?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
   /**
@@ -240,11 +242,17 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return result;
   };
 
-  const decideAndContinue = async (runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void): Promise<RunState> => {
-    const targets = pendingIn(store, runId).filter((t) => callId === undefined || t.approval.callId === callId);
+  const decideAndContinue = async (runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
+    let targets = pendingIn(store, runId).filter((t) => callId === undefined || t.approval.callId === callId);
     if (targets.length === 0) {
       const s = store.state(runId);
       throw new NothingPendingError(runId, callId, s.status);
+    }
+    if (approving && callId === undefined) {
+      const { approve, note } = approvableWithoutCallId(runId, targets);
+      if (note !== undefined) warnings.fire({ runId, message: note });
+      if (approve.length === 0) return store.state(runId);
+      targets = approve;
     }
     const runner = new AgentRunner(runtimeFor(options.approver));
     let last: RunState | undefined;
@@ -258,7 +266,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return isTerminal(s) ? s : runner.resume(runId, signal);
   };
 
-  const taskControl = new TaskControl(store, orchestrator.runner, orchestrator.tasks);
+  const taskControl = new TaskControl(store, orchestrator.runner, orchestrator.tasks, (runId, message) => warnings.fire({ runId, message }));
 
   /** Proposals of `proposeWrite` awaiting the user's decision, oldest first. */
   const proposals = new Map<string, PreparedCall>();
@@ -283,7 +291,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     approve: async (runId, callId, o = {}) => {
       const taskRun = taskControl.taskRunOf(runId);
       if (taskRun !== undefined) return refreshTranscripts(await taskControl.approve(taskRun, runId, callId, o.signal ?? never));
-      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' })));
+      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' }), true));
     },
     deny: async (runId, callId, reason, o = {}) => {
       const taskRun = taskControl.taskRunOf(runId);

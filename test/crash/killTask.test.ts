@@ -85,7 +85,12 @@ describe('crash tests: SIGKILL the CLI mid-task, resume the task in a new proces
     assert.match(waiting.stderr, /may already have run/);
     assert.deepEqual(lines(ws), []);
 
-    const approved = await runCliProcess(['--approve', taskRun, '--json'], { cwd: ws, env: env() });
+    // A call that may already have run is ask-every-time: --approve without --call leaves it waiting.
+    const blanket = await runCliProcess(['--approve', taskRun, '--json'], { cwd: ws, env: env() });
+    assert.equal(blanket.code, 3, blanket.stderr);
+    assert.match(blanket.stderr, /--approve \S+ --call k1/);
+    assert.deepEqual(lines(ws), []);
+    const approved = await runCliProcess(['--approve', taskRun, '--call', 'k1', '--json'], { cwd: ws, env: env() });
     assert.equal(approved.code, 0, approved.stderr);
     assert.equal(approved.json<TaskJson>().status, 'completed');
     assert.deepEqual(lines(ws), ['one']);

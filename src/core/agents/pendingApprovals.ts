@@ -29,3 +29,18 @@ export class NothingPendingError extends Error {
 }
 
 export const isNothingPendingError = (e: unknown): e is NothingPendingError => e instanceof NothingPendingError;
+
+/**
+ * What an approval without a call id may approve: never an ask-every-time call (a protected path, a
+ * secret, a command the policy cannot see through, a call that may already have run). Those need the
+ * user to approve that very call by its id; they stay pending, and `note` says how.
+ */
+export function approvableWithoutCallId(runId: string, targets: readonly PendingIn[]): { approve: PendingIn[]; everyTime: PendingIn[]; note?: string } {
+  const approve = targets.filter((t) => t.approval.kind === 'ask' && !t.approval.mayHaveRun);
+  const everyTime = targets.filter((t) => !approve.includes(t));
+  if (everyTime.length === 0) return { approve, everyTime };
+  const calls = everyTime.map((t) => `${t.approval.callId} (${t.approval.summary})`).join('; ');
+  const how = everyTime.map((t) => `--approve ${runId} --call ${t.approval.callId}`).join(', ');
+  const note = `not approved without a call id, because each needs approval every time: ${calls}. The run waits on ${everyTime.length === 1 ? 'it' : 'them'}; approve each by its call id (${how}) or deny it.`;
+  return { approve, everyTime, note };
+}

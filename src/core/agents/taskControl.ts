@@ -3,7 +3,7 @@ import type { RunState } from '../runs/runState';
 import type { RunStore } from '../runs/runStore';
 import { nextStep } from '../runs/taskFold';
 import type { AgentRunner } from './agentRunner';
-import { NothingPendingError, pendingIn, type PendingIn } from './pendingApprovals';
+import { approvableWithoutCallId, NothingPendingError, pendingIn, type PendingIn } from './pendingApprovals';
 import type { TaskRunner } from './taskRunner';
 
 /**
@@ -17,6 +17,8 @@ export class TaskControl {
     private readonly store: RunStore,
     private readonly runner: AgentRunner,
     private readonly tasks: TaskRunner,
+    /** Told when an approval without a call id leaves ask-every-time calls pending. */
+    private readonly onWarning?: (runId: string, message: string) => void,
   ) {}
 
   /** The task run `runId` belongs to: itself, its task's for a step run, its root's for a delegate's child; else undefined. */
@@ -45,7 +47,21 @@ export class TaskControl {
     return last.state;
   }
 
-  approve(taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal): Promise<RunState> {
+  async approve(taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal): Promise<RunState> {
+    if (callId === undefined) {
+      // Without a call id, ask-every-time calls are left pending; with none other, nothing moves.
+      const found = this.targets(runId, undefined);
+      const { approve, note } = approvableWithoutCallId(runId, found.targets);
+      if (note !== undefined) this.onWarning?.(runId, note);
+      if (approve.length === 0) return this.store.state(found.stepRun);
+      return this.decide(taskRunId, runId, undefined, signal, (_stepRun, targets) => {
+        const chosen = new Set(approve.map((t) => t.approval.callId));
+        const mine = targets.filter((t) => chosen.has(t.approval.callId));
+        for (const holder of new Set(mine.map((t) => t.runId))) {
+          this.runner.settle(holder, (record) => mine.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
+        }
+      });
+    }
     return this.decide(taskRunId, runId, callId, signal, (_stepRun, targets) => {
       for (const holder of new Set(targets.map((t) => t.runId))) {
         this.runner.settle(holder, (record) => targets.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));

@@ -2,6 +2,8 @@ import { visibleText } from '../common/visibleText';
 import type { AgentConfig, ToolName } from '../config/schema';
 import { saveBackup } from '../runs/backups';
 import type { RunState, StoredPrepared, ToolCallState } from '../runs/runState';
+import type { RunEventInput } from '../runs/events';
+import { rank } from '../sandbox/decisions';
 import type { Authorization, PreparedCall } from '../tools/types';
 import type { AgentRunner, Recorder } from './agentRunner';
 import type { ApprovalAnswer } from './approvals';
@@ -30,6 +32,8 @@ export class ToolStep {
       return;
     }
     let prepared = call.prepared;
+    // Decided in an earlier step (before a pause, a crash, or in another process): the config may have changed since.
+    const decidedEarlier = prepared !== undefined;
     if (!prepared) {
       prepared = await this.decide(state, call, agent);
       if (!prepared) return;
@@ -64,36 +68,82 @@ export class ToolStep {
       approval = 'granted';
     }
     if (decision.kind !== 'allow' && approval !== 'granted') return;
+    if (decidedEarlier || decision.kind !== 'allow') {
+      const again = await this.judgeAgain(state, call, agent, prepared);
+      if (again.kind === 'stop') return;
+      if (again.kind === 'ask_again') {
+        await this.advance(state, again.call, agent, signal);
+        return;
+      }
+    }
     await this.execute(state, call, prepared, signal);
+  }
+
+  /**
+   * Judges an approved call again with the config in force now (it may have changed while the call
+   * waited: a command now denied, a path now ignored, a delegate no longer listed). A block now wins
+   * and the call fails; a stricter decision than the one approved asks again (the call keeps what it
+   * was approved with — its diff and precondition — so nothing the user did not see can run).
+   */
+  private async judgeAgain(state: RunState, call: ToolCallState, agent: AgentConfig, prepared: StoredPrepared): Promise<{ kind: 'go' | 'stop' } | { kind: 'ask_again'; call: ToolCallState }> {
+    const fresh = await this.judge(state, call, agent);
+    if ('failed' in fresh) {
+      this.record('tool_call_failed', { ...fresh.failed, error: `${fresh.failed.error} (judged again when it was to run)` });
+      return { kind: 'stop' };
+    }
+    const now = fresh.prepared.decision;
+    if (now.kind === 'block') {
+      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: `${now.reason} (judged again with the configuration in force when it was to run)` });
+      return { kind: 'stop' };
+    }
+    if (rank(now.kind) <= rank(prepared.decision.kind)) return { kind: 'go' };
+    const reason = `${now.reason} (the configuration changed since it was approved, so it needs approval again)`;
+    const updated = { ...prepared, decision: { ...now, reason }, ...(fresh.prepared.context !== undefined ? { context: fresh.prepared.context } : {}) } as StoredPrepared;
+    this.record('tool_call_decided', { call_id: call.id, prepared: updated });
+    this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: now.kind === 'ask' ? 'ask' : 'ask_every_time', reason });
+    const { grantedBy: _dropped, ...rest } = call;
+    return { kind: 'ask_again', call: { ...rest, prepared: updated, approval: 'pending' } };
   }
 
   /** Judges a new call and records the decision; returns undefined when the call was answered instead. */
   private async decide(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<StoredPrepared | undefined> {
+    const judged = await this.judge(state, call, agent);
+    if ('failed' in judged) {
+      this.record('tool_call_failed', judged.failed);
+      return undefined;
+    }
+    return this.recordDecision(state, call, judged.prepared);
+  }
+
+  /** The decision for a call under the config in force now (nothing is recorded). */
+  private async judge(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<{ prepared: PreparedCall } | { failed: RunEventInput<'tool_call_failed'> & { error: string } }> {
     const config = this.rt.config();
     // `delegates` grants the delegate tool; the list decides whom (checked below with the config in force).
     if (!agent.tools.includes(call.tool as ToolName) && !(call.tool === 'delegate' && agent.delegates.length > 0)) {
-      this.record('tool_call_failed', { call_id: call.id, status: 'blocked', error: `agent ${state.agent} may not use the ${call.tool} tool (agents.${state.agent}.tools)` });
-      return undefined;
+      return { failed: { call_id: call.id, status: 'blocked', error: `agent ${state.agent} may not use the ${call.tool} tool (agents.${state.agent}.tools)` } };
     }
-    let prepared: PreparedCall;
     if (call.tool === 'delegate') {
       const parsed = delegateArgsSchema.safeParse(call.args);
       if (!parsed.success) {
-        this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
-        return undefined;
+        return { failed: { call_id: call.id, status: 'error', error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` } };
       }
       const refusal = delegationRefusal(parsed.data, [...state.chain, state.agent], Object.keys(config.agents), this.rt.maxDelegateDepth ?? 3, agent.delegates);
-      prepared = {
-        callId: call.id,
-        tool: 'delegate',
-        args: parsed.data,
-        decision: refusal ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
-        summary: `delegate to ${visibleText(parsed.data.agent)}`,
-        unverifiable: false,
+      return {
+        prepared: {
+          callId: call.id,
+          tool: 'delegate',
+          args: parsed.data,
+          decision: refusal ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
+          summary: `delegate to ${visibleText(parsed.data.agent)}`,
+          unverifiable: false,
+        },
       };
-    } else {
-      prepared = await this.rt.tools.prepare({ id: call.id, name: call.tool, args: call.args }, { agentName: state.agent, agent, config });
     }
+    return { prepared: await this.rt.tools.prepare({ id: call.id, name: call.tool, args: call.args }, { agentName: state.agent, agent, config }) };
+  }
+
+  /** Records a decision (after keeping, for a write/edit, what it replaces). */
+  private recordDecision(state: RunState, call: ToolCallState, prepared: PreparedCall): StoredPrepared {
     const { previousContent, ...stored } = prepared;
     // Keep what a write/edit replaces BEFORE anything can run, so the run can be undone.
     if (previousContent !== undefined && prepared.precondition) {

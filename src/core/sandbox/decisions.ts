@@ -2,6 +2,9 @@ import type { Decision } from '../tools/types';
 
 const RANK: Record<Decision['kind'], number> = { allow: 0, ask: 1, ask_every_time: 2, block: 3 };
 
+/** How strict a decision is: allow < ask < ask every time < block. */
+export const rank = (kind: Decision['kind']): number => RANK[kind];
+
 /** Deny wins: the strictest of several decisions (the first one of that strictness keeps its reason). */
 export function strictest(decisions: readonly Decision[]): Decision {
   let result: Decision = { kind: 'allow', reason: 'nothing restricts this call' };
