@@ -57,7 +57,7 @@ export const TOOL_DESCRIPTIONS = {
   edit: 'Replace an exact piece of text in a file. old_string must match exactly once (or use replace_all). Read the file first to copy the text exactly.',
   list_dir: 'List a folder in the workspace: [d] folders, [f] files, [l] links. Ignored files are not shown.',
   glob: 'Find files by glob pattern (respects .gitignore and .breakwaterignore). Returns workspace-relative paths.',
-  grep: 'Search file contents with a regular expression (ripgrep). Returns path:line:text. Respects .gitignore and .breakwaterignore.',
+  grep: 'Search file contents with a regular expression (ripgrep). Returns path:line:text. Respects .gitignore and .breakwaterignore. Lines of secret files (.env*, *.pem, *.key, id_rsa*) are left out of folder searches; searching one such file asks the user.',
   bash: 'Run a bash command in the workspace. The user approves commands; dangerous ones are refused. Output is capped; stdin is closed.',
   http_request: 'Make an HTTP(S) request and return status, headers and body (capped). The user approves requests to new domains.',
   ssh: 'Run a command on a configured server (by its name in the configuration). The user approves it.',
