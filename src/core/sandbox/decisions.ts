@@ -16,3 +16,15 @@ export const allow = (reason: string): Decision => ({ kind: 'allow', reason });
 export const ask = (reason: string, grantKey?: string): Decision => (grantKey === undefined ? { kind: 'ask', reason } : { kind: 'ask', reason, grantKey });
 export const askEveryTime = (reason: string): Decision => ({ kind: 'ask_every_time', reason });
 export const block = (reason: string): Decision => ({ kind: 'block', reason });
+
+/**
+ * The strictest of several decisions with every distinct reason of that strictness (up to `max`),
+ * so an approval card says all that made a command ask every time, not only the first thing found.
+ */
+export function strictestWithReasons(decisions: readonly Decision[], max = 4): Decision {
+  const top = strictest(decisions);
+  const reasons = [...new Set(decisions.filter((d) => d.kind === top.kind).map((d) => d.reason))];
+  if (reasons.length <= 1) return top;
+  const shown = reasons.slice(0, max).join('; ') + (reasons.length > max ? `; and ${reasons.length - max} more` : '');
+  return { ...top, reason: shown };
+}

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Decision } from '../tools/types';
 import { dangerousCommandReason, dangerousTextReason, forkBombReason } from './dangerousCommands';
-import { askEveryTime, block, strictest } from './decisions';
+import { askEveryTime, block, strictest, strictestWithReasons } from './decisions';
 import { computedNameDecision } from './shellNames';
 import { interpreterDecisions, isInterpreter, programDecisions } from './shellPrograms';
 import { judgeRedirects } from './shellRedirects';
@@ -64,7 +64,7 @@ export async function judgeCommand(command: string, options: CommandPolicyOption
   // What a redirection reads is judged like an argument (/proc, secrets, the store), with or without a sandbox.
   for (const step of script.steps) if (step.kind === 'redirect' && /^(<|<>|<&)$/.test(step.redirect.op)) decisions.push(...wordDecisions(step.redirect.target, options));
   if (options.sandbox !== undefined) decisions.push(...(await judgeRedirects(script.steps, options.cwd, options.sandbox)));
-  return { decision: strictest(decisions), subcommands: script.commands.map((c) => c.text) };
+  return { decision: strictestWithReasons(decisions), subcommands: script.commands.map((c) => c.text) };
 }
 
 /** The value an assignment stores, as a word (`f=/proc/self/environ` → `/proc/self/environ`). */
