@@ -30,7 +30,7 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
         if (answer === 'n' || answer === 'no') return { kind: 'deny', reason: 'declined at the terminal' };
         if ((answer === 'a' || answer === 'always') && prompt.kind === 'ask') return { kind: 'grant', by: 'user', always: true };
         if (answer === 'd' || answer === 'diff') {
-          output.write(`${visibleText(describe(prompt.request), { multiline: true })}\n`);
+          output.write(`${wrapText(visibleText(describe(prompt.request), { multiline: true }), width, '    ')}\n`);
           continue;
         }
         output.write(`  please answer ${choices}\n`);
