@@ -82,8 +82,8 @@ export class ToolStep {
   /**
    * Judges an approved call again with the config in force now (it may have changed while the call
    * waited: a command now denied, a path now ignored, a delegate no longer listed). A block now wins
-   * and the call fails; a stricter decision than the one approved asks again (the call keeps what it
-   * was approved with — its diff and precondition — so nothing the user did not see can run).
+   * and the call fails; a stricter decision than the one approved asks again (a write/edit whose
+   * target changed fails instead: the diff the user saw no longer describes it).
    */
   private async judgeAgain(state: RunState, call: ToolCallState, agent: AgentConfig, prepared: StoredPrepared): Promise<{ kind: 'go' | 'stop' } | { kind: 'ask_again'; call: ToolCallState }> {
     const fresh = await this.judge(state, call, agent);
@@ -97,6 +97,13 @@ export class ToolStep {
       return { kind: 'stop' };
     }
     if (rank(now.kind) <= rank(prepared.decision.kind)) return { kind: 'go' };
+    const before = prepared.precondition;
+    const after = fresh.prepared.precondition;
+    if (before !== undefined && (after === undefined || after.path !== before.path || after.beforeHash !== before.beforeHash)) {
+      // A write/edit whose target changed: the diff the user saw is no longer what would happen.
+      this.record('tool_call_failed', { call_id: call.id, status: 'error', error: `${before.path} changed since the call was approved (${now.reason}); nothing was written. Read it again and retry.` });
+      return { kind: 'stop' };
+    }
     const reason = `${now.reason} (the configuration changed since it was approved, so it needs approval again)`;
     const updated = { ...prepared, decision: { ...now, reason }, ...(fresh.prepared.context !== undefined ? { context: fresh.prepared.context } : {}) } as StoredPrepared;
     this.record('tool_call_decided', { call_id: call.id, prepared: updated });
