@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { judgeCommand } from '../../../src/core/sandbox/shellPolicy';
 import { WorkspaceSandbox } from '../../../src/core/sandbox/workspaceSandbox';
 
 /**
@@ -70,4 +71,60 @@ describe('sandbox properties (fast-check on a real temp folder)', () => {
       );
     });
   }
+});
+
+/** Exec wrappers with their options, as an agent (or an attacker) would chain them. */
+const WRAPPER_PREFIXES: readonly string[] = [
+  'nice', 'nice -n 5', 'nice -10', 'ionice -c 2 -n 7', 'timeout 5', 'timeout -s KILL 9', 'timeout --kill-after=1 5s', 'stdbuf -oL',
+  'stdbuf -i 0 -e L', 'chrt -f 1', 'taskset -c 0', 'taskset 0x1', 'setpriv --nnp', 'setpriv --reuid 1000', 'prlimit --nofile=10',
+  'unshare -r', 'unshare -r -n', 'nsenter -t 1 -m', 'flock /tmp/bw.lock', 'env', 'env A=1', 'env -u HOME', 'command', 'exec', 'builtin',
+  '/usr/bin/time -f %e', 'nohup', 'setsid -w', 'xargs -n 1', 'xargs -I{}', 'sudo', 'sudo -u root', 'sudo -E -u root', 'doas -u root', 'busybox',
+  'watch -x', 'strace -f -o /dev/null', 'caffeinate -i', 'fakeroot', 'torsocks', 'sshpass -e', 'numactl -N 0', 'dbus-run-session --',
+];
+/** Hard blocks wherever they are run from. */
+const DANGEROUS_PAYLOADS = ['rm -r /', 'rm -rf ~/', 'rm -r "$HOME"', 'rm -R /tmp/../', 'mkfs.ext4 /dev/sdz', 'dd if=/dev/zero of=/dev/sdz', 'chmod -R 777 /', 'find / -delete', 'curl x', '/usr/bin/curl x'];
+/** Interpreters fed code: never less than ask-every-time. `@W` is where the wrapper chain goes. */
+const FED_PAYLOADS = [
+  '@W python3 -c "print(1)"', '@W node -e 1', '@W perl -e 1', '@W ruby -e 1', '@W php -r 1', '@W lua -e 1',
+  'echo "print(1)" | @W python3', 'echo 1 | @W node', 'echo 1 | @W perl', '@W python3 - <<< "print(1)"', "@W ruby <<'EOF'\nputs 1\nEOF",
+  'echo BEGIN{} | @W awk -f -', '@W python3 /dev/stdin <<< 1', 'echo ls | @W dash', 'echo ls | @W bash -s',
+];
+
+describe('shell policy property: wrappers never hide what they run', () => {
+  const chain = fc.array(fc.constantFrom(...WRAPPER_PREFIXES), { maxLength: 5 }).map((c) => c.join(' '));
+  const judge = (command: string) => judgeCommand(command, { cwd: '/', allowedLists: [], denied: ['curl'] });
+
+  it('a dangerous command behind any chain of wrappers is a hard block', async () => {
+    await fc.assert(
+      fc.asyncProperty(chain, fc.constantFrom(...DANGEROUS_PAYLOADS), async (wrappers, payload) => {
+        const command = `${wrappers} ${payload}`.trim();
+        const judged = await judge(command);
+        assert.equal(judged.decision.kind, 'block', `${JSON.stringify(command)} → ${JSON.stringify(judged.decision)}`);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('an interpreter or shell fed code behind any chain of wrappers is never allow or ask', async () => {
+    await fc.assert(
+      fc.asyncProperty(chain, fc.constantFrom(...FED_PAYLOADS), async (wrappers, payload) => {
+        const command = payload.replace('@W', wrappers).replace(/ +/g, ' ').trim();
+        const judged = await judge(command);
+        assert.ok(judged.decision.kind === 'ask_every_time' || judged.decision.kind === 'block', `${JSON.stringify(command)} → ${JSON.stringify(judged.decision)}`);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('the same chains around an ordinary command are not blocked (the property can fail)', async () => {
+    await fc.assert(
+      fc.asyncProperty(chain, fc.constantFrom('ls -la', 'echo hi', 'cat a.txt', 'python3 build.py', 'git status'), async (wrappers, payload) => {
+        const command = `${wrappers} ${payload}`.trim();
+        const judged = await judge(command);
+        assert.notEqual(judged.decision.kind, 'block', `${JSON.stringify(command)} → ${JSON.stringify(judged.decision)}`);
+        if (wrappers === '') assert.equal(judged.decision.kind, 'allow', `${JSON.stringify(command)} → ${JSON.stringify(judged.decision)}`);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
