@@ -15,6 +15,7 @@ import { renderApprovalCard } from '../../../src/webview/cards';
 import { makeHarness, type Harness } from '../tools/harness';
 
 /** Characters that hide or rewrite text on a terminal or in a page. */
+// eslint-disable-next-line no-control-regex -- these control characters are what the test looks for
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 const TRICKS: ReadonlyArray<readonly [string, string]> = [
   ['an ANSI sequence that clears the line', 'echo safe\x1b[2K\x1b[1Grm -rf build'],
