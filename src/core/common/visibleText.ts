@@ -39,11 +39,6 @@ export function visibleText(text: string, options: { multiline?: boolean } = {})
   return escaped.replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
-/** True when `text` holds a character `visibleText` would escape (besides line breaks and tabs). */
-export function hasHiddenCharacters(text: string): boolean {
-  return visibleText(text, { multiline: true }) !== text;
-}
-
 /**
  * Breaks `text` into lines of at most `width` characters (preferring spaces), each continuation
  * line indented by `indent`, so a long command is shown whole at a prompt instead of cut off.
