@@ -7,10 +7,14 @@ import type { ConfigDiagnostics } from './configDiagnostics';
 import type { CoreFacade } from './coreFacade';
 import type { CoreHost } from './coreHost';
 import type { DiffContentProvider } from './diffContentProvider';
+import { environmentKeys } from '../core/providers/environmentKeys';
 import { configFileUri, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
 import { askEscalation } from './notifications';
 import { disabledTools } from './restrictedTools';
+import { extensionKeys } from './secretStorageKeys';
 import type { SecretStorageSource } from './secretStorageSource';
+import { ConfigTrust } from './trustModal';
+import { userConfigFile } from './userConfigFile';
 
 /**
  * The entry of `dist/extensionCore.js`: everything that needs Breakwater's core (zod, the provider
@@ -40,20 +44,30 @@ export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
   const { context, host, log, secrets, diffs, diagnostics } = deps;
   const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
   const commands = commandHandlers({ host, chat, secrets, log, now: Date.now });
+  const trust = new ConfigTrust(context.globalState, log);
+  // SecretStorage first; the extension host's own environment only in a trusted window.
+  const keys = extensionKeys(secrets, () => (vscode.workspace.isTrusted ? environmentKeys(process.env) : undefined));
 
   async function createCore(): Promise<CoreFacade> {
     const configFile = configFileUri()?.fsPath ?? `${storeDir(context)}/agents.yaml`;
-    const facade = await createBreakwaterFacade({
-      workspaceFolders: workspaceFolders(),
-      storeDir: storeDir(context),
-      configFile,
-      secrets,
-      trusted: vscode.workspace.isTrusted,
-      ripgrepPath: ripgrepPath(),
-      approver: (prompt, signal) => chat.requestApproval(prompt, signal),
-      watchConfig: true,
-      escalate: askEscalation,
-    });
+    const folder = workspaceFolders()[0] ?? storeDir(context);
+    const facade = await createBreakwaterFacade(
+      {
+        workspaceFolders: workspaceFolders(),
+        storeDir: storeDir(context),
+        configFile,
+        userConfigFile: userConfigFile(),
+        confirmations: trust,
+        trustFolder: folder,
+        secrets: keys,
+        trusted: vscode.workspace.isTrusted,
+        ripgrepPath: ripgrepPath(),
+        approver: (prompt, signal) => chat.requestApproval(prompt, signal),
+        watchConfig: true,
+        escalate: askEscalation,
+      },
+      { reviewWorkspaceValues: (pending) => trust.review(folder, pending) },
+    );
     const state = await facade.configState();
     diagnostics.show(state.ok ? undefined : state.problem);
     return facade;
