@@ -55,7 +55,8 @@ export function unconfirmedNotice(values: readonly SensitiveValue[], line: Trust
 
 /**
  * `--trust-config`: lists the unconfirmed values and records the confirmed ones. Returns the exit code: 0 done (also
- * when nothing needed confirming or the user declined some), 2 without a terminal and without `--yes`.
+ * when nothing needed confirming or the user declined some), 1 the confirmation could not be written (full disk,
+ * read-only folder: nothing is confirmed and trust.json is unchanged), 2 without a terminal and without `--yes`.
  */
 export async function runTrustConfig(loaded: LoadedConfig, store: TrustFile, options: { yes: boolean; json: boolean; line: TrustCommandLine }, io: TrustIo): Promise<number> {
   const folder = loaded.scopes?.workspace.folder ?? options.line.workspace;
@@ -84,7 +85,12 @@ export async function runTrustConfig(loaded: LoadedConfig, store: TrustFile, opt
   let chosen: SensitiveValue[] = pending;
   if (!options.yes) chosen = await ask(pending, folder, io);
   const declined = pending.filter((s) => !chosen.includes(s));
-  if (chosen.length > 0) await store.confirm(folder, chosen);
+  try {
+    if (chosen.length > 0) await store.confirm(folder, chosen);
+  } catch (e) {
+    io.stderr.write(`breakwater: could not record the confirmation in ${store.file}: ${e instanceof Error ? e.message : String(e)}; nothing was confirmed (the file is unchanged)\n`);
+    return 1;
+  }
   if (!options.json) {
     if (chosen.length > 0) io.stdout.write(`Confirmed for ${folder} (recorded in ${store.file}):\n${chosen.map(describeValue).join('')}`);
     if (declined.length > 0) io.stdout.write(`Not confirmed (runs in this folder will not start while the workspace file sets ${declined.length === 1 ? 'it' : 'them'}):\n${declined.map(describeValue).join('')}`);

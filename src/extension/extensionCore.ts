@@ -13,7 +13,7 @@ import { askEscalation } from './notifications';
 import { disabledTools } from './restrictedTools';
 import { extensionKeys } from './secretStorageKeys';
 import type { SecretStorageSource } from './secretStorageSource';
-import { ConfigTrust } from './trustModal';
+import { configTrust } from './trustModal';
 import { userConfigFile } from './userConfigFile';
 
 /**
@@ -44,7 +44,7 @@ export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
   const { context, host, log, secrets, diffs, diagnostics } = deps;
   const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
   const commands = commandHandlers({ host, chat, secrets, log, now: Date.now });
-  const trust = new ConfigTrust(context.globalState, log);
+  const trust = configTrust(context, log);
   // SecretStorage first; the extension host's own environment only in a trusted window.
   const keys = extensionKeys(secrets, () => (vscode.workspace.isTrusted ? environmentKeys(process.env) : undefined));
 
@@ -57,7 +57,7 @@ export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
         storeDir: storeDir(context),
         configFile,
         userConfigFile: userConfigFile(),
-        confirmations: trust,
+        confirmations: trust.reviewer,
         trustFolder: folder,
         secrets: keys,
         trusted: vscode.workspace.isTrusted,

@@ -59,10 +59,12 @@ export async function loadScopedConfig(scopes: ConfigScopes): Promise<LoadedConf
   const everything = mergeScopes(userRaw, workspace.raw, { widen: new Set(SCHEMA_FIELDS.sensitive.map((f) => keyOf(f.path))) });
   checkReferences(everything.raw, everything.scopes, user, workspace);
 
-  const sensitive = judgeSensitive(userRaw, workspace, scopes, env);
+  const { sensitive, overridden } = judgeSensitive(userRaw, workspace, scopes, env);
   const inUse = sensitive.filter((s) => s.status === 'confirmed');
   const pruned = structuredClone(workspace.raw);
   for (const s of sensitive) if (s.status !== 'confirmed' && field(s.path)?.meta.kind !== 'widening') deleteIn(pruned, s.path);
+  // An endpoint the environment sets: the workspace's value is never used, so it does not stay in the config either.
+  for (const at of overridden) deleteIn(pruned, at);
   const merged = mergeScopes(userRaw, pruned, { widen: new Set(inUse.map((s) => s.key)) });
   const raw = withDefaultAgent(stripMissingServers(merged.raw));
   const parsed = configSchema.safeParse(raw);
@@ -106,15 +108,19 @@ function checkUserOnly(workspace: ConfigLayer, user: ConfigLayer | undefined): v
 }
 
 /** Each sensitive value of the workspace file that would change the effective config, with its status. */
-function judgeSensitive(userRaw: RawConfig, workspace: ConfigLayer, scopes: ConfigScopes, env: Env): SensitiveValue[] {
+function judgeSensitive(userRaw: RawConfig, workspace: ConfigLayer, scopes: ConfigScopes, env: Env): { sensitive: SensitiveValue[]; overridden: FieldPath[] } {
   const out: SensitiveValue[] = [];
+  const overridden: FieldPath[] = [];
   const effective = (ws: RawConfig, widen: Set<string>) => configFileSchema.safeParse(mergeScopes(userRaw, ws, { widen }).raw);
   for (const f of SCHEMA_FIELDS.sensitive) {
     for (const at of instancesIn(workspace.raw, f.path, f.perEntry)) {
       const key = keyOf(at);
       // An endpoint the environment sets: the workspace value is never used, so there is nothing to confirm.
       const kind = PROVIDER_KINDS.find((k) => keyOf(ENDPOINT_FIELD[k]) === key);
-      if (kind !== undefined && envEndpoint(env, kind) !== undefined) continue;
+      if (kind !== undefined && envEndpoint(env, kind) !== undefined) {
+        overridden.push(at);
+        continue;
+      }
       const without = structuredClone(workspace.raw);
       if (f.meta.kind !== 'widening') deleteIn(without, at);
       const [a, b] = [effective(workspace.raw, new Set([key])), effective(without, new Set())];
@@ -126,7 +132,7 @@ function judgeSensitive(userRaw: RawConfig, workspace: ConfigLayer, scopes: Conf
       out.push({ key, path: at, value, display: displayValue(value), file: workspace.file, ...(line === undefined ? {} : { line }), kind: f.meta.kind, why: f.meta.why, hash, status });
     }
   }
-  return out;
+  return { sensitive: out, overridden };
 }
 
 /** Cross-references of the merged config, each reported in the file that holds the referring entry, at its line. */
@@ -180,11 +186,14 @@ function valueSources(config: BreakwaterConfig, scopes: ReadonlyMap<string, Scop
   return out;
 }
 
+/** Removes the value at `path`, and the mappings it leaves empty (so an emptied section counts as not set). */
 function deleteIn(root: RawConfig, path: FieldPath): void {
-  let node: unknown = root;
+  const chain: Record<string, unknown>[] = [root];
   for (const step of path.slice(0, -1)) {
-    if (node === null || typeof node !== 'object') return;
-    node = (node as Record<string, unknown>)[step];
+    const next = chain[chain.length - 1][step];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+    chain.push(next as Record<string, unknown>);
   }
-  if (node !== null && typeof node === 'object') delete (node as Record<string, unknown>)[path[path.length - 1]];
+  delete chain[chain.length - 1][path[path.length - 1]];
+  for (let i = chain.length - 1; i > 0 && Object.keys(chain[i]).length === 0; i--) delete chain[i - 1][path[i - 1]];
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { SensitiveKind } from './schema';
 import type { FieldPath } from './schemaWalk';
 
@@ -17,6 +18,11 @@ export interface Confirmations {
 
 /** Where the workspace's sensitive values may come from: confirmed values in a trusted window, none in Restricted Mode. */
 export type WorkspaceTrust = { readonly kind: 'trusted'; readonly confirmations: Confirmations } | { readonly kind: 'restricted' };
+
+const confirmationSchema = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), value: z.string(), confirmed_at: z.string() });
+/** Confirmations by folder, then by key: the shape both hosts keep (the CLI in trust.json, VS Code in globalState). */
+export const confirmedFoldersSchema = z.record(z.string(), z.record(z.string(), confirmationSchema));
+export type ConfirmedFolders = z.infer<typeof confirmedFoldersSchema>;
 
 /** Nothing is confirmed (a host that keeps no record, or a test). */
 export const NO_CONFIRMATIONS: Confirmations = { isConfirmed: () => false };

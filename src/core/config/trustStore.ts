@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { readFileIfExists, writeFileAtomic } from '../resilience/durableFile';
-import { acquireRunLock } from '../runs/runLock';
-import { isRunLockedError } from '../runs/runLogErrors';
-import { trustFolderKey, type Confirmations, type SensitiveValue } from './trust';
+import { confirmedFoldersSchema, trustFolderKey, type Confirmations, type SensitiveValue } from './trust';
 
 /**
  * The CLI's confirmations of workspace values, in user scope (`$XDG_STATE_HOME/breakwater/trust.json`):
@@ -13,10 +12,6 @@ import { trustFolderKey, type Confirmations, type SensitiveValue } from './trust
  * reported, treated as empty, and kept aside as `trust.json.corrupt-<time>` at the next write, never overwritten.
  */
 
-const entrySchema = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), value: z.string(), confirmed_at: z.string() });
-/** Confirmations by folder, then by key: the shape both hosts keep (the CLI in trust.json, VS Code in globalState). */
-export const confirmedFoldersSchema = z.record(z.string(), z.record(z.string(), entrySchema));
-export type ConfirmedFolders = z.infer<typeof confirmedFoldersSchema>;
 const fileSchema = z.object({ version: z.literal(1), folders: confirmedFoldersSchema });
 export type TrustFileContent = z.infer<typeof fileSchema>;
 
@@ -68,7 +63,7 @@ export class TrustFile implements Confirmations {
       this.content = content;
       this.corrupt = false;
     } finally {
-      lock.dispose();
+      await lock.dispose();
     }
   }
 
@@ -79,17 +74,31 @@ export class TrustFile implements Confirmations {
     this.options.onWarning?.(`kept the unreadable ${this.file} as ${aside}`);
   }
 
-  private async lock(): Promise<{ dispose(): void }> {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+  /**
+   * `trust.json.lock` (a directory, made atomically by proper-lockfile and kept fresh while held): a writer killed
+   * with -9 leaves a lock that goes stale after 2 s and is then taken over.
+   */
+  private async lock(): Promise<{ dispose(): Promise<void> }> {
     const deadline = Date.now() + (this.options.lockTimeoutMs ?? 10_000);
+    const fail = (e: unknown) => new Error(`could not lock ${this.file} to record the confirmation: ${(e as Error).message}`, { cause: e });
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    } catch (e) {
+      throw fail(e);
+    }
     for (;;) {
       try {
-        return acquireRunLock(`${this.file}.lock`, 'trust.json');
+        const release = await lockfile.lock(this.file, {
+          realpath: false,
+          stale: 2000,
+          update: 500,
+          onCompromised: (e) => this.options.onWarning?.(`the lock of ${this.file} was taken over while held (${e.message})`),
+        });
+        return { dispose: () => release().catch(() => undefined) };
       } catch (e) {
-        if (!isRunLockedError(e) || Date.now() > deadline) {
-          throw new Error(`could not lock ${this.file} to record the confirmation: ${(e as Error).message}`, { cause: e });
-        }
-        await new Promise((r) => setTimeout(r, 25));
+        // Held by another writer: wait for it. Anything else (a full disk, a read-only folder) fails now.
+        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw fail(e);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
       }
     }
   }
