@@ -7,6 +7,7 @@ import type { ConfigDiagnostics } from './configDiagnostics';
 import type { CoreFacade } from './coreFacade';
 import type { CoreHost } from './coreHost';
 import type { DiffContentProvider } from './diffContentProvider';
+import type { ModalPrompt } from './extension';
 import { environmentKeys } from '../core/providers/environmentKeys';
 import { configFileUri, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
 import { askEscalation } from './notifications';
@@ -31,6 +32,8 @@ export interface CoreBindingsDeps {
   readonly secrets: SecretStorageSource;
   readonly diffs: DiffContentProvider;
   readonly diagnostics: ConfigDiagnostics;
+  /** ExtensionMode.Test only: answers modals in place of the user (see `BreakwaterTestApi.answerModals`). */
+  readonly modalAnswers?: { readonly answer?: ModalPrompt };
 }
 
 export interface CoreBindings extends vscode.Disposable {
@@ -44,7 +47,7 @@ export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
   const { context, host, log, secrets, diffs, diagnostics } = deps;
   const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
   const commands = commandHandlers({ host, chat, secrets, log, now: Date.now });
-  const trust = configTrust(context, log);
+  const trust = configTrust(context, log, deps.modalAnswers);
   // SecretStorage first; the extension host's own environment only in a trusted window.
   const keys = extensionKeys(secrets, () => (vscode.workspace.isTrusted ? environmentKeys(process.env) : undefined));
 

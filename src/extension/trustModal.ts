@@ -3,6 +3,7 @@ import { PROVIDER_KINDS } from '../core/config/schema';
 import type { SensitiveValue } from '../core/config/trust';
 import { ENDPOINT_FIELD } from '../core/config/userScope';
 import { PROVIDER_LABEL } from '../core/providers/keyBinding';
+import type { ModalPrompt } from './extension';
 import { TrustReviewer, type TrustReview } from './trustReview';
 
 const t = vscode.l10n.t;
@@ -14,14 +15,15 @@ const STATE_KEY = 'breakwater.confirmedWorkspaceValues';
  * that names the file, the key and the value before a run would use it. Never asks in Restricted Mode, where the
  * core does not use the workspace's sensitive values at all.
  */
-export function configTrust(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { readonly reviewer: TrustReviewer; review(folder: string, pending: readonly SensitiveValue[]): Promise<TrustReview> } {
+export function configTrust(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, testAnswers?: { readonly answer?: ModalPrompt }): { readonly reviewer: TrustReviewer; review(folder: string, pending: readonly SensitiveValue[]): Promise<TrustReview> } {
   const allow = t('Allow');
   const ignore = t('Ignore It');
   const reviewer = new TrustReviewer(
     { read: () => context.globalState.get<unknown>(STATE_KEY), write: (all) => context.globalState.update(STATE_KEY, all) },
     async (value) => {
       const { message, detail } = describeValue(value);
-      const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, allow, ignore);
+      // Ignore It first: the button Enter presses is the one that sends nothing to the workspace's endpoint.
+      const answer = testAnswers?.answer ? await testAnswers.answer(message, detail, [ignore, allow]) : await vscode.window.showWarningMessage(message, { modal: true, detail }, ignore, allow);
       return answer === allow ? 'allow' : answer === ignore ? 'ignore' : undefined;
     },
     log,

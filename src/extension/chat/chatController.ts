@@ -73,7 +73,6 @@ export class ChatController implements vscode.Disposable {
   /** Sends a prompt as if typed (Ask Agent commands use this to show the answer in the chat). */
   async ask(agent: string, prompt: string): Promise<RunOutcome | undefined> {
     this.post({ type: 'userPrompt', text: prompt, agent });
-    await this.tellKeySource(agent);
     return this.runWith((core, options) => core.ask(agent, prompt, options), { agent, prompt });
   }
 
@@ -285,6 +284,8 @@ export class ChatController implements vscode.Disposable {
     if (knownRunId) this.post({ type: 'busy', runId: knownRunId });
     const observer: RunObserver = {
       onEvent: (runId, event) => {
+        // Once the run has started (after any confirmation), say where its provider's key comes from.
+        if (event.type === 'run_started') void this.tellKeySource(event.payload.agent).catch(() => undefined);
         if (this.active?.abort === abort && this.active.runId === null) {
           this.active.runId = runId;
           this.post({ type: 'busy', runId });
