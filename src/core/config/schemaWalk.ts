@@ -32,6 +32,8 @@ export interface SchemaFields {
   readonly sensitive: readonly SensitiveField[];
   readonly userOnly: readonly UserOnlyField[];
   readonly combined: readonly CombinedField[];
+  /** Records (maps by name: `servers`, `agents`, `settings.prices`): merged entry by entry. */
+  readonly records: readonly FieldPath[];
 }
 
 interface Def {
@@ -49,6 +51,7 @@ export function walkSchema(schema: z.ZodType = configFileSchema): SchemaFields {
   const sensitive: SensitiveField[] = [];
   const userOnly: UserOnlyField[] = [];
   const combined: CombinedField[] = [];
+  const records: FieldPath[] = [];
   const visit = (node: z.ZodType, path: string[], insideSensitive: boolean): void => {
     let covered = insideSensitive;
     const meta = sensitiveFields.get(node);
@@ -73,13 +76,14 @@ export function walkSchema(schema: z.ZodType = configFileSchema): SchemaFields {
         for (const [key, child] of Object.entries(def.shape ?? {})) visit(child, [...path, key], covered);
         return;
       case 'record':
+        records.push(path);
         return visit(def.valueType!, [...path, '*'], covered);
       default:
         return;
     }
   };
   visit(schema, [], false);
-  return { sensitive, userOnly, combined };
+  return { sensitive, userOnly, combined, records };
 }
 
 function unwrap(node: z.ZodType): Def {
@@ -94,6 +98,11 @@ export const SCHEMA_FIELDS: SchemaFields = walkSchema();
 /** `['servers','*']` matches `['servers','prod']`. */
 export function pathMatches(pattern: FieldPath, path: FieldPath): boolean {
   return pattern.length === path.length && pattern.every((step, i) => step === '*' || step === path[i]);
+}
+
+/** Whether a concrete path is a record (merged by name). */
+export function isRecordAt(path: FieldPath): boolean {
+  return SCHEMA_FIELDS.records.some((r) => pathMatches(r, path));
 }
 
 /** The combine rule of a concrete path (`settings.budget_usd`, `agents.dev.denied_commands`), if it has one. */

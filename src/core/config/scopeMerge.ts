@@ -1,6 +1,6 @@
 import { domainMatches } from '../sandbox/httpPolicy';
 import type { CombineRule } from './schema';
-import { combineRuleAt, keyOf, type FieldPath } from './schemaWalk';
+import { combineRuleAt, isRecordAt, keyOf, type FieldPath } from './schemaWalk';
 
 /**
  * Merges the user's agents file and the workspace's, both as written (validated, before defaults), into one raw
@@ -49,14 +49,14 @@ export function mergeScopes(user: RawConfig, workspace: RawConfig, options: Merg
     return { value: result.value, scope: result.scope };
   };
 
-  /** Key by key: the user's value wins unless the key has a combine rule. */
+  /** Key by key: the user's value wins unless the key has a combine rule; `nested` keys and records merge inside. */
   const keyByKey = (path: FieldPath, u: Record<string, unknown>, w: Record<string, unknown>, nested: ReadonlySet<string> = new Set()): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const key of new Set([...Object.keys(w), ...Object.keys(u)])) {
       const at = [...path, key];
       const [hasU, hasW] = [key in u, key in w];
-      if (nested.has(key) && (isObject(u[key]) || isObject(w[key]))) {
-        out[key] = key === 'prices' ? byName(at, objectAt(u, key), objectAt(w, key), 'user') : keyByKey(at, objectAt(u, key), objectAt(w, key));
+      if ((nested.has(key) || isRecordAt(at)) && (isObject(u[key]) || isObject(w[key]))) {
+        out[key] = isRecordAt(at) ? byName(at, objectAt(u, key), objectAt(w, key), 'user') : keyByKey(at, objectAt(u, key), objectAt(w, key));
         scopes.set(keyOf(at), hasU && hasW ? 'user+workspace' : hasU ? 'user' : 'workspace');
         continue;
       }
@@ -111,7 +111,7 @@ export function mergeScopes(user: RawConfig, workspace: RawConfig, options: Merg
 
   for (const section of new Set([...Object.keys(workspace), ...Object.keys(user)])) {
     const [u, w] = [objectAt(user, section), objectAt(workspace, section)];
-    if (section === 'settings') raw.settings = keyByKey(['settings'], u, w, new Set(['prices']));
+    if (section === 'settings') raw.settings = keyByKey(['settings'], u, w);
     else if (section === 'providers') raw.providers = keyByKey(['providers'], u, w, new Set(Object.keys({ ...u, ...w })));
     else if (section in BY_NAME) raw[section] = byName([section], u, w, BY_NAME[section]);
     else if (section in user) {
