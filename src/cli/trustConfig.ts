@@ -1,6 +1,6 @@
 import * as readline from 'node:readline';
 import type { LoadedConfig } from '../core/config/loader';
-import type { SensitiveValue } from '../core/config/trust';
+import { displayValue, type SensitiveValue } from '../core/config/trust';
 import type { TrustFile } from '../core/config/trustStore';
 
 /**
@@ -24,11 +24,11 @@ export interface TrustCommandLine {
 
 export const unconfirmedOf = (loaded: LoadedConfig): SensitiveValue[] => (loaded.scopes?.sensitive ?? []).filter((s) => s.status === 'unconfirmed');
 
-const where = (s: SensitiveValue) => `${s.file}${s.line === undefined ? '' : ` line ${s.line}`}`;
+const where = (s: SensitiveValue) => `${displayValue(s.file)}${s.line === undefined ? '' : ` line ${s.line}`}`;
 
-/** One value as the refusal and `--trust-config` list it. */
+/** One value as the refusal and `--trust-config` list it (control and bidirectional characters spelled out). */
 export function describeValue(s: SensitiveValue): string {
-  return `  ${s.key} = ${s.display}\n      from ${where(s)}: ${s.why}\n`;
+  return `  ${displayValue(s.key)} = ${s.display}\n      from ${where(s)}: ${s.why}\n`;
 }
 
 export function trustCommand(line: TrustCommandLine): string {

@@ -1,3 +1,4 @@
+import { displayValue } from '../core/config/trust';
 import type { HealthEntry, StatusSnapshot } from './coreFacade';
 import { formatRetryIn } from './statusSnapshot';
 
@@ -44,7 +45,7 @@ export function formatConfig(config: NonNullable<StatusSnapshot['config']>): str
   const waiting = config.sensitive.filter((v) => v.status !== 'confirmed');
   if (waiting.length > 0) {
     lines.push('**Not in use** (the workspace file sets them; allow them when Breakwater asks before a run):', '', '| key | value | where | status |', '| --- | --- | --- | --- |');
-    for (const v of waiting) lines.push(`| ${cell(v.key)} | ${cell(typeof v.value === 'string' ? v.value : JSON.stringify(v.value))} | ${cell(`${v.file}${v.line === null ? '' : `:${v.line}`}`)} | ${v.status} |`);
+    for (const v of waiting) lines.push(`| ${cell(displayValue(v.key))} | ${cell(displayValue(v.value))} | ${cell(`${displayValue(v.file)}${v.line === null ? '' : `:${v.line}`}`)} | ${v.status} |`);
     lines.push('');
   }
   for (const note of config.notes) lines.push(`- ${note}`);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { PROVIDER_KINDS } from '../core/config/schema';
-import type { SensitiveValue } from '../core/config/trust';
+import { displayValue, type SensitiveValue } from '../core/config/trust';
 import { ENDPOINT_FIELD } from '../core/config/userScope';
 import { PROVIDER_LABEL } from '../core/providers/keyBinding';
 import type { ModalPrompt } from './extension';
@@ -36,15 +36,17 @@ export function configTrust(context: vscode.ExtensionContext, log: vscode.LogOut
 
 /** The modal's words: the file, the key and the value, and what allowing it does. */
 export function describeValue(value: SensitiveValue): { message: string; detail: string } {
-  const where = value.line === undefined ? value.file : t('{0}, line {1}', value.file, value.line);
+  // Control and bidirectional characters are spelled out in everything the modal shows.
+  const [key, file] = [displayValue(value.key), displayValue(value.file)];
+  const where = value.line === undefined ? file : t('{0}, line {1}', file, value.line);
   const provider = PROVIDER_KINDS.find((k) => ENDPOINT_FIELD[k].join('.') === value.key);
   const message = provider
     ? t('Send your {0} key and prompts to {1}?', PROVIDER_LABEL[provider], value.display)
-    : t('Allow this workspace to set {0} to {1}?', value.key, value.display);
+    : t('Allow this workspace to set {0} to {1}?', key, value.display);
   const detail = t(
     '{0} sets {1} = {2}. This {3}. Allow it only if you trust this repository; Breakwater remembers your answer for this folder until the value changes. Ignore It runs without it.',
     where,
-    value.key,
+    key,
     value.display,
     value.why,
   );

@@ -63,9 +63,14 @@ export function valueHash(keyPath: FieldPath, value: unknown): string {
   return createHash('sha256').update(JSON.stringify(keyPath)).update('\0').update(canonicalJson(value)).digest('hex');
 }
 
-/** A value in one line: strings as they are, anything else as compact JSON. */
+/**
+ * A value in one line as a confirmation shows it: strings as they are, anything else as compact JSON — with control,
+ * zero-width and bidirectional characters spelled out (`\u{202e}`), so a value cannot show the user something else
+ * than what it is.
+ */
 export function displayValue(value: unknown): string {
-  return typeof value === 'string' ? value : canonicalJson(value);
+  const text = typeof value === 'string' ? value : canonicalJson(value);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** The folder as confirmations record it: absolute, symbolic links resolved, so every way of naming it agrees. */

@@ -8,7 +8,7 @@ import { ConfigWatcher, type ConfigReload } from '../../../src/core/config/confi
 import { loadScopedConfig, type ConfigScopes } from '../../../src/core/config/scopedLoader';
 import { getIn, keyOf, SCHEMA_FIELDS } from '../../../src/core/config/schemaWalk';
 import { TEMPLATE_NAMES, TEMPLATES } from '../../../src/core/config/templates';
-import type { Confirmations, SensitiveValue } from '../../../src/core/config/trust';
+import { displayValue, type Confirmations, type SensitiveValue } from '../../../src/core/config/trust';
 
 /** Confirmations held in memory, as both hosts record them: folder → key → hash. */
 class Confirmed implements Confirmations {
@@ -288,5 +288,17 @@ describe('config scopes: the user file and the workspace file', () => {
     } finally {
       watcher.dispose();
     }
+  });
+});
+
+describe('config scopes: what a confirmation shows', () => {
+  it('spells out control, zero-width and bidirectional characters, so a value cannot pass for another', async () => {
+    const d = dirs();
+    write(d.workspaceFile, { servers: { 'prod\u202e': { host: 'evil.example.com\u200b', user: 'deploy\u0007' } } });
+    const l = await loadScopedConfig({ workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } });
+    const v = l.scopes!.sensitive[0];
+    assert.equal(v.display, '{"host":"evil.example.com\\u{200b}","user":"deploy\\u0007"}');
+    assert.equal(displayValue(v.key), 'servers.prod\\u{202e}');
+    assert.doesNotMatch(v.display, /[\u200b\u202e\u0007]/);
   });
 });
