@@ -70,6 +70,7 @@ export function valueHash(keyPath: FieldPath, value: unknown): string {
  */
 export function displayValue(value: unknown): string {
   const text = typeof value === 'string' ? value : canonicalJson(value);
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 

@@ -299,6 +299,6 @@ describe('config scopes: what a confirmation shows', () => {
     const v = l.scopes!.sensitive[0];
     assert.equal(v.display, '{"host":"evil.example.com\\u{200b}","user":"deploy\\u0007"}');
     assert.equal(displayValue(v.key), 'servers.prod\\u{202e}');
-    assert.doesNotMatch(v.display, /[\u200b\u202e\u0007]/);
+    for (const c of ['\u200b', '\u202e', '\u0007']) assert.ok(!v.display.includes(c) && !displayValue(v.key).includes(c));
   });
 });
