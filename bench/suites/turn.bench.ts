@@ -33,7 +33,7 @@ export const suite: BenchSuite = {
     const cleanups: (() => unknown)[] = [() => fake.close(), () => proxy.close(), () => fs.rmSync(dir, { recursive: true, force: true })];
     try {
       fake.setDefault({ kind: 'reply', text: REPLY, usage: { input: 40, output: 180 } });
-      const secrets = { getApiKey: async () => 'bench-key' };
+      const secrets = m.fixedKeys([{ provider: 'anthropic', value: 'bench-key', origin: proxy.url }]);
       const settings = { rate_limit_per_minute: 100_000, default_provider: 'anthropic', default_model: MODEL };
       const config = m.configSchema.parse({ settings, providers: { anthropic: { base_url: proxy.url } }, agents: { assistant: { role: 'You are terse.', tools: [] } } });
       const gateway = await m.ResilientModelGateway.open({ config, store: new m.StoreLayout(path.join(dir, 'gateway')), secrets, events: new m.Emitter<CoreEvent>(), env: {} });
@@ -42,8 +42,8 @@ export const suite: BenchSuite = {
       const workspace = path.join(dir, 'ws');
       fs.mkdirSync(path.join(workspace, '.breakwater'), { recursive: true });
       const configFile = path.join(workspace, '.breakwater', 'agents.yaml');
-      fs.writeFileSync(configFile, `settings:\n  rate_limit_per_minute: 100000\n  default_provider: anthropic\n  default_model: ${MODEL}\nproviders:\n  anthropic:\n    base_url: ${proxy.url}\nagents:\n  assistant:\n    role: You are terse.\n    tools: []\n`);
-      const bw = await m.createBreakwater({ workspaceFolders: [workspace], storeDir: path.join(dir, 'store'), configFile, secrets, trusted: true, ripgrepPath: 'rg', env: {} });
+      fs.writeFileSync(configFile, `settings:\n  rate_limit_per_minute: 100000\n  default_provider: anthropic\n  default_model: ${MODEL}\nagents:\n  assistant:\n    role: You are terse.\n    tools: []\n`);
+      const bw = await m.createBreakwater({ workspaceFolders: [workspace], storeDir: path.join(dir, 'store'), configFile, secrets, trusted: true, ripgrepPath: 'rg', env: { ANTHROPIC_BASE_URL: proxy.url } });
       cleanups.unshift(() => bw.dispose());
 
       const sdk = new Anthropic({ apiKey: 'bench-key', baseURL: proxy.url, maxRetries: 0 });

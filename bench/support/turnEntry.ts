@@ -4,3 +4,4 @@ export { createBreakwater } from '../../src/core/breakwater';
 export { configSchema } from '../../src/core/config/schema';
 export { StoreLayout } from '../../src/core/store/storeLayout';
 export { Emitter } from '../../src/core/common/event';
+export { fixedKeys } from '../../src/core/providers/keyBinding';

@@ -3,6 +3,8 @@
  * node_modules at run time):
  *   host  test/host/index.ts + every test/host/**\/*.test.ts  →  out/test/host/
  *   vsix  test/host/vsix/index.ts + every *.vsix.ts            →  out/test/vsix/
+ *   restricted  test/host/restricted/index.ts + every *.restricted.ts  →  out/test/host-restricted/ (a session of its
+ *         own with Workspace Trust on and the folder untrusted; see run-host.ts)
  */
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
@@ -26,7 +28,13 @@ export const vsixSuite: SuiteLayout = {
   outDir: path.join(repoRoot, 'out', 'test', 'vsix'),
   suffix: '.vsix.ts',
 };
+export const restrictedSuite: SuiteLayout = {
+  srcDir: path.join(repoRoot, 'test', 'host', 'restricted'),
+  outDir: path.join(repoRoot, 'out', 'test', 'host-restricted'),
+  suffix: '.restricted.ts',
+};
 export const hostTestsEntry = path.join(hostSuite.outDir, 'index.js');
+export const restrictedTestsEntry = path.join(restrictedSuite.outDir, 'index.js');
 export const vsixTestsEntry = path.join(vsixSuite.outDir, 'index.js');
 
 /** Bundles one suite's index.ts and test files; returns the test files' source paths. */
@@ -54,8 +62,8 @@ export async function buildSuite(suite: SuiteLayout): Promise<string[]> {
 export const buildHostTests = (): Promise<string[]> => buildSuite(hostSuite);
 
 if (require.main === module) {
-  Promise.all([buildSuite(hostSuite), buildSuite(vsixSuite)]).then(
-    ([host, vsix]) => console.log(`bundled ${host.length} host and ${vsix.length} vsix test file(s) into out/test/`),
+  Promise.all([buildSuite(hostSuite), buildSuite(vsixSuite), buildSuite(restrictedSuite)]).then(
+    ([host, vsix, restricted]) => console.log(`bundled ${host.length} host, ${vsix.length} vsix and ${restricted.length} restricted test file(s) into out/test/`),
     (e: unknown) => {
       console.error(e);
       process.exit(1);

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   console.log(`  Open:      ${url}`);
   console.log(`  Workspace: ${server.workspace} (a copy of test/fixtures/sample-workspace, agents in .breakwater/agents.yaml)`);
   if (providers.keys.length > 0 || providers.ollama) {
-    const found = [...providers.keys.map((k) => `${k} is set`), ...(providers.ollama ? [`Ollama answers at ${providers.ollama}`] : [])];
+    // Keys from the environment reach the extension host; in this (trusted) window Breakwater uses them when
+    // SecretStorage has none, each sent only to its provider's official address or the matching *_BASE_URL.
+    const found = [...providers.keys.map((k) => `${k} is set (used, sent only to ${k.startsWith('ANTHROPIC') ? 'api.anthropic.com' : 'api.openai.com'} or ${k.replace('_API_KEY', '_BASE_URL')})`), ...(providers.ollama ? [`Ollama answers at ${providers.ollama}`] : [])];
     console.log(`  Providers: ${found.join('; ')}. Open Breakwater in the activity bar and ask an agent.`);
   } else {
     console.log('  Providers: none found. Either start this with ANTHROPIC_API_KEY or OPENAI_API_KEY set,');

@@ -29,6 +29,10 @@ export interface HostSessionOptions {
   readonly beforeStart?: CodeServerOptions['beforeStart'];
   /** Extra code-server arguments. */
   readonly extraArgs?: readonly string[];
+  /** Extra environment for code-server and the extension host. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Leave Workspace Trust on: the folder opens in Restricted Mode (never prompted). Default: off (trusted). */
+  readonly keepWorkspaceTrust?: boolean;
   /** How long the whole suite may take once the page is open, in milliseconds. Default: 300 s (BW_HOST_TIMEOUT_MS). */
   readonly timeoutMs?: number;
   /** Logs (code-server, browser console) go here as `<logPrefix>-code-server.log` and `<logPrefix>-browser.log`. */
@@ -47,14 +51,19 @@ export async function runHostSession(options: HostSessionOptions): Promise<HostR
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = { ...options.env };
+    const resultsDir = fs.mkdtempSync(path.join(repoRoot, 'out', 'host-results-'));
+    cleanups.push(async () => fs.rmSync(resultsDir, { recursive: true, force: true }));
+    // The user scope of the session: its own agents file (never the real user's), pointing at the fake LLM server.
+    const userConfig = path.join(resultsDir, 'user', 'agents.yaml');
+    env.BREAKWATER_USER_CONFIG = userConfig;
     if (fakeLlmAvailable()) {
       const fake: FakeLlmProcess = await startFakeLlmProcess();
       cleanups.push(() => fake.stop());
       env[fakeLlmEnvVar] = fake.url;
+      fs.mkdirSync(path.dirname(userConfig), { recursive: true });
+      fs.writeFileSync(userConfig, userScopeYaml(fake.url));
     }
-    const resultsDir = fs.mkdtempSync(path.join(repoRoot, 'out', 'host-results-'));
-    cleanups.push(async () => fs.rmSync(resultsDir, { recursive: true, force: true }));
     const resultsFile = path.join(resultsDir, 'results.json');
     env.BREAKWATER_HOST_RESULTS = resultsFile;
 
@@ -64,6 +73,7 @@ export async function runHostSession(options: HostSessionOptions): Promise<HostR
       env,
       logFile,
       extraArgs: options.extraArgs ?? [],
+      ...(options.keepWorkspaceTrust ? { keepWorkspaceTrust: true, userSettings: { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } } : {}),
       ...(options.beforeStart ? { beforeStart: options.beforeStart } : {}),
     });
     cleanups.push(() => server.stop());
@@ -91,6 +101,14 @@ export async function runHostSession(options: HostSessionOptions): Promise<HostR
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The user-scope agents file of a host session: the fake LLM server as the Anthropic and OpenAI endpoints (a user's
+ * own settings need no confirmation). Ollama is left to the workspace files the trust tests write.
+ */
+export function userScopeYaml(fakeUrl: string): string {
+  return ['# User scope of a host-test session (BREAKWATER_USER_CONFIG): endpoints of the fake LLM server.', 'providers:', `  anthropic: { base_url: "${fakeUrl}" }`, `  openai: { base_url: "${fakeUrl}/v1" }`, ''].join('\n');
 }
 
 async function waitForResults(file: string, timeoutMs: number, diagnostics: () => string): Promise<HostResults> {

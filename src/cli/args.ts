@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'status' | 'agents' | 'health' | 'runs' }
+  /** Show the workspace file's sensitive values and confirm them (`--yes`: all, without asking). */
+  | { readonly kind: 'trust-config' }
   | { readonly kind: 'ask'; readonly agent: string; readonly prompt: string }
   | { readonly kind: 'all'; readonly prompt: string }
   | { readonly kind: 'task'; readonly task: string; readonly prompt?: string }
@@ -34,6 +36,7 @@ const options = {
   agents: { type: 'boolean' },
   health: { type: 'boolean' },
   runs: { type: 'boolean' },
+  'trust-config': { type: 'boolean' },
   agent: { type: 'string' },
   prompt: { type: 'string' },
   all: { type: 'boolean' },
@@ -59,8 +62,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (values[key] !== undefined && values[key].trim() === '') throw new UsageError(`--${key} needs a value`);
   }
   if (values.help) return { command: { kind: 'help' }, ...common };
-  const modes = (['status', 'agents', 'health', 'runs', 'agent', 'all', 'task', 'resume', 'approve', 'deny'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
-  if (modes.length === 0) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve or --deny');
+  const modes = (['status', 'agents', 'health', 'runs', 'trust-config', 'agent', 'all', 'task', 'resume', 'approve', 'deny'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  if (modes.length === 0) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve, --deny or --trust-config');
   if (modes.length > 1) throw new UsageError(`choose one of ${modes.map((m) => `--${m}`).join(', ')}; they cannot be combined`);
   const mode = modes[0];
   const only = (allowed: readonly string[]) => {
@@ -73,6 +76,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     case 'agents':
     case 'health':
     case 'runs':
+    case 'trust-config':
       only([]);
       return { command: { kind: mode }, ...common };
     case 'agent':

@@ -5,6 +5,9 @@ import { UnknownAgentError } from '../core/agents/agentRunner';
 import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
 import { isConfigError } from '../core/config/configError';
+import { configStatus, type ConfigStatus } from '../core/config/configStatus';
+import { TrustFile } from '../core/config/trustStore';
+import { trustStorePath, userConfigPath } from '../core/config/userScope';
 import type { RunEvent } from '../core/runs/events';
 import { isRunLockedError, isRunLogCorruptError, isWrongRunKindError } from '../core/runs/runLogErrors';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
@@ -12,9 +15,13 @@ import { crashHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
 import { outcomeJson, runJson, taskJson } from './runJson';
 import { terminalApprover } from './terminalApprover';
+import { refusal, runTrustConfig, unconfirmedNotice, unconfirmedOf, type TrustCommandLine } from './trustConfig';
 
 /** Exit codes (PRODUCT.md): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, waiting: 3 } as const;
+
+/** Commands that send nothing anywhere: they run (and show what is unconfirmed) while workspace values await confirmation. */
+const READ_ONLY: ReadonlySet<CliArgs['command']['kind']> = new Set(['help', 'status', 'agents', 'runs']);
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -40,6 +47,7 @@ export const USAGE = `usage: breakwater [--config FILE] [--workspace DIR] [--sto
   --resume RUN_ID
   --approve RUN_ID [--call CALL_ID]   approve pending call(s), then continue the run
   --deny RUN_ID [--call CALL_ID] [--reason TEXT]
+  --trust-config                      show the workspace's sensitive values and confirm them (--yes: no prompt)
   (a task's run id, or one of its steps' run ids, continues the task; in a task a denial fails the step)
 exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human
 `;
@@ -64,6 +72,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const configFile = args.config ? path.resolve(io.cwd, args.config) : path.join(workspace, '.breakwater', 'agents.yaml');
   if (args.config && !fs.existsSync(configFile)) return usage(io, `--config ${configFile} does not exist; fix the path, or omit --config to use ${path.join(workspace, '.breakwater', 'agents.yaml')}`);
   const storeDir = args.store ? path.resolve(io.cwd, args.store) : path.join(workspace, '.breakwater', 'runs');
+  // User scope: the user's own agents file, and the record of what the user confirmed of each workspace's file.
+  const trustFile = await TrustFile.open(trustStorePath(io.env), { onWarning: (m) => io.stderr.write(`! ${m}\n`) });
+  const trustLine: TrustCommandLine = { workspace, ...(args.config ? { config: configFile } : {}) };
 
   let approver: Approver | undefined = io.stdinIsTTY && io.stdin ? terminalApprover(io.stdin, io.stderr) : undefined;
   if (args.yes) approver = yesFlagApprover(approver);
@@ -74,6 +85,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       workspaceFolders: [workspace],
       storeDir,
       configFile,
+      userConfigFile: userConfigPath(io.env),
+      confirmations: trustFile,
+      trustFolder: workspace,
       secrets: envSecrets(io.env),
       trusted: true,
       ripgrepPath: io.env.BREAKWATER_RG_PATH ?? 'rg',
@@ -88,6 +102,19 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     if (isConfigError(e)) return usage(io, e.message, false);
     throw e;
   }
+  const unconfirmed = unconfirmedOf(bw.loadedConfig());
+  if (args.command.kind === 'trust-config' || (unconfirmed.length > 0 && !READ_ONLY.has(args.command.kind))) {
+    try {
+      if (args.command.kind === 'trust-config') return await runTrustConfig(bw.loadedConfig(), trustFile, { yes: args.yes, json: args.json, line: trustLine }, io);
+      // No confirmation, no run: nothing is sent to a workspace's endpoint the user has not seen (not even --health).
+      io.stderr.write(refusal(unconfirmed, bw.loadedConfig(), trustLine));
+      return EXIT.usage;
+    } finally {
+      await bw.flush();
+      bw.dispose();
+    }
+  }
+  io.stderr.write(unconfirmedNotice(unconfirmed, trustLine));
   const sub = bw.onRunEvent(({ runId, event }) => progress(runId, event));
   const warn = bw.onWarning(({ message }) => io.stderr.write(`! ${message}\n`));
   try {
@@ -130,6 +157,7 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
   const cmd = args.command;
   switch (cmd.kind) {
     case 'help':
+    case 'trust-config':
       return EXIT.completed;
     case 'agents': {
       const cfg = bw.config();
@@ -140,8 +168,9 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return EXIT.completed;
     }
     case 'status': {
-      const s = bw.status();
-      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
+      const status = bw.status();
+      const s = { ...status, config: { ...(status.config ?? configStatus(bw.loadedConfig())), keys: await bw.keySources() } };
+      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
       return EXIT.completed;
     }
     case 'health': {
@@ -200,6 +229,15 @@ function isDir(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+function humanConfig(c: ConfigStatus & { keys: Awaited<ReturnType<Breakwater['keySources']>> }): string {
+  const file = (f: { path: string; exists: boolean } | null) => (f === null ? 'none' : `${f.path}${f.exists ? '' : ' (absent)'}`);
+  const lines = [`config: user ${file(c.user_file)}`, `        workspace ${file(c.workspace_file)}`];
+  for (const [key, v] of Object.entries(c.values)) if (v.from !== 'default') lines.push(`  ${key}: ${v.from}${v.variable ? ` ${v.variable}` : ''}`);
+  for (const s of c.sensitive) if (s.status !== 'confirmed') lines.push(`  ${s.key}: ${s.status} workspace value ${JSON.stringify(s.value)} not in use`);
+  for (const k of c.keys) lines.push(`key ${k.provider} → ${k.endpoint}: ${k.source ?? 'none'}${k.problem ? ` (${k.problem})` : ''}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function humanRun(r: ReturnType<typeof runJson>): string {

@@ -1,12 +1,7 @@
+import { environmentKeys } from '../core/providers/environmentKeys';
 import type { SecretSource } from '../core/providers/types';
 
-/** The CLI reads provider keys from the environment only (never from the agents file). */
+/** The CLI reads provider keys from the environment only (never from the agents file), each bound to its origin. */
 export function envSecrets(env: NodeJS.ProcessEnv): SecretSource {
-  return {
-    async getApiKey(provider) {
-      const name = provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : provider === 'openai' ? 'OPENAI_API_KEY' : undefined;
-      const value = name ? env[name] : undefined;
-      return value && value.trim() !== '' ? value : undefined;
-    },
-  };
+  return environmentKeys(env);
 }

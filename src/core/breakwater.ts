@@ -10,8 +10,13 @@ import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orche
 import { createFallbackRunner } from './agents/fallbackRunner';
 import type { AgentRuntime, FallbackRunner } from './agents/runtime';
 import { ConfigWatcher } from './config/configWatcher';
-import { loadConfig, type LoadedConfig } from './config/loader';
-import { agentSchema, type BreakwaterConfig } from './config/schema';
+import { configStatus } from './config/configStatus';
+import type { LoadedConfig } from './config/loader';
+import { agentSchema, PROVIDER_KINDS, type BreakwaterConfig, type ProviderKind } from './config/schema';
+import { loadScopedConfig } from './config/scopedLoader';
+import { NO_CONFIRMATIONS, type Confirmations } from './config/trust';
+import { withKeyGrants } from './providers/keyBinding';
+import { createProvider, keyGrantsOf } from './providers/providerFactory';
 import type { SecretSource } from './providers/types';
 import { AnswerCache } from './resilience/answerCache';
 import { AuditLedger } from './resilience/auditLedger';
@@ -53,10 +58,16 @@ export interface BreakwaterOptions {
   readonly workspaceFolders: readonly string[];
   /** The store folder (run logs, breakers, costs, audit); the CLI uses `<workspace>/.breakwater/runs`. */
   readonly storeDir: string;
-  /** The agents file; a missing file means the built-in default config. */
+  /** The workspace's agents file (workspace scope); a missing file means the built-in default config. */
   readonly configFile: string;
+  /** The user's own agents file (user scope; hosts pass `userConfigPath(env)`); absent: no user scope. */
+  readonly userConfigFile?: string;
+  /** Which sensitive workspace values the user confirmed (user-scope record); absent: none. Unused when not `trusted`. */
+  readonly confirmations?: Confirmations;
+  /** The folder confirmations are recorded for; defaults to the first workspace folder. */
+  readonly trustFolder?: string;
   readonly secrets: SecretSource;
-  /** False in Restricted Mode: only read-only tools. */
+  /** False in Restricted Mode: only read-only tools, and no sensitive value of the workspace file is used. */
   readonly trusted: boolean;
   /** ripgrep binary for grep/glob. */
   readonly ripgrepPath: string;
@@ -95,7 +106,10 @@ export interface Breakwater extends Disposable {
   /** Things to tell the user that are not run events (a torn log line repaired on resume). */
   readonly onWarning: Event<{ readonly runId: string; readonly message: string }>;
   config(): BreakwaterConfig;
+  /** The effective config with its scopes: which file each value came from, and the workspace's sensitive values. */
   loadedConfig(): LoadedConfig;
+  /** For each provider an agent uses: its endpoint and where its key comes from (never the key). */
+  keySources(): Promise<KeySourceReport[]>;
   ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): Promise<RunState>;
   askAll(prompt: string, options?: { signal?: AbortSignal }): Promise<Map<string, AgentOutcome>>;
   /** Runs a configured task as a durable task run of its own (`TaskResult.taskRunId`); a step that waits on a human pauses it. */
@@ -162,6 +176,16 @@ export interface Breakwater extends Disposable {
 
 const never = new AbortController().signal;
 
+/** One provider's endpoint and key as `--status` and the chat show them. */
+export interface KeySourceReport {
+  readonly provider: ProviderKind;
+  readonly endpoint: string;
+  /** Where the key sent to `endpoint` comes from (`SecretStorage`, `the environment (ANTHROPIC_API_KEY)`); null: none. */
+  readonly source: string | null;
+  /** Why no key is sent although one exists (it was given for another origin). */
+  readonly problem?: string;
+}
+
 /** The core composition root. */
 export async function createBreakwater(options: BreakwaterOptions): Promise<Breakwater> {
   const clock = options.clock ?? Date.now;
@@ -170,9 +194,19 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
   const configErrors = new Emitter<unknown>();
   const warnings = new Emitter<{ runId: string; message: string }>();
-  let loaded = await loadConfig(options.configFile);
   const env = options.env ?? process.env;
-  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
+  const load = () =>
+    loadScopedConfig({
+      ...(options.userConfigFile === undefined ? {} : { userFile: options.userConfigFile }),
+      workspaceFile: options.configFile,
+      folder: options.trustFolder ?? options.workspaceFolders[0] ?? options.storeDir,
+      trust: options.trusted ? { kind: 'trusted', confirmations: options.confirmations ?? NO_CONFIRMATIONS } : { kind: 'restricted' },
+      env,
+    });
+  let loaded = await load();
+  // A key goes only to the origin it was given for, or to an endpoint the user confirmed for this folder.
+  const secrets = withKeyGrants(options.secrets, () => keyGrantsOf(loaded.scopes));
+  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets, events: bus, store: layout, env, clock }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath, storeRoot: layout.root };
   const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
   const audit = new AuditLedger(layout.auditLedger, bus.event);
@@ -219,7 +253,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   });
   const guard = new CascadeGuard({ clock });
   const orchestrator = new Orchestrator(runtimeFor(options.approver), guard);
-  const watcher = options.watchConfig ? new ConfigWatcher(options.configFile) : undefined;
+  const watcher = options.watchConfig ? new ConfigWatcher([options.configFile, ...(options.userConfigFile === undefined ? [] : [options.userConfigFile])], { load }) : undefined;
   const reconfigure = (next: LoadedConfig) => {
     loaded = next;
     if (gateway instanceof ResilientModelGateway) gateway.reconfigure(next.config);
@@ -280,6 +314,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     onWarning: warnings.event,
     config: () => loaded.config,
     loadedConfig: () => loaded,
+    keySources: async () => {
+      const kinds = [...new Set(Object.values(loaded.config.agents).map((a) => a.provider ?? loaded.config.settings.default_provider))].sort((a, b) => PROVIDER_KINDS.indexOf(a) - PROVIDER_KINDS.indexOf(b));
+      return Promise.all(kinds.map((kind) => keySourceOf(kind, loaded.config, secrets, env)));
+    },
     ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
     askAll: async (prompt, o = {}) => refreshTranscripts(await orchestrator.askAll(prompt, o.signal ?? never)),
     runTask: async (task, prompt, o = {}) => refreshTranscripts(await orchestrator.runTask(task, prompt, o.signal ?? never)),
@@ -305,10 +343,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     state: (runId) => store.state(runId),
     pendingApprovals: (runId) => taskControl.pending(runId),
     listRuns: () => store.list(),
-    status: () => buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }),
+    status: () => ({ ...buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }), config: configStatus(loaded) }),
     health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),
     reloadConfig: async () => {
-      const next = await loadConfig(options.configFile);
+      const next = await load();
       reconfigure(next);
       return next;
     },
@@ -350,6 +388,24 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       warnings.dispose();
     },
   };
+}
+
+async function keySourceOf(kind: ProviderKind, config: BreakwaterConfig, secrets: SecretSource, env: Readonly<Record<string, string | undefined>>): Promise<KeySourceReport> {
+  const baseUrl = kind === 'ollama' ? config.providers.ollama?.host : config.providers[kind]?.base_url;
+  let endpoint: string;
+  let origin: string;
+  try {
+    const provider = createProvider(kind, { baseUrl, env });
+    endpoint = provider.endpoint;
+    origin = new URL(endpoint).origin;
+  } catch (e) {
+    return { provider: kind, endpoint: baseUrl ?? '', source: null, problem: (e as Error).message };
+  }
+  const lookup = await secrets.getApiKey(kind, origin).catch((e: unknown) => ({ kind: 'error' as const, message: e instanceof Error ? e.message : String(e) }));
+  if (lookup.kind === 'bound') return { provider: kind, endpoint, source: lookup.key.source };
+  if (lookup.kind === 'elsewhere') return { provider: kind, endpoint, source: null, problem: `the ${kind} key from ${lookup.keys.map((k) => `${k.source} is for ${k.origin}`).join(', ')}, not ${origin}; it is not sent. ${lookup.howToAllow}` };
+  if (lookup.kind === 'error') return { provider: kind, endpoint, source: null, problem: `could not read the key: ${lookup.message}` };
+  return { provider: kind, endpoint, source: null };
 }
 
 /** A breaker could not be reset: which one, and why. */

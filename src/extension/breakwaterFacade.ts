@@ -1,4 +1,5 @@
 import type { Breakwater, BreakwaterOptions, RunState } from '../core/breakwater';
+import type { SensitiveValue } from '../core/config/trust';
 import { createBreakwater } from '../core/breakwater';
 import { Emitter } from '../core/common/event';
 import type { CoreEvent } from '../core/common/coreEvents';
@@ -7,12 +8,26 @@ import { toHealth, toSnapshot } from './statusSnapshot';
 import type { PreparedCall } from '../core/tools/types';
 import type { AgentView, ConfigProblem, CoreFacade, ProposedWrite, RunListItem, RunObserver, RunOutcome } from './coreFacade';
 
+/** What the facade asks of its host beyond the core's options. */
+export interface FacadeHooks {
+  /**
+   * Before anything is sent (a run, a health check): the workspace file's sensitive values not yet confirmed.
+   * `proceed: false` stops the operation with `reason`; `confirmed > 0` reloads the config so they apply.
+   */
+  readonly reviewWorkspaceValues?: (pending: readonly SensitiveValue[]) => Promise<{ readonly proceed: true; readonly confirmed: number } | { readonly proceed: false; readonly reason: string }>;
+}
+
+/** An operation did not start because the user did not settle the workspace file's unconfirmed values. */
+export class NotConfirmedError extends Error {
+  override name = 'NotConfirmedError';
+}
+
 /**
  * `CoreFacade` over the core's `createBreakwater`. Routes the core's global run events and text to
  * the observer of the operation that started the run (and to its delegates' runs). When the agents
  * file does not load, the facade still exists and reports the problem; `reloadConfig` tries again.
  */
-export async function createBreakwaterFacade(options: BreakwaterOptions): Promise<CoreFacade> {
+export async function createBreakwaterFacade(options: BreakwaterOptions, hooks: FacadeHooks = {}): Promise<CoreFacade> {
   const events = new Emitter<CoreEvent>();
   /** `manyRuns`: an operation that starts several top-level runs (a task) keeps claiming new ones. */
   const observers = new Set<{ observer: RunObserver; runs: Set<string>; agent: string | null; claimed: boolean; manyRuns: boolean }>();
@@ -72,6 +87,17 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
     return core;
   };
 
+  /** The core, after the user settled every unconfirmed sensitive value of the workspace file (see `FacadeHooks`). */
+  const cleared = async (): Promise<Breakwater> => {
+    const c = need();
+    const pending = (c.loadedConfig().scopes?.sensitive ?? []).filter((v) => v.status === 'unconfirmed');
+    if (pending.length === 0 || !hooks.reviewWorkspaceValues) return c;
+    const review = await hooks.reviewWorkspaceValues(pending);
+    if (!review.proceed) throw new NotConfirmedError(review.reason);
+    if (review.confirmed > 0) await c.reloadConfig();
+    return c;
+  };
+
   async function observed<T>(observer: RunObserver | undefined, agent: string | null, knownRunId: string | undefined, fn: () => Promise<T>, manyRuns = false): Promise<T> {
     // Continuing a task's step (or the task) continues the task: its later steps belong to this operation too.
     const taskRun = knownRunId === undefined || !core ? undefined : core.taskRunOf(knownRunId);
@@ -96,10 +122,10 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
       const tasks = Object.entries(config.tasks).map(([name, t]) => ({ name, description: t.description, steps: t.steps }));
       return { ok: true, agents, tasks, configFile: options.configFile };
     },
-    ask: (agent, prompt, o) => observed(o.observer, agent, undefined, async () => toOutcome(await need().ask(agent, prompt, { signal: o.signal }))),
+    ask: (agent, prompt, o) => observed(o.observer, agent, undefined, async () => toOutcome(await (await cleared()).ask(agent, prompt, { signal: o.signal }))),
     askAll: (prompt, o) =>
       observed(o.observer, null, undefined, async () => {
-        const results = await need().askAll(prompt, { signal: o.signal });
+        const results = await (await cleared()).askAll(prompt, { signal: o.signal });
         const outcomes = [...results.entries()].map(([agent, r]) => (r.kind === 'run' ? toOutcome(r.state) : failed(agent, r.error)));
         for (const out of outcomes) o.onAgentDone?.(out);
         return outcomes;
@@ -119,7 +145,7 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
         null,
         undefined,
         async () => {
-          const result = await need().runTask(task, prompt, { signal: o.signal });
+          const result = await (await cleared()).runTask(task, prompt, { signal: o.signal });
           // `running` is only what a task looks like from outside while another process drives it.
           return { status: result.status === 'running' ? 'waiting_on_human' : result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
         },
@@ -127,9 +153,9 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
         true,
       );
     },
-    resume: (runId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().resume(runId, { signal: o.signal }))),
-    approve: (runId, callId, o) => observed(o.observer, null, runId, async () => toOutcome(await need().approve(runId, callId, { signal: o.signal }))),
-    deny: (runId, callId, reason, o) => observed(o.observer, null, runId, async () => toOutcome(await need().deny(runId, callId, reason, { signal: o.signal }))),
+    resume: (runId, o) => observed(o.observer, null, runId, async () => toOutcome(await (await cleared()).resume(runId, { signal: o.signal }))),
+    approve: (runId, callId, o) => observed(o.observer, null, runId, async () => toOutcome(await (await cleared()).approve(runId, callId, { signal: o.signal }))),
+    deny: (runId, callId, reason, o) => observed(o.observer, null, runId, async () => toOutcome(await (await cleared()).deny(runId, callId, reason, { signal: o.signal }))),
     undo: async (runId) => {
       const r = need().undo(runId) as unknown as { files?: readonly { path?: string; status?: string }[] };
       const files = r.files ?? [];
@@ -154,7 +180,8 @@ export async function createBreakwaterFacade(options: BreakwaterOptions): Promis
       return replayRunLog(c.layout.runLog(runId)).events;
     },
     status: async () => toSnapshot(need().status(), await facade.listRuns(), (options.clock ?? Date.now)()),
-    health: async (signal) => toHealth(await need().health({ signal })),
+    health: async (signal) => toHealth(await (await cleared()).health({ signal })),
+    keySources: async () => (core ? core.keySources() : []),
     resetBreaker: async (scope, name) => need().resetBreaker(scope, name),
     exportCosts: async () => JSON.parse(need().exportCosts()) as unknown,
     proposeWrite: async (file, content) => toProposedWrite(await need().proposeWrite(file, content)),

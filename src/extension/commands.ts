@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { PROVIDER_KINDS, type ProviderKind } from '../core/config/schema';
 import { TEMPLATE_NAMES, TEMPLATES, type TemplateName } from '../core/config/templates';
+import { OFFICIAL_ORIGIN, originOf } from '../core/providers/keyBinding';
 import type { ChatController } from './chat/chatController';
 import type { CommandHandler, CommandId } from './commandIds';
 import type { CoreFacade, RunListItem } from './coreFacade';
@@ -59,6 +60,25 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
       { placeHolder },
     );
     return pick?.runId;
+  }
+
+  /** Where the key may be sent: the official origin, the endpoint in use now, or an address the user enters. */
+  async function pickKeyOrigin(provider: ProviderKind): Promise<string | undefined> {
+    const inUse = (await host.current?.keySources().catch(() => []))?.find((k) => k.provider === provider)?.endpoint;
+    const inUseOrigin = inUse === undefined ? undefined : originOf(inUse);
+    const items: (vscode.QuickPickItem & { origin?: string })[] = [{ label: OFFICIAL_ORIGIN[provider], description: t('official'), origin: OFFICIAL_ORIGIN[provider] }];
+    if (inUseOrigin !== undefined && inUseOrigin !== OFFICIAL_ORIGIN[provider]) items.push({ label: inUseOrigin, description: t('the endpoint your config uses now'), origin: inUseOrigin });
+    for (const o of await deps.secrets.storedOrigins(provider)) if (!items.some((i) => i.origin === o)) items.push({ label: o, description: t('has a key'), origin: o });
+    items.push({ label: t('Another address…'), alwaysShow: true });
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: t('Which address may receive this key? It is never sent anywhere else.') });
+    if (!pick) return undefined;
+    if (pick.origin !== undefined) return pick.origin;
+    const typed = await vscode.window.showInputBox({
+      prompt: t('The address this {0} key is for, e.g. http://127.0.0.1:8000', provider),
+      ignoreFocusOut: true,
+      validateInput: (v) => (originOf(v.trim()) === undefined || !/^https?:$/.test(new URL(v.trim()).protocol) ? t('Enter a full http:// or https:// address') : undefined),
+    });
+    return typed === undefined ? undefined : originOf(typed.trim());
   }
 
   const revealChat = () => vscode.commands.executeCommand('breakwater.chat.focus');
@@ -162,15 +182,18 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
     ['breakwater.setApiKey', async (given?: unknown) => {
       const provider = (typeof given === 'string' && (PROVIDER_KINDS as readonly string[]).includes(given) ? given : (await vscode.window.showQuickPick([...PROVIDER_KINDS], { placeHolder: t('Key for which provider?') }))) as ProviderKind | undefined;
       if (!provider) return;
-      const key = await vscode.window.showInputBox({ prompt: t('API key for {0} (kept in VS Code\'s secret storage, never in settings)', provider), password: true, ignoreFocusOut: true });
+      const origin = await pickKeyOrigin(provider);
+      if (origin === undefined) return;
+      const official = origin === OFFICIAL_ORIGIN[provider];
+      const key = await vscode.window.showInputBox({ prompt: t('API key for {0} at {1} (kept in VS Code\'s secret storage, never in settings; sent only to {1})', provider, origin), password: true, ignoreFocusOut: true });
       if (key === undefined) return;
       if (key.trim() === '') {
-        await deps.secrets.deleteApiKey(provider);
-        void vscode.window.showInformationMessage(t('Removed the {0} key.', provider));
+        await deps.secrets.deleteApiKey(provider, official ? undefined : origin);
+        void vscode.window.showInformationMessage(t('Removed the {0} key for {1}.', provider, origin));
         return;
       }
-      await deps.secrets.setApiKey(provider, key.trim());
-      void vscode.window.showInformationMessage(t('Saved the {0} key.', provider));
+      await deps.secrets.setApiKey(provider, key.trim(), official ? undefined : origin);
+      void vscode.window.showInformationMessage(t('Saved the {0} key. It is sent only to {1}.', provider, origin));
     }],
 
     ['breakwater.healthCheck', async () => {

@@ -1,6 +1,7 @@
 import type { CoreEvent } from '../core/common/coreEvents';
 import type { Event } from '../core/common/event';
-import type { ProposedWriteOutcome } from '../core/breakwater';
+import type { KeySourceReport, ProposedWriteOutcome } from '../core/breakwater';
+import type { ConfigStatus } from '../core/config/configStatus';
 import type { RunEvent } from '../core/runs/events';
 import type { ToolStats } from '../core/tools/types';
 
@@ -89,6 +90,8 @@ export interface StatusSnapshot {
     readonly byModel: Readonly<Record<string, number>>;
   };
   readonly runs: readonly RunListItem[];
+  /** The config's two files, where each value came from, and the workspace's sensitive values. */
+  readonly config?: ConfigStatus;
 }
 
 export interface HealthEntry {
@@ -143,6 +146,8 @@ export interface CoreFacade {
   readRun(runId: string): Promise<readonly RunEvent[]>;
   status(): Promise<StatusSnapshot>;
   health(signal: AbortSignal): Promise<readonly HealthEntry[]>;
+  /** Per provider in use: its endpoint and where its key comes from (never the key). */
+  keySources(): Promise<readonly KeySourceReport[]>;
   resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
   exportCosts(): Promise<unknown>;
   /** Judges the user's write of `content` to `path` with the tool engine, as an agent's write is judged. Never writes. */

@@ -29,7 +29,16 @@ export interface BreakwaterTestApi {
   readonly activationMs: number;
   /** Whether `activate()` itself loaded dist/extensionCore.js (it must not: that is the slow part). */
   readonly coreBundleLoadedByActivation: boolean;
+  /**
+   * ExtensionMode.Test only: answers the confirmation modal in place of the user, since VS Code refuses to show
+   * dialogs while extension tests run ("DialogService: refused to show dialog in tests"). It receives exactly what
+   * the modal would show. The e2e tier clicks the real modal.
+   */
+  answerModals(answer: ModalPrompt | undefined): void;
 }
+
+/** Shows one modal (message, detail, buttons) and resolves with the button picked, undefined when dismissed. */
+export type ModalPrompt = (message: string, detail: string, buttons: readonly string[]) => Promise<string | undefined>;
 
 /**
  * The composition root of the thin bundle: registers the views, the commands, the tree and the
@@ -44,12 +53,13 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
   const diffs = new DiffContentProvider();
   const diagnostics = new ConfigDiagnostics();
   const chatMessages: HostMessage[] = [];
+  const modalAnswers: { answer?: ModalPrompt } = {};
 
   let bindings: Promise<CoreBindings> | undefined;
   const loadBindings = (): Promise<CoreBindings> => {
     bindings ??= import('./extensionCore').then(
       (m) => {
-        const b = m.createCoreBindings({ context, host, log, secrets, diffs, diagnostics });
+        const b = m.createCoreBindings({ context, host, log, secrets, diffs, diagnostics, ...(context.extensionMode === vscode.ExtensionMode.Test ? { modalAnswers } : {}) });
         context.subscriptions.push(b);
         // Kept for the host tests only: in normal use every streamed delta would pile up for the window's lifetime.
         if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(b.chat.onDidPost((message) => chatMessages.push(message)));
@@ -110,7 +120,20 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
   const activationMs = performance.now() - started;
   const coreBundleLoadedByActivation = bindings !== undefined;
   log.info(`Breakwater activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
-  return { core: () => host.get(), chat, tree, chatMessages, secrets, activationMs, coreBundleLoadedByActivation, storage: { global: context.globalStorageUri.fsPath, workspace: storeDir(context) } };
+  return {
+    core: () => host.get(),
+    chat,
+    tree,
+    chatMessages,
+    secrets,
+    activationMs,
+    coreBundleLoadedByActivation,
+    storage: { global: context.globalStorageUri.fsPath, workspace: storeDir(context) },
+    answerModals: (answer) => {
+      if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('answerModals is for extension tests only');
+      modalAnswers.answer = answer;
+    },
+  };
 }
 
 export function deactivate(): void {

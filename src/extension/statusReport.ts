@@ -1,3 +1,4 @@
+import { displayValue } from '../core/config/trust';
 import type { HealthEntry, StatusSnapshot } from './coreFacade';
 import { formatRetryIn } from './statusSnapshot';
 
@@ -33,8 +34,26 @@ export function formatRuns(runs: StatusSnapshot['runs']): string {
   return ['### Runs', '', '| run | agent | status |', '| --- | --- | --- |', ...open.map((r) => `| ${r.runId} | ${cell(r.agent)} | ${r.status} |`), ''].join('\n');
 }
 
+/** Which file each effective value came from, and the workspace values that are not in use. */
+export function formatConfig(config: NonNullable<StatusSnapshot['config']>): string {
+  const file = (f: { path: string; exists: boolean } | null) => (f === null ? 'none' : `\`${f.path}\`${f.exists ? '' : ' (no such file)'}`);
+  const from = (v: (typeof config.values)[string]) =>
+    v.from === 'env' ? `environment \`${v.variable}\`` : v.from === 'default' ? 'default' : `${v.from}: ${(v.files ?? [v.file]).map((f) => `\`${f}\``).join(', ')}`;
+  const rows = Object.entries(config.values).filter(([, v]) => v.from !== 'default');
+  const lines = ['### Configuration', '', `User file: ${file(config.user_file)}  `, `Workspace file: ${file(config.workspace_file)}${config.restricted ? ' — Restricted Mode: its sensitive values are not used' : ''}`, ''];
+  lines.push(rows.length === 0 ? 'Every value is a default.' : ['| key | from |', '| --- | --- |', ...rows.map(([k, v]) => `| ${cell(k)} | ${cell(from(v))} |`)].join('\n'), '');
+  const waiting = config.sensitive.filter((v) => v.status !== 'confirmed');
+  if (waiting.length > 0) {
+    lines.push('**Not in use** (the workspace file sets them; allow them when Breakwater asks before a run):', '', '| key | value | where | status |', '| --- | --- | --- | --- |');
+    for (const v of waiting) lines.push(`| ${cell(displayValue(v.key))} | ${cell(displayValue(v.value))} | ${cell(`${displayValue(v.file)}${v.line === null ? '' : `:${v.line}`}`)} | ${v.status} |`);
+    lines.push('');
+  }
+  for (const note of config.notes) lines.push(`- ${note}`);
+  return lines.join('\n');
+}
+
 export function formatStatus(snapshot: StatusSnapshot, now: number): string {
-  return ['# Breakwater status', '', formatBreakers('Providers', snapshot.providers, now), formatBreakers('Tools', snapshot.tools, now), formatCosts(snapshot.costs), formatRuns(snapshot.runs)].join('\n');
+  return ['# Breakwater status', '', ...(snapshot.config ? [formatConfig(snapshot.config)] : []), formatBreakers('Providers', snapshot.providers, now), formatBreakers('Tools', snapshot.tools, now), formatCosts(snapshot.costs), formatRuns(snapshot.runs)].join('\n');
 }
 
 export function formatHealth(entries: readonly HealthEntry[]): string {

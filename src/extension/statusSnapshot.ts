@@ -28,6 +28,7 @@ export function toSnapshot(status: BreakwaterStatus, runs: readonly RunListItem[
       byModel: status.costs.by_model,
     },
     runs,
+    ...(status.config ? { config: status.config } : {}),
   };
 }
 

@@ -78,9 +78,11 @@ describe('Breakwater e2e: chat, palette and approvals in Chromium', function () 
     chat = chatFrame(wb.page);
     await chat.locator('textarea').waitFor({ timeout: 60_000 });
     await chat.locator('select[aria-label="Agent"] option', { hasText: 'assistant' }).first().waitFor({ state: 'attached', timeout: 30_000 });
-    // The key goes in the way a user puts it: Set API Key, pick the provider, type the key (a password box).
+    // The key goes in the way a user puts it: Set API Key, pick the provider and the address it is for (the official
+    // one), type the key (a password box). The workspace's endpoint gets it only once the user allows that endpoint.
     await runCommandFromPalette(wb.page, 'Breakwater: Set API Key');
     await answerQuickInput(wb.page, 'openai', 'openai');
+    await answerQuickInput(wb.page, 'https://api.openai.com', 'https://api.openai.com');
     await answerQuickInput(wb.page, openaiKey);
     await clearNotifications(wb.page);
   });
@@ -101,12 +103,22 @@ describe('Breakwater e2e: chat, palette and approvals in Chromium', function () 
     await box.click();
     await box.fill('Where is greet defined?');
     await box.press('Enter');
+    // The workspace's agents.yaml names an endpoint: before anything is sent, a modal names the file, the key and the value.
+    const modal = wb.page.locator('.monaco-dialog-box', { hasText: 'Send your OpenAI key and prompts to' });
+    await modal.waitFor({ timeout: 30_000 });
+    const asked = await modal.innerText();
+    assert.match(asked, new RegExp(`Send your OpenAI key and prompts to ${wb.fakeLlmUrl!.replace(/[.]/g, '\\.')}/v1\\?`));
+    assert.match(asked, /\.breakwater\/agents\.yaml, line 7 sets providers\.openai\.base_url = /);
+    await screenshot(wb.page, 'confirm-workspace-endpoint');
+    await modal.getByRole('button', { name: 'Allow', exact: true }).click();
     await chat.locator('.bw-log', { hasText: 'It returns a greeting for the name it is given.' }).waitFor({ timeout: 30_000 });
     await chat.locator('.bw-log pre code').first().waitFor();
     const text = await conversation(chat);
     assert.match(text, /Where is greet defined\?/);
     assert.match(text, /src\/greet\.ts/);
     assert.equal(await chat.locator('.bw-log script').count(), 0);
+    // The chat says where the key came from, and the fake server got it.
+    assert.match(text, /Using your openai key from SecretStorage, allowed for http:\/\/127\.0\.0\.1:\d+ when you confirmed providers\.openai\.base_url/);
     await shoot(wb.page, 'chat-streamed-answer');
   });
 

@@ -32,10 +32,7 @@ async function configureForFakeLlm(api: BreakwaterTestApi): Promise<void> {
     '  max_retries: 0',
     '  retry_delay: 0',
     '  budget_usd: 5',
-    'providers:',
-    `  openai: { base_url: "${url}/v1" }`,
-    `  anthropic: { base_url: "${url}" }`,
-    `  ollama: { host: "${url}" }`,
+    // The endpoints come from the user scope the harness writes (BREAKWATER_USER_CONFIG): the fake LLM server.
     'agents:',
     '  writer:',
     '    role: "You change files when asked."',
@@ -45,7 +42,8 @@ async function configureForFakeLlm(api: BreakwaterTestApi): Promise<void> {
   ].join('\n');
   fs.mkdirSync(path.join(workspaceRoot(), '.breakwater'), { recursive: true });
   fs.writeFileSync(path.join(workspaceRoot(), '.breakwater', 'agents.yaml'), yaml + '\n');
-  await api.secrets.setApiKey('openai', openaiKey);
+  // Given for the fake server's origin: a key is sent only to the origin it was given for.
+  await api.secrets.setApiKey('openai', openaiKey, new URL(url).origin);
   const core = await api.core();
   await core.reloadConfig();
   const state = await core.configState();
@@ -155,7 +153,7 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
   });
 
   it('keeps the API key in SecretStorage and nowhere in settings or the store', async () => {
-    assert.equal(await api.secrets.getApiKey('openai'), openaiKey);
+    assert.equal(await api.secrets.getStoredKey('openai', new URL(fakeLlmUrl()).origin), openaiKey);
     await enqueueFakeAnswers([{ kind: 'reply', text: 'ok' }], 'openai');
     await api.chat.receive({ type: 'send', text: 'ping', agent: 'writer' });
     const requests = (await fakeLlmRequests()) as { headers?: Record<string, string> }[];

@@ -17,12 +17,14 @@ import { DiffContentProvider } from '../../src/extension/diffContentProvider';
 import type { BreakwaterTestApi } from '../../src/extension/extension';
 import { disabledTools } from '../../src/extension/restrictedTools';
 import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
+import { userConfigPath } from '../../src/core/config/userScope';
+import { fixedKeys } from '../../src/core/providers/keyBinding';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
 
 const breakerTimeoutSeconds = 2;
 
-function agentsYaml(url: string): string {
+function agentsYaml(): string {
   return [
     'settings:',
     '  default_provider: anthropic',
@@ -30,10 +32,7 @@ function agentsYaml(url: string): string {
     '  retry_delay: 0',
     '  circuit_breaker_threshold: 2',
     `  circuit_breaker_timeout: ${breakerTimeoutSeconds}`,
-    'providers:',
-    `  openai: { base_url: "${url}/v1" }`,
-    `  anthropic: { base_url: "${url}" }`,
-    `  ollama: { host: "${url}" }`,
+    // The endpoints come from the user scope the harness writes (BREAKWATER_USER_CONFIG): the fake LLM server.
     'agents:',
     '  flaky: { provider: anthropic, model: sonnet, tools: [read] }',
     '  writer: { provider: openai, model: gpt-4o-mini, tools: [read, write, edit, bash] }',
@@ -59,9 +58,10 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(root);
     fs.mkdirSync(path.join(root, '.breakwater'), { recursive: true });
-    fs.writeFileSync(path.join(root, '.breakwater', 'agents.yaml'), agentsYaml(fakeLlmUrl()));
-    await api.secrets.setApiKey('anthropic', 'sk-ant-host-test');
-    await api.secrets.setApiKey('openai', 'sk-openai-host-test');
+    fs.writeFileSync(path.join(root, '.breakwater', 'agents.yaml'), agentsYaml());
+    // Keys for the fake server's origin: a key is sent only to the origin it was given for.
+    await api.secrets.setApiKey('anthropic', 'sk-ant-host-test', new URL(fakeLlmUrl()).origin);
+    await api.secrets.setApiKey('openai', 'sk-openai-host-test', new URL(fakeLlmUrl()).origin);
     const core = await api.core();
     await core.reloadConfig();
     const state = await core.configState();
@@ -102,7 +102,7 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     const configFile = path.join(dir, 'agents.yaml');
-    fs.writeFileSync(configFile, agentsYaml(fakeLlmUrl()));
+    fs.writeFileSync(configFile, agentsYaml());
     const log = vscode.window.createOutputChannel('Breakwater (untrusted test)', { log: true });
     const diffs = new DiffContentProvider();
     const chatRef: { current?: ChatController } = {};
@@ -110,7 +110,8 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
       workspaceFolders: [workspace],
       storeDir: path.join(dir, 'store'),
       configFile,
-      secrets: { getApiKey: async (p) => (p === 'openai' ? 'sk-openai-host-test' : undefined) },
+      userConfigFile: userConfigPath(process.env),
+      secrets: fixedKeys([{ provider: 'openai', value: 'sk-openai-host-test', origin: fakeLlmUrl() }]),
       trusted: false,
       ripgrepPath: 'rg',
       approver: (prompt, signal) => chatRef.current!.requestApproval(prompt, signal),

@@ -1,3 +1,4 @@
+import type { ConfigStatus } from '../config/configStatus';
 import type { BreakwaterConfig, ProviderKind } from '../config/schema';
 import type { ModelGateway } from '../resilience/modelGateway';
 import { healthCheck } from '../resilience/healthCheck';
@@ -25,6 +26,8 @@ export interface BreakwaterStatus {
     readonly budget: { readonly budget_usd: number | null; readonly spent_usd: number; readonly remaining_usd: number | null; readonly warning: boolean };
   };
   readonly runs: { run_id: string; agent: string; status: string; started_at: string; updated_at: string }[];
+  /** The config's two files, where each value came from, and the workspace's sensitive values (set by the core). */
+  readonly config?: ConfigStatus;
 }
 
 /** `now`: epoch ms that decides which UTC day is "today"; defaults to `Date.now()`. */

@@ -4,15 +4,48 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './configError';
 import { defaultConfig, DEFAULT_AGENT_NAME } from './defaults';
-import { configSchema, type BreakwaterConfig } from './schema';
+import { configFileSchema, configSchema, type BreakwaterConfig } from './schema';
+import type { ScopeReport } from './scopedLoader';
 import { lineOfPath } from './yamlLocate';
 
 export interface LoadedConfig {
   readonly config: BreakwaterConfig;
-  /** Where it came from: the file, or the built-in default because the file does not exist. */
+  /** Where it came from: the (workspace) file, or the built-in default because the file does not exist. */
   readonly source: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'default'; readonly path: string };
   /** Short sha256 of the validated config; recorded in every run so a resume can tell the config changed. */
   readonly hash: string;
+  /** Loaded with both scopes (`loadScopedConfig`): which file each value came from, and the sensitive values. */
+  readonly scopes?: ScopeReport;
+}
+
+/** One agents file as written: validated on its own (structure and types), before defaults and merging. */
+export interface ConfigLayer {
+  readonly file: string;
+  /** False: the file does not exist (an empty layer). */
+  readonly exists: boolean;
+  /** The parsed YAML, a mapping (`{}` for a missing or empty file). */
+  readonly raw: Record<string, unknown>;
+  /** Line of a key path in this file, for messages; undefined for a missing file. */
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+/**
+ * Reads one agents file as a layer of the scoped config. A missing file is an empty layer; anything else that is
+ * wrong throws a `ConfigError` listing every problem with its key path and line. References between agents,
+ * servers and tasks are not checked here (the other scope may hold what this file names).
+ */
+export async function readConfigLayer(file: string): Promise<ConfigLayer> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, exists: false, raw: {}, lineOf: () => undefined };
+    throw new ConfigError(file, [{ path: '', message: `cannot read the file (${(e as Error).message}); check its permissions` }], { cause: e });
+  }
+  const { doc, lines, raw } = parseYaml(text, file);
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.flatMap((issue) => toIssues(issue, doc, lines)));
+  return { file, exists: true, raw, lineOf: (path) => lineOfPath(doc, lines, path) };
 }
 
 /**
@@ -36,18 +69,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 
 /** Parses YAML text as an agents file. Throws `ConfigError` with lines. */
 export function parseConfigText(text: string, file = 'agents.yaml'): BreakwaterConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((err) => ({ path: '', line: lines.linePos(err.pos[0]).line, message: `YAML syntax: ${err.message.split('\n')[0]}` })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '', line: 1, message: 'the file must be a mapping with settings/providers/servers/agents/tasks' }]);
-  }
+  const { doc, lines, raw } = parseYaml(text, file);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(file, parsed.error.issues.flatMap((issue) => toIssues(issue, doc, lines)));
@@ -60,7 +82,24 @@ export function parseConfigText(text: string, file = 'agents.yaml'): BreakwaterC
   return config;
 }
 
-function toIssues(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>, lines: LineCounter): ConfigIssue[] {
+function parseYaml(text: string, file: string): { doc: ReturnType<typeof parseDocument>; lines: LineCounter; raw: Record<string, unknown> } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((err) => ({ path: '', line: lines.linePos(err.pos[0]).line, message: `YAML syntax: ${err.message.split('\n')[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: '', line: 1, message: 'the file must be a mapping with settings/providers/servers/agents/tasks' }]);
+  }
+  return { doc, lines, raw: raw as Record<string, unknown> };
+}
+
+/** Maps schema issues to config issues with the line of each path in `doc`. */
+export function toIssues(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>, lines: LineCounter): ConfigIssue[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       path: formatPath([...issue.path, key]),
@@ -73,7 +112,7 @@ function toIssues(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>
 
 /** The keys the schema allows at a path, for "did you mean" hints. */
 function knownKeys(path: readonly PropertyKey[]): string[] {
-  const top = ['settings', 'providers', 'servers', 'agents', 'tasks'];
+  const top = ['settings', 'state', 'providers', 'servers', 'agents', 'tasks'];
   if (path.length === 0) return top;
   const shape = (s: unknown): string[] => Object.keys((s as { shape?: object }).shape ?? {});
   const cfgShape = (configSchema as unknown as { shape?: Record<string, unknown> }).shape;

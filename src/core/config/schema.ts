@@ -37,12 +37,35 @@ export interface SensitiveMeta {
   readonly kind: SensitiveKind;
   /** What the value would let a repository do, in words the confirmation shows. */
   readonly why: string;
+  /**
+   * Values only the user scope may set: a workspace file with one of them is refused with a config error, and no
+   * confirmation can lift that (`settings.sandbox.mode: off`).
+   */
+  readonly userOnly?: readonly unknown[];
 }
 /** The one list of sensitive fields: the schema nodes registered here (walk `configSchema` to find them). */
 export const sensitiveFields = z.registry<SensitiveMeta>();
 /** Marks a schema node as sensitive (see `SensitiveMeta`); returns the same node. */
-export function sensitive<T extends z.ZodType>(schema: T, kind: SensitiveKind, why: string): T {
-  sensitiveFields.add(schema, { kind, why });
+export function sensitive<T extends z.ZodType>(schema: T, kind: SensitiveKind, why: string, options: { readonly userOnly?: readonly unknown[] } = {}): T {
+  sensitiveFields.add(schema, { kind, why, ...(options.userOnly ? { userOnly: options.userOnly } : {}) });
+  return schema;
+}
+
+/**
+ * How a value set in both scopes combines when it only narrows (PRODUCT.md, "Config"): a workspace file may make
+ * these stricter than the user's own file, never looser, and needs no confirmation to do so.
+ * - `union`: both lists apply (`denied_commands`);
+ * - `subset`: a list where empty means "anything"; the workspace keeps only what the user's list allows
+ *   (`allowed_commands`, whose widening part is sensitive; `agents.*.allowed_commands`);
+ * - `subset_domain`: the same for domains, where `api.example.com` is within `example.com` (`http_allowed_domains`);
+ * - `min`: the lower cap wins, `null` meaning none (`budget_usd`).
+ */
+export type CombineRule = 'union' | 'subset' | 'subset_domain' | 'min';
+/** Schema nodes that combine across scopes instead of the user's value simply winning (walk the schema to find them). */
+export const combinedFields = z.registry<{ readonly combine: CombineRule }>();
+/** Marks a schema node with its `CombineRule`; returns the same node. */
+export function narrowing<T extends z.ZodType>(schema: T, combine: CombineRule): T {
+  combinedFields.add(schema, { combine });
   return schema;
 }
 
@@ -62,7 +85,7 @@ export const settingsSchema = z.strictObject({
        * `auto` (default): sandboxed where a sandbox can start, else every command asks every time and `--yes`
        * never covers it; `required`: commands refuse to run without a sandbox; `off`: no OS sandbox (user scope only).
        */
-      mode: z.enum(['auto', 'required', 'off']).default('auto'),
+      mode: sensitive(z.enum(['auto', 'required', 'off']), 'protection', 'turns the OS sandbox off', { userOnly: ['off'] }).default('auto'),
       /** Hosts (`example.com`, `*.example.com`, `host:port`) sandboxed commands may reach; none by default. */
       network_allow: z.array(z.string().min(1)).default([]),
     }),
@@ -70,9 +93,9 @@ export const settingsSchema = z.strictObject({
     'changes the OS sandbox around commands (turning it off, or letting commands reach the network)',
   ).default({ mode: 'auto', network_allow: [] }),
   /** If non-empty, only these programs may run in `bash`/`ssh`. */
-  allowed_commands: sensitive(z.array(z.string().min(1)), 'widening', 'lets more programs run than your own settings allow').default([]),
+  allowed_commands: narrowing(sensitive(z.array(z.string().min(1)), 'widening', 'lets more programs run than your own settings allow'), 'subset').default([]),
   /** Programs that never run in `bash`/`ssh`. */
-  denied_commands: z.array(z.string().min(1)).default([]),
+  denied_commands: narrowing(z.array(z.string().min(1)), 'union').default([]),
   /** Requests per minute per provider endpoint, shared by every agent and run. */
   rate_limit_per_minute: z.number().int().positive().default(60),
   /** Optional tokens per minute per provider endpoint (input + output, estimated before the call). */
@@ -91,11 +114,11 @@ export const settingsSchema = z.strictObject({
   /** Seconds an open tool breaker waits before a probe (seed 000: 300 s). */
   tool_breaker_timeout: z.number().positive().default(300),
   /** Hard cap in USD for the whole workspace, across runs; a warning at 80 %. */
-  budget_usd: usd.nullable().default(null),
+  budget_usd: narrowing(usd.nullable(), 'min').default(null),
   /** `ssh` checks host keys strictly unless this is false. */
   ssh_strict_host_checking: sensitive(z.boolean(), 'protection', 'turns off ssh host-key checking').default(true),
   /** If non-empty, `http_request` may contact only these domains (and their subdomains). Narrows; never auto-approves. */
-  http_allowed_domains: z.array(z.string().min(1)).default([]),
+  http_allowed_domains: narrowing(z.array(z.string().min(1)), 'subset_domain').default([]),
   /** Same tool with the same arguments this many times in a row stops the run. */
   loop_guard_repeats: z.number().int().min(2).default(3),
   /** Price overrides in USD per million tokens, by full model id. */
@@ -164,13 +187,13 @@ export const agentSchema = z.strictObject({
   max_tokens: z.number().int().positive().default(4096),
   temperature: z.number().min(0).max(2).optional(),
   /** Cap in USD for this agent across runs (its delegates count against it). */
-  budget_usd: usd.nullable().default(null),
+  budget_usd: narrowing(usd.nullable(), 'min').default(null),
   fallback: fallbackSchema.optional(),
   /** Agents this one may ask with the `delegate` tool; none when absent. */
   delegates: z.array(z.string().min(1)).default([]),
   /** Narrow the workspace command policy for this agent only. */
-  allowed_commands: z.array(z.string().min(1)).optional(),
-  denied_commands: z.array(z.string().min(1)).default([]),
+  allowed_commands: narrowing(z.array(z.string().min(1)), 'subset').optional(),
+  denied_commands: narrowing(z.array(z.string().min(1)), 'union').default([]),
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 
@@ -193,40 +216,46 @@ export const stateSchema = z.strictObject({
 });
 export type StateConfig = z.infer<typeof stateSchema>;
 
-export const configSchema = z
-  .strictObject({
-    settings: settingsSchema.default(() => settingsSchema.parse({})),
-    state: sensitive(stateSchema, 'endpoint', 'sends your limits, breaker state and budget to this server').default({ backend: 'file', on_unavailable: 'fail' }),
-    providers: providersSchema.default({}),
-    servers: sensitive(z.record(z.string(), serverSchema), 'protection', 'adds ssh targets (host, user, key file, port) commands can reach').default({}),
-    agents: z.record(z.string(), agentSchema).default({}),
-    tasks: z.record(z.string(), taskSchema).default({}),
-  })
-  .superRefine((cfg, ctx) => {
-    for (const [name, agent] of Object.entries(cfg.agents)) {
-      for (const [i, server] of agent.servers.entries()) {
-        if (!(server in cfg.servers)) {
-          ctx.addIssue({ code: 'custom', path: ['agents', name, 'servers', i], message: `server "${server}" is not defined under \`servers\`` });
-        }
-      }
-      for (const [i, delegate] of agent.delegates.entries()) {
-        if (!(delegate in cfg.agents)) {
-          ctx.addIssue({ code: 'custom', path: ['agents', name, 'delegates', i], message: `delegate "${delegate}" is not defined under \`agents\`` });
-        }
-      }
-      const fallbackAgent = agent.fallback?.agent;
-      if (fallbackAgent !== undefined && !(fallbackAgent in cfg.agents)) {
-        ctx.addIssue({ code: 'custom', path: ['agents', name, 'fallback', 'agent'], message: `fallback agent "${fallbackAgent}" is not defined under \`agents\`` });
+/**
+ * One agents file on its own (the user's or the workspace's): structure and types only. References between
+ * agents, servers and tasks are checked on the merged config (`configSchema`), since either file may hold
+ * what the other one names.
+ */
+export const configFileSchema = z.strictObject({
+  settings: settingsSchema.default(() => settingsSchema.parse({})),
+  state: sensitive(stateSchema, 'endpoint', 'sends your limits, breaker state and budget to this server').default({ backend: 'file', on_unavailable: 'fail' }),
+  providers: providersSchema.default({}),
+  servers: sensitive(z.record(z.string(), serverSchema), 'protection', 'adds ssh targets (host, user, key file, port) commands can reach').default({}),
+  agents: z.record(z.string(), agentSchema).default({}),
+  tasks: z.record(z.string(), taskSchema).default({}),
+});
+
+/** The effective config: `configFileSchema` plus the references between its parts. */
+export const configSchema = configFileSchema.superRefine((cfg, ctx) => {
+  for (const [name, agent] of Object.entries(cfg.agents)) {
+    for (const [i, server] of agent.servers.entries()) {
+      if (!(server in cfg.servers)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', name, 'servers', i], message: `server "${server}" is not defined under \`servers\`` });
       }
     }
-    for (const [name, task] of Object.entries(cfg.tasks)) {
-      for (const [i, step] of task.steps.entries()) {
-        if (!(step.agent in cfg.agents)) {
-          ctx.addIssue({ code: 'custom', path: ['tasks', name, 'steps', i, 'agent'], message: `agent "${step.agent}" is not defined under \`agents\`` });
-        }
+    for (const [i, delegate] of agent.delegates.entries()) {
+      if (!(delegate in cfg.agents)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', name, 'delegates', i], message: `delegate "${delegate}" is not defined under \`agents\`` });
       }
     }
-  });
+    const fallbackAgent = agent.fallback?.agent;
+    if (fallbackAgent !== undefined && !(fallbackAgent in cfg.agents)) {
+      ctx.addIssue({ code: 'custom', path: ['agents', name, 'fallback', 'agent'], message: `fallback agent "${fallbackAgent}" is not defined under \`agents\`` });
+    }
+  }
+  for (const [name, task] of Object.entries(cfg.tasks)) {
+    for (const [i, step] of task.steps.entries()) {
+      if (!(step.agent in cfg.agents)) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', name, 'steps', i, 'agent'], message: `agent "${step.agent}" is not defined under \`agents\`` });
+      }
+    }
+  }
+});
 export type BreakwaterConfig = z.infer<typeof configSchema>;
 /** The config as written in YAML, before defaults. */
 export type BreakwaterConfigInput = z.input<typeof configSchema>;

@@ -11,6 +11,8 @@ export interface AnthropicProviderOptions {
   readonly baseUrl?: string;
   /** From the SecretSource; a call without one fails with an `auth` error that says how to set it. */
   readonly apiKey?: string;
+  /** The fetch every request goes through (`originBoundFetch` from the factory); defaults to the global one. */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 const STOP_REASONS: Record<string, StopReason> = {
@@ -34,7 +36,7 @@ export class AnthropicProvider implements LlmProvider {
   constructor(private readonly options: AnthropicProviderOptions) {
     this.endpoint = (options.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '');
     // maxRetries 0: the resilience layer retries, once, so attempts never multiply.
-    this.client = new Anthropic({ apiKey: options.apiKey ?? null, authToken: null, baseURL: this.endpoint, maxRetries: 0 });
+    this.client = new Anthropic({ apiKey: options.apiKey ?? null, authToken: null, baseURL: this.endpoint, maxRetries: 0, ...(options.fetch ? { fetch: options.fetch } : {}) });
   }
 
   stream(request: ChatRequest): AsyncIterable<StreamEvent> {

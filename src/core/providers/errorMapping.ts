@@ -27,6 +27,9 @@ const CONTEXT_TOO_LONG = /prompt is too long|context[ _-]?(length|window)|maximu
 /** Maps any thrown value to a `ProviderError`; a `ProviderError` passes through unchanged unless text was already yielded. */
 export function toProviderError(error: unknown, context: ErrorContext): ProviderError {
   const partialText = context.partialText ?? '';
+  // Our own fetch guard (keyBinding.ts) throws a typed error inside the SDK, which wraps it as a connection error.
+  const guarded = typedCause(error);
+  if (guarded !== undefined && partialText === '') return guarded;
   // Already typed — unless text had reached the caller, which makes any failure a broken stream.
   if (isProviderError(error) && (partialText === '' || error.kind === 'aborted' || error.kind === 'stream_broken')) return error;
   const name = context.provider;
@@ -53,6 +56,15 @@ export function toProviderError(error: unknown, context: ErrorContext): Provider
   }
   const kind = kindOf(error, status, detail);
   return new ProviderError(kind, `${name}: ${DESCRIPTIONS[kind]}${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`, options);
+}
+
+function typedCause(error: unknown): ProviderError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    e = e.cause;
+    if (isProviderError(e)) return e;
+  }
+  return undefined;
 }
 
 const DESCRIPTIONS: Record<ProviderErrorKind, string> = {

@@ -12,6 +12,8 @@ export interface OllamaProviderOptions {
   readonly host?: string;
   /** Only for hosted Ollama (ollama.com); sent as a bearer token. */
   readonly apiKey?: string;
+  /** The fetch every request goes through (`originBoundFetch` from the factory); defaults to the global one. */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 /** Ollama `/api/chat` over the `ollama` package, streamed (NDJSON), with tools. Ollama reports no cache tokens. */
@@ -32,7 +34,7 @@ export class OllamaProvider implements LlmProvider {
       ...(this.options.apiKey ? { headers: { authorization: `Bearer ${this.options.apiKey}` } } : {}),
       fetch: async (input, init) => {
         const signals = [init?.signal, request.signal].filter((s): s is AbortSignal => s !== undefined && s !== null);
-        const response = await fetch(input, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : null });
+        const response = await (this.options.fetch ?? fetch)(input, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : null });
         headers = response.headers;
         return response;
       },

@@ -14,6 +14,8 @@ export interface OpenAiProviderOptions {
    * placeholder, since the SDK insists on a key and such servers ignore it.
    */
   readonly apiKey?: string;
+  /** The fetch every request goes through (`originBoundFetch` from the factory); defaults to the global one. */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 const FINISH_REASONS: Record<string, StopReason> = {
@@ -35,7 +37,7 @@ export class OpenAiProvider implements LlmProvider {
     this.endpoint = (options.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.isOfficial = new URL(this.endpoint).hostname === 'api.openai.com';
     // maxRetries 0: the resilience layer retries, once, so attempts never multiply.
-    this.client = new OpenAI({ apiKey: options.apiKey || 'no-key', baseURL: this.endpoint, maxRetries: 0 });
+    this.client = new OpenAI({ apiKey: options.apiKey || 'no-key', baseURL: this.endpoint, maxRetries: 0, ...(options.fetch ? { fetch: options.fetch } : {}) });
   }
 
   stream(request: ChatRequest): AsyncIterable<StreamEvent> {

@@ -1,30 +1,28 @@
-import type { ProviderKind } from '../config/schema';
-import { AnthropicProvider } from './anthropicProvider';
-import { normalizeHost, OllamaProvider } from './ollamaProvider';
-import { OpenAiProvider } from './openaiProvider';
-import type { LlmProvider } from './types';
+import { PROVIDER_KINDS, type ProviderKind } from '../config/schema';
+import type { ScopeReport } from '../config/scopedLoader';
+import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint } from '../config/userScope';
+import { ANTHROPIC_DEFAULT_BASE_URL, AnthropicProvider } from './anthropicProvider';
+import { KeyBoundProvider, originBoundFetch, originOf, type KeyGrant } from './keyBinding';
+import { normalizeHost, OLLAMA_DEFAULT_HOST, OllamaProvider } from './ollamaProvider';
+import { OPENAI_DEFAULT_BASE_URL, OpenAiProvider } from './openaiProvider';
+import type { LlmProvider, SecretSource } from './types';
+
+export { BASE_URL_ENV };
 
 export interface CreateProviderOptions {
   /**
-   * Endpoint from config (`providers.anthropic.base_url`, `providers.openai.base_url`, `providers.ollama.host`).
-   * Wins over the environment.
+   * Endpoint from the effective config (`providers.anthropic.base_url`, `providers.openai.base_url`,
+   * `providers.ollama.host`: the user's file or a confirmed workspace value). The environment wins over it.
    */
   readonly baseUrl?: string;
-  /** From a SecretSource; never from settings. Not needed for a local Ollama. */
-  readonly apiKey?: string;
+  /** Where the keys come from; never settings. Absent: requests carry no key (a local Ollama needs none). */
+  readonly secrets?: SecretSource;
   /**
-   * Environment read for the SDKs' own variables when `baseUrl` is absent: ANTHROPIC_BASE_URL, OPENAI_BASE_URL,
-   * OLLAMA_HOST. Defaults to `process.env`; tests pass their own. Keys are never read from it here.
+   * Environment read for the SDKs' own variables, which win over `baseUrl` (PRODUCT.md precedence): ANTHROPIC_BASE_URL,
+   * OPENAI_BASE_URL, OLLAMA_HOST. Defaults to `process.env`; tests pass their own. Keys are never read from it here.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
-
-/** The environment variable each provider's SDK reads for its endpoint. */
-export const BASE_URL_ENV: Readonly<Record<ProviderKind, string>> = {
-  anthropic: 'ANTHROPIC_BASE_URL',
-  openai: 'OPENAI_BASE_URL',
-  ollama: 'OLLAMA_HOST',
-};
 
 /** The environment variable conventionally holding each provider's key (for an environment SecretSource). */
 export const API_KEY_ENV: Readonly<Record<ProviderKind, string>> = {
@@ -34,32 +32,61 @@ export const API_KEY_ENV: Readonly<Record<ProviderKind, string>> = {
 };
 
 /**
- * The only way to construct a provider. Every SDK client inside has `maxRetries: 0`: the resilience layer
- * is the one that retries. Throws a plain Error naming the setting when the base URL is not a valid URL.
+ * The only way to construct a provider. Every request it makes goes through `KeyBoundProvider` (the key of the
+ * endpoint's own origin, or none) and a fetch bound to that origin; every SDK client inside has `maxRetries: 0`: the
+ * resilience layer is the one that retries. Throws a plain Error naming the setting when the endpoint is not a valid URL.
  */
 export function createProvider(kind: ProviderKind, options: CreateProviderOptions = {}): LlmProvider {
-  const env = options.env ?? process.env;
-  const fromEnv = env[BASE_URL_ENV[kind]];
-  const baseUrl = options.baseUrl ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : undefined);
-  if (baseUrl !== undefined && !URL.canParse(kind === 'ollama' ? safeHost(baseUrl) : baseUrl)) {
-    const source = options.baseUrl !== undefined ? `providers.${kind}.base_url` : BASE_URL_ENV[kind];
-    throw new Error(`${source} is not a valid URL: "${baseUrl}"; use a full URL such as http://127.0.0.1:9000`);
+  const fromEnv = envEndpoint(options.env ?? process.env, kind);
+  const given = fromEnv ?? options.baseUrl;
+  const endpoint = given === undefined ? defaultEndpoint(kind) : normalizeEndpoint(kind, given);
+  const origin = endpoint === undefined ? undefined : originOf(endpoint);
+  if (endpoint === undefined || origin === undefined) {
+    const source = fromEnv !== undefined ? BASE_URL_ENV[kind] : kind === 'ollama' ? 'providers.ollama.host' : `providers.${kind}.base_url`;
+    throw new Error(`${source} is not a valid URL: "${given}"; use a full URL such as http://127.0.0.1:9000`);
   }
-  switch (kind) {
-    case 'anthropic':
-      return new AnthropicProvider({ baseUrl, apiKey: options.apiKey });
-    case 'openai':
-      return new OpenAiProvider({ baseUrl, apiKey: options.apiKey });
-    case 'ollama':
-      return new OllamaProvider({ host: baseUrl, apiKey: options.apiKey });
+  const fetch = originBoundFetch(kind, origin);
+  const build = (apiKey: string | undefined): LlmProvider => {
+    switch (kind) {
+      case 'anthropic':
+        return new AnthropicProvider({ baseUrl: endpoint, apiKey, fetch });
+      case 'openai':
+        return new OpenAiProvider({ baseUrl: endpoint, apiKey, fetch });
+      case 'ollama':
+        return new OllamaProvider({ host: endpoint, apiKey, fetch });
+    }
+  };
+  return new KeyBoundProvider(kind, endpoint, origin, options.secrets, build);
+}
+
+function defaultEndpoint(kind: ProviderKind): string {
+  return kind === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : kind === 'openai' ? OPENAI_DEFAULT_BASE_URL : OLLAMA_DEFAULT_HOST;
+}
+
+/** The endpoint as the adapter uses it (no trailing slash; Ollama hosts may omit the scheme), or undefined if it is not a URL. */
+function normalizeEndpoint(kind: ProviderKind, url: string): string | undefined {
+  try {
+    const endpoint = kind === 'ollama' ? normalizeHost(url) : url.trim().replace(/\/+$/, '');
+    return URL.canParse(endpoint) ? endpoint : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/** Ollama hosts may omit the scheme (`localhost:11434`); an unparseable one becomes '' so it is reported. */
-function safeHost(host: string): string {
-  try {
-    return normalizeHost(host);
-  } catch {
-    return '';
+/** The origin requests to `url` go to, as `createProvider` resolves it (Ollama hosts may omit the scheme). */
+export function endpointOrigin(kind: ProviderKind, url: string): string | undefined {
+  const endpoint = normalizeEndpoint(kind, url);
+  return endpoint === undefined ? undefined : originOf(endpoint);
+}
+
+/** The endpoints the user confirmed for this folder: a provider's key may go there too (see `withKeyGrants`). */
+export function keyGrantsOf(report: ScopeReport | undefined): KeyGrant[] {
+  const grants: KeyGrant[] = [];
+  for (const s of report?.sensitive ?? []) {
+    if (s.status !== 'confirmed' || typeof s.value !== 'string') continue;
+    const provider = PROVIDER_KINDS.find((k) => ENDPOINT_FIELD[k].join('.') === s.key);
+    const origin = provider === undefined ? undefined : endpointOrigin(provider, s.value);
+    if (provider !== undefined && origin !== undefined) grants.push({ provider, origin, because: `${s.key} in ${s.file}` });
   }
+  return grants;
 }

@@ -79,7 +79,30 @@ export interface LlmProvider {
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
 }
 
-/** Where provider keys come from: SecretStorage in the extension, the environment in the CLI. Never settings. */
+/** A provider key and the origin it was given for. */
+export interface ApiKey {
+  readonly value: string;
+  /** `scheme://host[:port]` (a URL's `origin`): the only origin the key is ever sent to. */
+  readonly origin: string;
+  /** Where the key came from, in words for messages and the chat: `SecretStorage`, `the environment (ANTHROPIC_API_KEY)`. */
+  readonly source: string;
+}
+
+/** What a `SecretSource` holds for one provider at one origin. */
+export type KeyLookup =
+  | { readonly kind: 'bound'; readonly key: ApiKey }
+  /**
+   * Keys exist, but each was given for another origin: they are named (never their value) so the failure can say
+   * which key would have gone where; `howToAllow` says how to give a key for this origin.
+   */
+  | { readonly kind: 'elsewhere'; readonly keys: readonly Omit<ApiKey, 'value'>[]; readonly howToAllow: string }
+  | { readonly kind: 'none' };
+
+/**
+ * Where provider keys come from: SecretStorage in the extension, the environment in the CLI, never settings. A key
+ * is bound to the origin it was given for (PRODUCT.md: "A key is sent only to the origin it was given for"); the
+ * provider factory asks with the origin of the request it is about to build and sends nothing on `elsewhere`.
+ */
 export interface SecretSource {
-  getApiKey(provider: ProviderKind): Promise<string | undefined>;
+  getApiKey(provider: ProviderKind, origin: string): Promise<KeyLookup>;
 }

@@ -47,7 +47,7 @@ export class ResilientModelGateway implements ModelGateway {
   private config: BreakwaterConfig;
   private prices: PriceTable;
   readonly budget: BudgetGuard;
-  private readonly providers = new Map<string, { apiKey: string | undefined; provider: LlmProvider }>();
+  private readonly providers = new Map<string, LlmProvider>();
   private readonly clock: Clock;
   private readonly createProvider: ProviderFactory;
   private readonly onStoreError: (err: Error) => void;
@@ -179,14 +179,13 @@ export class ResilientModelGateway implements ModelGateway {
     }
   }
 
-  /** One provider per kind, rebuilt when its key changes (Set API Key) or the config is reloaded. */
+  /** One provider per kind, rebuilt when the config is reloaded; it looks its key up on every call (Set API Key applies at once). */
   private async providerFor(kind: ProviderKind): Promise<LlmProvider> {
-    const apiKey = await this.options.secrets.getApiKey(kind);
     const cached = this.providers.get(kind);
-    if (cached && cached.apiKey === apiKey) return cached.provider;
+    if (cached) return cached;
     const baseUrl = kind === 'ollama' ? this.config.providers.ollama?.host : this.config.providers[kind]?.base_url;
-    const provider = this.createProvider(kind, { baseUrl, apiKey, env: this.options.env });
-    this.providers.set(kind, { apiKey, provider });
+    const provider = this.createProvider(kind, { baseUrl, secrets: this.options.secrets, env: this.options.env });
+    this.providers.set(kind, provider);
     return provider;
   }
 }

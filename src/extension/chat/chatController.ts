@@ -37,6 +37,8 @@ export class ChatController implements vscode.Disposable {
   private readonly agentTarget = (agent: string) => this.agents.get(agent);
   /** Approvals a live run is waiting for: the card's buttons answer them directly. */
   private readonly waiting = new Map<string, (answer: ApprovalAnswer) => void>();
+  /** Key sources the chat already named in this window. */
+  private readonly toldKeys = new Set<string>();
   private readonly _onDidPost = new vscode.EventEmitter<HostMessage>();
   /** Every message sent to the webview (for tests: they assert on the protocol). */
   readonly onDidPost = this._onDidPost.event;
@@ -165,6 +167,20 @@ export class ChatController implements vscode.Disposable {
     return true;
   }
 
+  /** Says, once per window and key, where the key for the agent's provider comes from (SecretStorage or the environment). */
+  private async tellKeySource(agent: string): Promise<void> {
+    const provider = this.agents.get(agent)?.provider;
+    if (provider === undefined) return;
+    const core = await this.deps.core();
+    const k = (await core.keySources().catch(() => [])).find((s) => s.provider === provider);
+    if (k === undefined || (k.source === null && k.problem === undefined)) return;
+    const said = `${k.provider}\u0000${k.endpoint}\u0000${k.source ?? ''}\u0000${k.problem ?? ''}`;
+    if (this.toldKeys.has(said)) return;
+    this.toldKeys.add(said);
+    if (k.source !== null) this.post({ type: 'notice', level: 'info', markdown: `Using your ${k.provider} key from ${k.source}; it is sent only to ${k.endpoint}.` });
+    else this.post({ type: 'notice', level: 'warning', markdown: `No ${k.provider} key is sent to ${k.endpoint}: ${k.problem}` });
+  }
+
   private async onReady(): Promise<void> {
     await this.sendInit();
     if (!this.session.isEmpty) {
@@ -268,6 +284,8 @@ export class ChatController implements vscode.Disposable {
     if (knownRunId) this.post({ type: 'busy', runId: knownRunId });
     const observer: RunObserver = {
       onEvent: (runId, event) => {
+        // Once the run has started (after any confirmation), say where its provider's key comes from.
+        if (event.type === 'run_started') void this.tellKeySource(event.payload.agent).catch(() => undefined);
         if (this.active?.abort === abort && this.active.runId === null) {
           this.active.runId = runId;
           this.post({ type: 'busy', runId });

@@ -8,6 +8,7 @@
  *   it('…', async () => { const chat = chatFrame(wb.page); await chat.getByRole('textbox').fill('hi'); … });
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../../../scripts/host/chromium';
@@ -53,7 +54,8 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   };
   let workbench!: Workbench;
   try {
-    const env: Record<string, string> = { ...options.env };
+    // The user scope is the test's, never the machine user's own agents file.
+    const env: Record<string, string> = { BREAKWATER_USER_CONFIG: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-e2e-user-')), 'agents.yaml'), ...options.env };
     let fake: FakeLlmProcess | undefined;
     if (options.fakeLlm ?? fakeLlmAvailable()) {
       fake = await startFakeLlmProcess();

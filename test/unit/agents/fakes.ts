@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AgentRuntime } from '../../../src/core/agents/runtime';
 import { createBreakwater, type Breakwater, type BreakwaterOptions } from '../../../src/core/breakwater';
 import { parseConfigText } from '../../../src/core/config/loader';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 import type { BreakwaterConfig, ToolName } from '../../../src/core/config/schema';
 import { ZERO_USAGE, type ChatRequest } from '../../../src/core/providers/types';
 import type { ModelCallOptions, ModelGateway, ModelTarget, ModelTurn } from '../../../src/core/resilience/modelGateway';
@@ -118,7 +119,7 @@ export async function openTestBreakwater(yaml: string, scripts: Record<string, S
     workspaceFolders: [made.root],
     storeDir: made.layout.root,
     configFile,
-    secrets: { getApiKey: async () => undefined },
+    secrets: NO_KEYS,
     trusted: true,
     ripgrepPath: 'rg',
     gateway: made.rt.gateway,

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { createBreakwater, type Breakwater } from '../../../src/core/breakwater';
 import { type FakeLlm } from '../../fixtures/fake-llm/index';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
+import { fixedKeys } from '../../../src/core/providers/keyBinding';
 
 const NAMES = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
 
@@ -16,7 +17,7 @@ async function open(llm: FakeLlm, yaml: string): Promise<{ bw: Breakwater; ws: s
     workspaceFolders: [ws],
     storeDir: path.join(ws, '.breakwater', 'runs'),
     configFile: path.join(ws, '.breakwater', 'agents.yaml'),
-    secrets: { getApiKey: async () => 'k' },
+    secrets: fixedKeys([{ provider: 'anthropic', value: 'k', origin: llm.url }, { provider: 'openai', value: 'k', origin: llm.url }]),
     trusted: true,
     ripgrepPath: 'rg',
     env: { ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl },

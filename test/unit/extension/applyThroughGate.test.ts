@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBreakwaterFacade } from '../../../src/extension/breakwaterFacade';
 import type { CoreFacade } from '../../../src/extension/coreFacade';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 /** The chat's Apply as the facade offers it to the code applier: the engine's verdict, then a decision. */
 describe('facade: Apply through the approval gate', () => {
@@ -16,7 +17,7 @@ describe('facade: Apply through the approval gate', () => {
     root = path.join(base, 'ws');
     fs.mkdirSync(path.join(root, 'lib'), { recursive: true });
     fs.writeFileSync(path.join(root, '.breakwaterignore'), 'private/\n');
-    facade = await createBreakwaterFacade({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'none.yaml'), secrets: { getApiKey: async () => undefined }, trusted: true, ripgrepPath: 'rg' });
+    facade = await createBreakwaterFacade({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'none.yaml'), secrets: NO_KEYS, trusted: true, ripgrepPath: 'rg' });
   });
   afterEach(() => {
     facade.dispose();

@@ -6,6 +6,7 @@ import { createBreakwater, type BreakerRow, type BreakwaterStatus } from '../../
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import type { BreakerView } from '../../../src/extension/coreFacade';
 import { breakerParts, costBarView, formatRetryIn, toBreakerView, toHealth, toSnapshot, untranslated } from '../../../src/extension/statusSnapshot';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const row = (over: Partial<BreakerRow> = {}): BreakerRow => ({ name: 'openai@https://api.openai.com/v1', state: 'closed', failures: 0, successes: 4, calls: 4, avg_ms: 812.4, ...over });
@@ -112,7 +113,7 @@ describe('statusSnapshot: the core status as the tree and status bar show it', (
       fs.mkdirSync(path.dirname(layout.costLedger), { recursive: true });
       const entry = (at: string, usd: number) => JSON.stringify({ at: Date.parse(at), agent: 'dev', provider: 'openai', model: 'gpt-4o', usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0 }, usd });
       fs.writeFileSync(layout.costLedger, [entry('2026-03-09T23:59:00Z', 1), entry('2026-03-10T00:01:00Z', 0.25), entry('2026-03-10T11:00:00Z', 0.5)].join('\n') + '\n');
-      const bw = await createBreakwater({ workspaceFolders: [base], storeDir: layout.root, configFile: path.join(base, 'none.yaml'), secrets: { getApiKey: async () => undefined }, trusted: true, ripgrepPath: 'rg', clock: () => NOW });
+      const bw = await createBreakwater({ workspaceFolders: [base], storeDir: layout.root, configFile: path.join(base, 'none.yaml'), secrets: NO_KEYS, trusted: true, ripgrepPath: 'rg', clock: () => NOW });
       try {
         const s = bw.status();
         assert.equal(s.costs.today_usd, 0.75);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ProviderKind } from '../../../src/core/config/schema';
 import { isProviderError, type ProviderError } from '../../../src/core/providers/errors';
+import { fixedKeys } from '../../../src/core/providers/keyBinding';
 import { createProvider } from '../../../src/core/providers/providerFactory';
 import type { ChatRequest, LlmProvider, StreamEvent } from '../../../src/core/providers/types';
 import type { FakeLlm } from '../../fixtures/fake-llm/index';
@@ -13,8 +14,8 @@ export interface ProviderCase {
 }
 
 export const CASES: readonly ProviderCase[] = [
-  { kind: 'anthropic', model: 'claude-sonnet-5-5', make: (fake, apiKey = 'sk-ant-test') => createProvider('anthropic', { baseUrl: fake.url, apiKey, env: {} }) },
-  { kind: 'openai', model: 'gpt-4o', make: (fake, apiKey = 'sk-test') => createProvider('openai', { baseUrl: fake.openaiBaseUrl, apiKey, env: {} }) },
+  { kind: 'anthropic', model: 'claude-sonnet-5-5', make: (fake, apiKey = 'sk-ant-test') => createProvider('anthropic', { baseUrl: fake.url, secrets: fixedKeys([{ provider: 'anthropic', value: apiKey, origin: fake.url }]), env: {} }) },
+  { kind: 'openai', model: 'gpt-4o', make: (fake, apiKey = 'sk-test') => createProvider('openai', { baseUrl: fake.openaiBaseUrl, secrets: fixedKeys([{ provider: 'openai', value: apiKey, origin: fake.url }]), env: {} }) },
   { kind: 'ollama', model: 'llama3.1', make: (fake) => createProvider('ollama', { baseUrl: fake.url, env: {} }) },
 ];
 

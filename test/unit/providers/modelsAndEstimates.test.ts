@@ -53,8 +53,9 @@ describe('providers: input token estimate', () => {
 });
 
 describe('providers: createProvider', () => {
-  it('takes the endpoint from config first, then the SDK environment variable, then the default', () => {
-    assert.equal(createProvider('anthropic', { baseUrl: 'http://127.0.0.1:9000/', env: { ANTHROPIC_BASE_URL: 'http://other' } }).endpoint, 'http://127.0.0.1:9000');
+  it('takes the endpoint from the SDK environment variable first, then config, then the default', () => {
+    assert.equal(createProvider('anthropic', { baseUrl: 'http://127.0.0.1:9000/', env: { ANTHROPIC_BASE_URL: 'http://other' } }).endpoint, 'http://other');
+    assert.equal(createProvider('anthropic', { baseUrl: 'http://127.0.0.1:9000/', env: {} }).endpoint, 'http://127.0.0.1:9000');
     assert.equal(createProvider('openai', { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1' } }).endpoint, 'http://127.0.0.1:9000/v1');
     assert.equal(createProvider('ollama', { env: { OLLAMA_HOST: '0.0.0.0:11434' } }).endpoint, 'http://127.0.0.1:11434');
     assert.equal(createProvider('anthropic', { env: {} }).endpoint, 'https://api.anthropic.com');

@@ -11,6 +11,7 @@ import { providerBreakerStatus } from '../../../src/core/resilience/policyStats'
 import { ResilientModelGateway } from '../../../src/core/resilience/resilientModelGateway';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { recordingBus } from './helpers';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 /** An in-memory provider that answers from a script of outcomes. */
 function scriptedProvider(kind: 'anthropic' | 'openai', outcomes: Array<string | ProviderError>, seen: ChatRequest[] = []): LlmProvider {
@@ -49,7 +50,7 @@ describe('audit ledger, health check and status', () => {
       config,
       store,
       events: rec.bus,
-      secrets: { getApiKey: async () => 'k' },
+      secrets: NO_KEYS,
       providerFactory: (kind) => scriptedProvider(kind as 'anthropic' | 'openai', outcomes[kind as 'anthropic' | 'openai']),
     });
     open.push(gateway, audit);

@@ -12,6 +12,7 @@ import { ResilientModelGateway } from '../../../src/core/resilience/resilientMod
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm';
 import { recordingBus } from './helpers';
+import { fixedKeys } from '../../../src/core/providers/keyBinding';
 
 /** End to end: the gateway with the real SDK providers against the fake LLM server (real timers, short delays). */
 describe('ResilientModelGateway against the fake LLM server', function () {
@@ -38,7 +39,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
       settings: { max_retries: 2, retry_delay: 0.01, circuit_breaker_threshold: 50, circuit_breaker_timeout: 30, timeout: 5, rate_limit_per_minute: 1000, ...input.settings },
       providers: { anthropic: { base_url: fake.url }, openai: { base_url: fake.openaiBaseUrl }, ollama: { host: fake.url } },
     });
-    const gateway = await ResilientModelGateway.open({ config, store: new StoreLayout(dir), secrets: { getApiKey: async () => 'test-key' }, events: rec.bus, env: {} });
+    const gateway = await ResilientModelGateway.open({ config, store: new StoreLayout(dir), secrets: fixedKeys((['anthropic', 'openai', 'ollama'] as const).map((provider) => ({ provider, value: 'test-key', origin: fake.url }))), events: rec.bus, env: {} });
     gateways.push(gateway);
     return { gateway, ...rec };
   };

@@ -8,6 +8,7 @@ import { Emitter } from '../../../src/core/common/event';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { createToolEngine } from '../../../src/core/tools/toolEngine';
 import { makeHarness, type Harness } from './harness';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 type Transition = Extract<CoreEvent, { type: 'breaker_transition' }>;
 const transitions = (events: CoreEvent[]) => events.filter((e): e is Transition => e.type === 'breaker_transition').map((e) => `${e.name}:${e.from}->${e.to}:${e.reason ?? ''}`);
@@ -70,7 +71,7 @@ describe('tool breaker reset', () => {
     const retryAt = Date.now() + 600_000;
     fs.writeFileSync(layout.toolBreakers, JSON.stringify({ bash: { state: 'open', consecutiveFailures: 3, failures: 3, successes: 0, calls: 3, totalMs: 30, retryAt } }));
     const workspace = fs.mkdtempSync(path.join(store, 'ws-'));
-    const bw = await createBreakwater({ workspaceFolders: [workspace], storeDir: layout.root, configFile: path.join(workspace, 'missing.yaml'), secrets: { getApiKey: async () => undefined }, trusted: true, ripgrepPath: 'rg' });
+    const bw = await createBreakwater({ workspaceFolders: [workspace], storeDir: layout.root, configFile: path.join(workspace, 'missing.yaml'), secrets: NO_KEYS, trusted: true, ripgrepPath: 'rg' });
     const events: CoreEvent[] = [];
     bw.events((e) => events.push(e));
     try {

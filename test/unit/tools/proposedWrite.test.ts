@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBreakwater, isUnknownProposalError, type Breakwater } from '../../../src/core/breakwater';
+import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 /**
  * Apply on a chat code block is the user's own write, but it passes the same gate as an agent's:
@@ -14,7 +15,7 @@ describe('proposeWrite / applyProposed (Apply through the approval gate)', () =>
   let bw: Breakwater;
 
   async function open(trusted = true): Promise<Breakwater> {
-    bw = await createBreakwater({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'missing.yaml'), secrets: { getApiKey: async () => undefined }, trusted, ripgrepPath: 'rg' });
+    bw = await createBreakwater({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'missing.yaml'), secrets: NO_KEYS, trusted, ripgrepPath: 'rg' });
     return bw;
   }
 
