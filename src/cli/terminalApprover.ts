@@ -13,7 +13,10 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
     const onAbort = () => rl.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      output.write(`\n? ${prompt.agent} wants to ${prompt.summary}\n  ${prompt.reason}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
+      const r = prompt.request;
+      // Outside the OS sandbox a command has the user's full rights: say so in words, with why.
+      const unsandboxed = (r?.tool === 'bash' || r?.tool === 'ssh') && r.unsandboxed !== undefined ? `\n  ⚠ NOT SANDBOXED: ${r.unsandboxed.replace(/^not sandboxed: /, '')}` : '';
+      output.write(`\n? ${prompt.agent} wants to ${prompt.summary}\n  ${prompt.reason}${unsandboxed}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
       const choices = prompt.kind === 'ask' ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
       for (;;) {
         output.write(`  ${choices} > `);

@@ -67,7 +67,9 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
   }
   const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, item.summary));
   const reason = h('div', { class: 'bw-reason' }, item.reason);
-  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${item.summary}` }, head, reason, ...body);
+  // A command outside the OS sandbox runs with the user's full rights: say it in words, with why.
+  const unsandboxed = (a.tool === 'bash' || a.tool === 'ssh') && a.unsandboxed !== undefined ? h('div', { class: 'bw-unsandboxed', role: 'alert' }, icon('warning'), h('strong', {}, 'Not sandboxed: '), a.unsandboxed.replace(/^not sandboxed: /, '')) : null;
+  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${item.summary}` }, head, reason, unsandboxed, ...body);
   if (item.resolved !== null) {
     card.classList.add(item.resolved ? 'bw-approved' : 'bw-rejected');
     card.append(h('div', { class: 'bw-resolution' }, icon(item.resolved ? 'check' : 'close'), item.resolved ? 'Approved' : 'Rejected'));

@@ -1,0 +1,51 @@
+import type { SandboxProfile } from './sandboxProfile';
+
+const depth = (p: string) => p.split('/').filter(Boolean).length;
+const byDepth = <T>(items: readonly T[], pathOf: (t: T) => string) => [...items].sort((a, b) => depth(pathOf(a)) - depth(pathOf(b)));
+
+/**
+ * bubblewrap arguments for a profile, then `--` and the program. bwrap starts from an empty root
+ * (a tmpfs), so only what is mounted here exists; mounts are made in order, and a later mount at or
+ * below an earlier one wins, so the order is: system folders, fresh /proc and /dev, private scratch
+ * folders, read-only extras and the writable workspace folders (shallowest first), protected paths
+ * read-only, sockets, and last what must stay hidden.
+ *
+ * Namespaces: a new user (where bwrap is not setuid), PID, network, IPC, UTS and cgroup namespace. In the
+ * PID namespace bwrap's own init is PID 1 and exits with the command, and the kernel then kills every
+ * process left in it (`sleep 100 &`, `setsid`, `nohup`, a double fork); `--die-with-parent` ties the whole
+ * namespace to the process that started bwrap, so SIGKILL of the CLI ends it too. `--new-session` takes
+ * the terminal away (no TIOCSTI injection).
+ */
+export function bwrapArgs(profile: SandboxProfile, argv: readonly string[]): string[] {
+  const args = [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-user-try',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    'breakwater-sandbox',
+  ];
+  for (const l of profile.links) args.push('--symlink', l.target, l.path);
+  const top = new Set(profile.links.map((l) => l.path));
+  const binds: { path: string; flag: string }[] = [
+    ...profile.readable.map((p) => ({ path: p, flag: '--ro-bind-try' })),
+    ...profile.writable.map((p) => ({ path: p, flag: '--bind' })),
+  ].filter((b) => !top.has(b.path));
+  args.push('--proc', '/proc', '--dev', '/dev');
+  for (const s of byDepth(profile.scratch, (p) => p)) args.push('--tmpfs', s);
+  for (const b of byDepth(binds, (x) => x.path)) args.push(b.flag, b.path, b.path);
+  // Protected paths: an existing one that vanished since the scan makes bwrap fail (closed), not create it.
+  for (const p of byDepth(profile.readOnly, (x) => x)) args.push('--ro-bind', p, p);
+  for (const s of profile.sockets) args.push('--bind', s.host, s.inside);
+  const hidden = [...profile.hiddenDirs.map((p) => ({ p, dir: true })), ...profile.hiddenFiles.map((p) => ({ p, dir: false }))];
+  for (const { p, dir } of byDepth(hidden, (x) => x.p)) {
+    if (dir) args.push('--tmpfs', p, '--remount-ro', p);
+    else args.push('--ro-bind', '/dev/null', p);
+  }
+  args.push('--chdir', profile.cwd, '--', ...argv);
+  return args;
+}
