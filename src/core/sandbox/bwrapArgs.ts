@@ -1,5 +1,6 @@
 import type { SandboxProfile } from './sandboxProfile';
 
+const PROC_READ_ONLY = ['/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs', '/proc/acpi'];
 const depth = (p: string) => p.split('/').filter(Boolean).length;
 const byDepth = <T>(items: readonly T[], pathOf: (t: T) => string) => [...items].sort((a, b) => depth(pathOf(a)) - depth(pathOf(b)));
 
@@ -14,7 +15,7 @@ const byDepth = <T>(items: readonly T[], pathOf: (t: T) => string) => [...items]
  * PID namespace bwrap's own init is PID 1 and exits with the command, and the kernel then kills every
  * process left in it (`sleep 100 &`, `setsid`, `nohup`, a double fork); `--die-with-parent` ties the whole
  * namespace to the process that started bwrap, so SIGKILL of the CLI ends it too. `--new-session` takes
- * the terminal away (no TIOCSTI injection).
+ * the terminal away (no TIOCSTI injection). No capabilities are left, even when root starts it.
  */
 export function bwrapArgs(profile: SandboxProfile, argv: readonly string[]): string[] {
   const args = [
@@ -28,6 +29,10 @@ export function bwrapArgs(profile: SandboxProfile, argv: readonly string[]): str
     '--unshare-cgroup-try',
     '--hostname',
     'breakwater-sandbox',
+    // bwrap keeps every capability when started by root (CI containers, root shells): drop them all, or
+    // the command could simply unmount the masks over secrets.
+    '--cap-drop',
+    'ALL',
   ];
   for (const l of profile.links) args.push('--symlink', l.target, l.path);
   const top = new Set(profile.links.map((l) => l.path));
@@ -35,7 +40,11 @@ export function bwrapArgs(profile: SandboxProfile, argv: readonly string[]): str
     ...profile.readable.map((p) => ({ path: p, flag: '--ro-bind-try' })),
     ...profile.writable.map((p) => ({ path: p, flag: '--bind' })),
   ].filter((b) => !top.has(b.path));
-  args.push('--proc', '/proc', '--dev', '/dev');
+  // Without capabilities, uid 0 can still write root-owned files in /proc by their mode bits: kernel
+  // settings (/proc/sys: core_pattern would run a program as host root), sysrq, IRQ affinity. Read-only.
+  args.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys');
+  for (const p of PROC_READ_ONLY) args.push('--ro-bind-try', p, p);
+  args.push('--dev', '/dev');
   for (const s of byDepth(profile.scratch, (p) => p)) args.push('--tmpfs', s);
   for (const b of byDepth(binds, (x) => x.path)) args.push(b.flag, b.path, b.path);
   // Protected paths: an existing one that vanished since the scan makes bwrap fail (closed), not create it.
