@@ -351,6 +351,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       await Promise.all([audit.flush(), answerCache.flush()]);
     },
     dispose: () => {
+      // Window closed or CLI done: no command an agent started outlives the core.
+      sandbox.dispose();
       watcher?.dispose();
       audit.dispose();
       bus.dispose();

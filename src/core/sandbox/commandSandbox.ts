@@ -89,6 +89,8 @@ export class CommandSandbox {
   private readonly stubs: MountStubs;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
+  /** Aborted by `dispose`: the host is going away (window closed), so every running command is killed. */
+  private readonly lifetime = new AbortController();
 
   constructor(private readonly options: CommandSandboxOptions = {}) {
     this.env = options.env ?? process.env;
@@ -127,10 +129,16 @@ export class CommandSandbox {
     return { available: true, mode: settings.mode, kind: 'bubblewrap' };
   }
 
+  /** Kills every command still running and refuses new ones (the extension deactivates, the CLI exits). */
+  dispose(): void {
+    this.lifetime.abort(new Error('Breakwater is shutting down'));
+  }
+
   async run(spec: CommandSpec): Promise<ToolOutcome> {
+    if (this.lifetime.signal.aborted) return { status: 'error', error: 'Not run: Breakwater is shutting down.' };
     const confinement = await this.confinement(spec.settings, { forward: spec.forward !== undefined });
     if (confinement.kind === 'refused') return { status: 'blocked', error: `Not run: ${confinement.reason}.` };
-    const base = { cwd: spec.cwd, timeoutMs: spec.timeoutMs, cap: spec.cap, signal: spec.signal };
+    const base = { cwd: spec.cwd, timeoutMs: spec.timeoutMs, cap: spec.cap, signal: AbortSignal.any([spec.signal, this.lifetime.signal]) };
     if (confinement.kind === 'unsandboxed') {
       const [file, ...args] = spec.argv({ sandboxed: false });
       return runProcess(file, args, { ...base, env: buildChildEnv(this.env) });
