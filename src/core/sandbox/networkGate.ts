@@ -56,7 +56,8 @@ export async function startNetworkGate(spec: GateSpec, lookup: Lookup = defaultL
     s.on('close', () => sockets.delete(s));
     s.on('error', () => s.destroy());
   };
-  const server = spec.kind === 'forward' ? net.createServer((client) => forward(client, spec.host, spec.port, lookup, track)) : proxyServer(spec.allow, lookup, track);
+  // Half-open connections stay open: a client that has sent everything (EOF) still gets the answer.
+  const server = spec.kind === 'forward' ? net.createServer({ allowHalfOpen: true }, (client) => forward(client, spec.host, spec.port, lookup, track)) : proxyServer(spec.allow, lookup, track);
   server.on('connection', track);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -95,13 +96,14 @@ function forward(client: net.Socket, host: string, port: number, lookup: Lookup,
       client.destroy();
       return;
     }
-    const upstream = net.connect(port, r.address, () => {
+    const upstream = net.connect({ port, host: r.address, allowHalfOpen: true }, () => {
+      // Ends travel through the pipes (each side closes once both directions have ended); errors tear both down.
       client.pipe(upstream).pipe(client);
       client.resume();
     });
     track(upstream);
-    upstream.on('close', () => client.destroy());
-    client.on('close', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
   });
 }
 
@@ -142,15 +144,16 @@ function proxyServer(allow: readonly string[], lookup: Lookup, track: (s: net.So
     }
     void resolveChecked(m[1], lookup).then((r) => {
       if ('refused' in r) return void client.end(`HTTP/1.1 403 Forbidden\r\n\r\n${refuse(`${req.url} (${r.refused})`)}`);
-      const upstream = net.connect(Number(m[2]), r.address, () => {
+      let connected = false;
+      const upstream = net.connect({ port: Number(m[2]), host: r.address, allowHalfOpen: true }, () => {
+        connected = true;
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);
         client.pipe(upstream).pipe(client);
       });
       track(upstream);
-      upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
-      upstream.on('close', () => client.destroy());
-      client.on('close', () => upstream.destroy());
+      upstream.on('error', () => (connected ? client.destroy() : client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')));
+      client.on('error', () => upstream.destroy());
     });
   });
   return server;
