@@ -132,6 +132,7 @@ export class CommandSandbox {
   /** Kills every command still running and refuses new ones (the extension deactivates, the CLI exits). */
   dispose(): void {
     this.lifetime.abort(new Error('Breakwater is shutting down'));
+    this.stubs.flush();
   }
 
   async run(spec: CommandSpec): Promise<ToolOutcome> {
@@ -148,7 +149,7 @@ export class CommandSandbox {
     let release: (() => Promise<void>) | undefined;
     try {
       const findings = spec.workspaceFolders.map((f) => this.scanner.scan(f, spec.workspaceFolders));
-      const lease = await this.stubs.hold(findings.flatMap((f) => f.absent));
+      const lease = await this.stubs.hold(findings.flatMap((f) => f.roots));
       release = lease.release;
       const home = this.env.HOME || os.homedir();
       const env = buildChildEnv(this.env, { HOME: home, TMPDIR: '/tmp' }) as Record<string, string>;

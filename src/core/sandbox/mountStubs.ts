@@ -9,11 +9,20 @@ export interface StubRequest {
   readonly kind: 'dir' | 'file';
 }
 
-/** Held stubs; `release` removes the ones this registry made once no other live process still holds them. */
+/** Held stubs; `release` lets them go (removed once no live process holds them; see `lingerMs`). */
 export interface StubLease {
   /** The stubs that exist now and are to be mounted read-only (one that could not be made is left out). */
   readonly held: readonly string[];
   release(): Promise<void>;
+}
+
+export interface MountStubsOptions {
+  /**
+   * Milliseconds a released stub stays for the next command before it is removed; defaults to 1 500.
+   * Agents run commands in bursts, and making and removing a folder costs a millisecond or more on a
+   * journalled file system under load. Stubs still lingering when the process exits are removed then.
+   */
+  readonly lingerMs?: number;
 }
 
 /** Milliseconds to wait for another process's registry lock before giving up (the work under it takes µs). */
@@ -32,53 +41,63 @@ const LOCK_STALE_MS = 10_000;
  * still empty. A process killed with SIGKILL leaves its stub behind; the next process's first hold sweeps
  * it away.
  *
- * Files only (an O_EXCL lock file, marker files): creating folders costs a millisecond each on a
- * journalled file system, and this runs twice per command.
+ * Everything here is synchronous (files only: an O_EXCL lock file, marker files), so holds and releases
+ * of one process never interleave; the only wait is for another process's lock, which is held for µs.
  */
 export class MountStubs {
   private readonly counts = new Map<string, number>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Released stubs kept for the next command, by path. */
+  private readonly lingering = new Map<string, StubRequest>();
+  private lingerTimer: NodeJS.Timeout | undefined;
   private swept = false;
+  private readonly lingerMs: number;
 
   constructor(
     /** Folder for the registry, e.g. `<user state dir>/sandbox-stubs`. */
     private readonly registryDir: string,
-  ) {}
-
-  hold(requests: readonly StubRequest[]): Promise<StubLease> {
-    if (requests.length === 0) return Promise.resolve({ held: [], release: async () => undefined });
-    return this.serial(async () => {
-      const fresh = requests.filter((r) => (this.counts.get(r.path) ?? 0) === 0);
-      if (fresh.length > 0 || !this.swept) {
-        await this.locked(() => {
-          if (!this.swept) {
-            this.swept = true;
-            this.sweep();
-          }
-          for (const r of fresh) this.register(r);
-        });
-      }
-      for (const r of requests) this.counts.set(r.path, (this.counts.get(r.path) ?? 0) + 1);
-      let released = false;
-      return {
-        held: requests.filter((r) => exists(r.path)).map((r) => r.path),
-        release: () => {
-          if (released) return Promise.resolve();
-          released = true;
-          return this.serial(() => this.drop(requests));
-        },
-      };
-    });
+    options: MountStubsOptions = {},
+  ) {
+    this.lingerMs = options.lingerMs ?? 1_500;
   }
 
-  /** Runs `work` after every earlier hold or release of this instance. */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(work, work);
-    this.chain = next.catch(() => undefined);
-    return next;
+  async hold(requests: readonly StubRequest[]): Promise<StubLease> {
+    if (requests.length === 0) return { held: [], release: async () => undefined };
+    const fresh = requests.filter((r) => (this.counts.get(r.path) ?? 0) === 0 && !this.lingering.has(r.path));
+    if (fresh.length > 0 || !this.swept) {
+      this.locked(() => {
+        if (!this.swept) {
+          this.swept = true;
+          this.sweep();
+        }
+        for (const r of fresh) this.register(r);
+      });
+    }
+    for (const r of requests) {
+      this.lingering.delete(r.path);
+      this.counts.set(r.path, (this.counts.get(r.path) ?? 0) + 1);
+    }
+    let released = false;
+    return {
+      held: requests.filter((r) => exists(r.path)).map((r) => r.path),
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.drop(requests);
+      },
+    };
   }
 
-  private async drop(requests: readonly StubRequest[]): Promise<void> {
+  /** Removes every lingering stub now (the core is disposed; also run when the process exits). */
+  flush(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const gone = [...this.lingering.values()];
+    this.lingering.clear();
+    LINGERING.delete(this);
+    if (gone.length > 0) this.unregister(gone);
+  }
+
+  private drop(requests: readonly StubRequest[]): void {
     const last: StubRequest[] = [];
     for (const r of requests) {
       const count = (this.counts.get(r.path) ?? 1) - 1;
@@ -89,10 +108,20 @@ export class MountStubs {
       }
     }
     if (last.length === 0) return;
-    await this.locked(() => {
-      for (const r of last) fs.rmSync(this.file(r.path, selfMarker()), { force: true });
+    if (this.lingerMs <= 0) return this.unregister(last);
+    for (const r of last) this.lingering.set(r.path, r);
+    LINGERING.add(this);
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => this.flush(), this.lingerMs);
+    // A lingering stub must not keep a CLI alive; the exit hook removes it.
+    this.lingerTimer.unref();
+  }
+
+  private unregister(stubs: readonly StubRequest[]): void {
+    this.locked(() => {
+      for (const r of stubs) fs.rmSync(this.file(r.path, selfMarker()), { force: true });
       const names = this.names();
-      for (const r of last) removeIfUnheld(this.registryDir, names, key(r.path), r.path);
+      for (const r of stubs) removeIfUnheld(this.registryDir, names, key(r.path), r.path);
     });
   }
 
@@ -125,7 +154,7 @@ export class MountStubs {
       } catch {
         continue;
       }
-      if (!this.counts.has(stub)) removeIfUnheld(this.registryDir, names, k, stub);
+      if (!this.counts.has(stub) && !this.lingering.has(stub)) removeIfUnheld(this.registryDir, names, k, stub);
     }
   }
 
@@ -142,7 +171,7 @@ export class MountStubs {
   }
 
   /** Runs `work` holding the registry's cross-process lock (a file created with O_EXCL). */
-  private async locked<T>(work: () => T): Promise<T> {
+  private locked<T>(work: () => T): T {
     fs.mkdirSync(this.registryDir, { recursive: true, mode: 0o700 });
     const lock = path.join(this.registryDir, 'lock');
     const started = Date.now();
@@ -159,7 +188,7 @@ export class MountStubs {
           continue;
         }
         if (Date.now() - started > LOCK_WAIT_MS) throw new SandboxSetupError(`the sandbox's stub registry lock ${lock} stays taken by another process; delete it if no Breakwater is running`);
-        await new Promise((r) => setTimeout(r, 2));
+        Atomics.wait(PAUSE, 0, 0, 2);
       }
     }
     try {
@@ -169,6 +198,19 @@ export class MountStubs {
     }
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+/** Instances with lingering stubs, for the exit hook. */
+const LINGERING = new Set<MountStubs>();
+process.on('exit', () => {
+  for (const stubs of [...LINGERING]) {
+    try {
+      stubs.flush();
+    } catch {
+      // Exiting: what cannot be removed now is swept by the next process.
+    }
+  }
+});
 
 const key = (stub: string) => createHash('sha256').update(stub).digest('hex').slice(0, 32);
 

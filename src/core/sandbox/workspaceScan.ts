@@ -12,8 +12,12 @@ export interface WorkspaceFindings {
   readonly hiddenDirs: readonly string[];
   /** Existing protected paths kept read-only: `.git`, `.vscode`, `.breakwater` (any depth), `.breakwaterignore`. */
   readonly readOnly: readonly string[];
-  /** Protected names missing at the folder's root, held by a stub while a command runs (so none can be created). */
-  readonly absent: readonly { readonly path: string; readonly kind: 'dir' | 'file' }[];
+  /**
+   * The protected names at the folder's root, present or not. Each is held through the stub registry
+   * while a command runs: a missing one gets a stub (so it cannot be created), and one that is another
+   * sandbox's stub is kept alive by this command's hold (so it is not removed under its mount).
+   */
+  readonly roots: readonly { readonly path: string; readonly kind: 'dir' | 'file' }[];
 }
 
 /** Protected names (lower case); matched case-insensitively like `protectedPaths.ts`. */
@@ -96,8 +100,8 @@ export class WorkspaceScanner {
     };
     visit('');
     for (const key of records.keys()) if (!seen.has(key)) records.delete(key);
-    const absent = rootProtection(folder, out);
-    return { ...out, absent };
+    const roots = rootProtection(folder);
+    return { ...out, roots };
   }
 
   private record(records: Map<string, DirRecord>, rel: string, abs: string): DirRecord | undefined {
@@ -183,29 +187,21 @@ function hideTarget(link: string, workspaceFolders: readonly string[], found: Fo
   else if (st.isFile()) found.hiddenFiles.push(target);
 }
 
-/** The root-level protected names: missing ones need a stub; a symbolic link cannot be kept read-only. */
-function rootProtection(folder: string, found: Found): { path: string; kind: 'dir' | 'file' }[] {
-  const absent: { path: string; kind: 'dir' | 'file' }[] = [];
-  const present = new Set([...found.readOnly, ...found.hiddenDirs, ...found.hiddenFiles].map((p) => p.toLowerCase()));
-  for (const { name, kind } of ROOT_PROTECTED) {
+/** The root-level protected names; a symbolic link cannot be kept read-only (a command could replace it). */
+function rootProtection(folder: string): { path: string; kind: 'dir' | 'file' }[] {
+  return ROOT_PROTECTED.map(({ name, kind }) => {
     const p = path.join(folder, name);
-    let st: fs.Stats | undefined;
+    let link = false;
     try {
-      st = fs.lstatSync(p);
+      link = fs.lstatSync(p).isSymbolicLink();
     } catch {
-      st = undefined;
+      // Missing: the registry makes a stub for it.
     }
-    if (st === undefined) {
-      // Case-insensitive file systems: `.VSCode` already holds the name.
-      if (!present.has(p.toLowerCase())) absent.push({ path: p, kind });
-      continue;
-    }
-    if (st.isSymbolicLink()) {
+    if (link) {
       throw new SandboxSetupError(
         `${p} is a symbolic link: the sandbox cannot keep it read-only (a command could replace the link). Replace it with a real ${kind === 'dir' ? 'folder' : 'file'}, or turn the sandbox off in your user settings`,
       );
     }
-    if (!present.has(p.toLowerCase())) found.readOnly.push(p);
-  }
-  return absent;
+    return { path: p, kind };
+  });
 }

@@ -8,7 +8,7 @@ const SYSTEM: SystemView = { folders: ['/usr', '/etc'], links: [{ path: '/bin', 
 function profile(overrides: Partial<Parameters<typeof buildSandboxProfile>[0]> = {}) {
   return buildSandboxProfile({
     workspaceFolders: ['/home/u/proj'],
-    findings: [{ hiddenFiles: ['/home/u/proj/.env'], hiddenDirs: ['/home/u/proj/vault'], readOnly: ['/home/u/proj/.git'], absent: [] }],
+    findings: [{ hiddenFiles: ['/home/u/proj/.env'], hiddenDirs: ['/home/u/proj/vault'], readOnly: ['/home/u/proj/.git'], roots: [] }],
     stubs: ['/home/u/proj/.vscode'],
     system: SYSTEM,
     home: '/home/u',
@@ -28,6 +28,14 @@ describe('bwrap arguments from a profile', () => {
     for (const flag of ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']) assert.ok(args.includes(flag), flag);
     assert.equal(args[args.indexOf('--cap-drop') + 1], 'ALL');
     assert.deepEqual(args.slice(args.indexOf('--')), ['--', '/bin/bash', '-c', 'true']);
+  });
+
+  it('an ordinary user gets a user namespace; root gets none but read-only /proc files it could otherwise write', () => {
+    const user = bwrapArgs(profile(), ['true'], { root: false });
+    const root = bwrapArgs(profile(), ['true'], { root: true });
+    assert.ok(user.includes('--unshare-user-try') && !root.includes('--unshare-user-try'));
+    assert.ok(at(root, '--ro-bind-try', '/proc/sysrq-trigger') > 0 && at(user, '--ro-bind-try', '/proc/sysrq-trigger') < 0);
+    for (const args of [user, root]) assert.ok(at(args, '--ro-bind', '/proc/sys') > 0);
   });
 
   it('orders mounts so the stricter one wins: home hidden, then the workspace, then protected, then secrets', () => {

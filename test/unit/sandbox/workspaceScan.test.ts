@@ -17,7 +17,7 @@ describe('WorkspaceScanner: what the sandbox hides and keeps read-only in a work
   beforeEach(() => (ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-scan-')))));
   afterEach(() => fs.rmSync(ws, { recursive: true, force: true }));
 
-  it('finds secrets at any depth, ignored paths (without descending), protected paths, and missing root names', () => {
+  it('finds secrets at any depth, ignored paths (without descending), protected paths, and the root names to hold', () => {
     put('.env');
     put('deep/a/b/server.pem');
     put('deep/id_rsa.pub');
@@ -31,7 +31,7 @@ describe('WorkspaceScanner: what the sandbox hides and keeps read-only in a work
     assert.deepEqual(rel(f.hiddenFiles), ['.env', 'deep/a/b/server.pem', 'deep/id_rsa.pub', 'keys/prod.KEY', 'x/y.secret']);
     assert.deepEqual(rel(f.hiddenDirs), ['vault']);
     assert.deepEqual(rel(f.readOnly), ['.breakwaterignore', '.vscode', 'sub/.git']);
-    assert.deepEqual(f.absent.map((a) => [path.relative(ws, a.path), a.kind]), [['.git', 'dir'], ['.breakwater', 'dir']]);
+    assert.deepEqual(f.roots.map((a) => [path.relative(ws, a.path), a.kind]), [['.git', 'dir'], ['.vscode', 'dir'], ['.breakwater', 'dir'], ['.breakwaterignore', 'file']]);
   });
 
   it('a secret symlink hides what it points at inside the workspace; one pointing outside needs nothing', () => {
