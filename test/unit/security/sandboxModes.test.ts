@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { JSDOM } from 'jsdom';
 import { terminalApprover } from '../../../src/cli/terminalApprover';
 import { CommandSandbox } from '../../../src/core/sandbox/commandSandbox';
+import { detectSandbox } from '../../../src/core/sandbox/sandboxAvailability';
 import { replayRunLog } from '../../../src/core/runs/runLog';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { testStoreOf } from '../../fixtures/stateHome';
@@ -166,6 +167,17 @@ describe('security: sandbox modes and availability', function () {
     assert.equal(fs.existsSync(path.join(world.ws, 'made')), false);
     assert.match(JSON.stringify(llm.requests.at(-1)?.body), /the OS sandbox could not be set up: .*\.vscode is a symbolic link/);
   });
+
+  for (const [platform, words] of [['darwin', /macOS: this version of Breakwater has no Seatbelt profile/], ['win32', /Windows: there is no OS sandbox/]] as const) {
+    it(`${platform}: no sandbox can start, and the reason says so`, async () => {
+      const a = await detectSandbox({ platform });
+      assert.equal(a.available, false);
+      assert.match(a.available ? '' : a.reason, words);
+      const c = await new CommandSandbox({ platform }).confinement({ mode: 'auto', networkAllow: [] });
+      assert.equal(c.kind, 'unsandboxed');
+      assert.equal((await new CommandSandbox({ platform }).confinement({ mode: 'required', networkAllow: [] })).kind, 'refused');
+    });
+  }
 
   it('the terminal prompt says NOT SANDBOXED, with the reason', async () => {
     const input = new PassThrough();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +7,7 @@ import { CommandSandbox } from '../../../src/core/sandbox/commandSandbox';
 import { networkAllows } from '../../../src/core/sandbox/networkGate';
 import { DEFAULT_OUTPUT_CAP } from '../../../src/core/tools/outputCap';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
+import { makeHarness } from '../tools/harness';
 import { attempt, escapeWorld, type EscapeWorld } from './sandboxHarness';
 
 /** A loopback HTTP server on the host that counts what reaches it. */
@@ -79,6 +81,32 @@ describe('security: sandbox network (real bubblewrap, loopback server on the hos
       assert.deepEqual(server.hits, []);
     } finally {
       await new Promise((r) => echo.close(r));
+    }
+  });
+});
+
+describe("security: ssh's local side in the sandbox (real ssh client, real bubblewrap)", function () {
+  this.timeout(60_000);
+
+  it('connects through the gate to its own server (the client banner arrives), sandboxed and asking like any ssh call', async () => {
+    const h = makeHarness();
+    // A server that records what the ssh client sends first (its version banner), then hangs up.
+    const banners: string[] = [];
+    const server = net.createServer((s) => s.once('data', (d) => (banners.push(d.toString()), s.end())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const key = h.file('deploy_key', 'not really a key\n');
+    fs.chmodSync(key, 0o600);
+    try {
+      const scope = h.scope(undefined, { servers: { box: { host: '127.0.0.1', port, user: 'deploy', key } } }, { servers: ['box'] });
+      const { prepared, outcome } = await h.run('ssh', { host: 'box', command: 'uptime' }, { by: 'user' }, scope);
+      assert.equal(prepared.decision.kind, 'ask');
+      assert.equal(prepared.approval?.tool === 'ssh' && prepared.approval.unsandboxed, undefined, 'sandboxed');
+      assert.equal(outcome.status, 'error', 'no real sshd answered');
+      assert.match(banners.join(''), /^SSH-2\.0-/, 'the ssh client reached its server through the gate');
+    } finally {
+      server.close();
+      h.cleanup();
     }
   });
 });
