@@ -31,9 +31,16 @@ export interface BuiltCliRun {
   stderr(): string;
 }
 
-/** Starts `node dist/cli.js` as a user's shell would (no terminal), with exactly `env` plus a temp state dir. */
-export function startBuiltCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): BuiltCliRun {
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd, env: { XDG_STATE_HOME: TEST_STATE_HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** When the tests run as root: the prefix that runs a program as `nobody` (an ordinary user, unprivileged user namespaces). */
+export const AS_NOBODY: readonly string[] = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
+
+/**
+ * Starts `node dist/cli.js` as a user's shell would (no terminal), with exactly `env` plus a temp state
+ * dir; `prefix` runs it through another program first (`AS_NOBODY`), which execs it (same pid).
+ */
+export function startBuiltCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, prefix: readonly string[] = []): BuiltCliRun {
+  const argv = [...prefix, process.execPath, BUILT_CLI, ...args];
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: { XDG_STATE_HOME: TEST_STATE_HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
