@@ -49,6 +49,8 @@ const CASES: readonly Case[] = [
   ['cd .. && touch sibling/new', none, () => 'cd .. && touch app-evil/new', (w, a) => (ran(a), assert.equal(fs.existsSync(path.join(w.sibling, 'new')), false))],
   ['tee into an absolute path outside', (w) => w.file('a', 'A'), (w) => `tee ${w.sibling}/teed < a`, (w, a) => (ran(a), assert.equal(fs.existsSync(path.join(w.sibling, 'teed')), false))],
   ['overwrite a file outside through a symlink made inside', none, () => 'ln -s ../app-evil/x link && echo pwned > link', (w, a) => (ran(a), assert.equal(read(path.join(w.sibling, 'x')), SIBLING_SECRET))],
+  ['a symlink to the sibling that was there before the run', (w) => fs.symlinkSync(w.sibling, path.join(w.ws, 'shortcut')), () => 'cat shortcut/x; echo pwned | tee shortcut/x', (w, a) => (modelNeverSaw(SIBLING_SECRET)(w, a), assert.equal(read(path.join(w.sibling, 'x')), SIBLING_SECRET))],
+  ['a symlink to /etc/shadow', none, () => 'ln -s /etc/shadow s && cat s', modelNeverSaw('root:')],
   ['~/.ssh/id_rsa', none, () => 'cat ~/.ssh/id_rsa', modelNeverSaw(HOME_SECRET)],
   ['the real home by absolute path', none, (w) => `cat ${w.home}/.ssh/id_rsa`, modelNeverSaw(HOME_SECRET)],
   ['/root and /home are empty or absent', none, () => 'ls -la /root /home 2>&1; cat /root/.bashrc 2>&1 | head -3', modelNeverSaw('.bashrc\\n', 'alias ')],
