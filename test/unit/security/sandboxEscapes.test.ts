@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { configSchema } from '../../../src/core/config/schema';
+import { createToolEngine } from '../../../src/core/tools/toolEngine';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { TEST_STATE_HOME, testStoreOf } from '../../fixtures/stateHome';
 import { runCliInProcess } from '../cli/runCliInProcess';
@@ -130,6 +132,22 @@ describe('security: OS sandbox escapes (real bubblewrap, --yes, scripted model)'
       check(world, a);
     });
   }
+
+  it('multi-root: every workspace folder is writable, each keeps its own protection, and what lies between them is invisible', async () => {
+    world = escapeWorld();
+    const second = path.join(world.base, 'second');
+    fs.mkdirSync(path.join(second, '.git'), { recursive: true });
+    fs.writeFileSync(path.join(second, '.env'), SECRET);
+    const engine = createToolEngine({ host: { workspaceFolders: [world.ws, second], trusted: true, ripgrepPath: 'rg' }, commandTimeoutMs: 20_000 });
+    const cfg = configSchema.parse({ agents: { t: { tools: ['bash'] } } });
+    const prepared = await engine.prepare({ id: 'm1', name: 'bash', args: { command: `touch made-here ${second}/made-there; cat ${second}/.env; touch ${second}/.git/evil; cat ../app-evil/x; true` } }, { agentName: 't', agent: cfg.agents.t, config: cfg });
+    const outcome = await engine.execute(prepared, { by: 'user' }, new AbortController().signal);
+    const out = outcome.status === 'ok' ? outcome.output : JSON.stringify(outcome);
+    assert.ok(fs.existsSync(path.join(world.ws, 'made-here')) && fs.existsSync(path.join(second, 'made-there')), out);
+    assert.equal(out.includes(SECRET), false);
+    assert.equal(out.includes(SIBLING_SECRET), false);
+    assert.equal(fs.existsSync(path.join(second, '.git', 'evil')), false);
+  });
 
   it('a host process survives kill -9 -1 from inside (the sandbox cannot signal outside)', async () => {
     world = escapeWorld();
