@@ -37,7 +37,8 @@ export function withdrawSecrets(env: NodeJS.ProcessEnv = process.env): Withdrawn
   for (const [name, value] of Object.entries(env)) if (value !== undefined && isSecretEnvName(name)) values[name] = value;
   const names = Object.keys(values);
   for (const name of names) delete env[name];
-  if (names.length === 0 || process.platform !== 'linux') return { values, wiped: process.platform === 'linux' || names.length === 0 };
+  if (names.length === 0) return { values, wiped: true };
+  if (process.platform !== 'linux') return { values, wiped: false, problem: `${process.platform} keeps the start-up environment where other processes of yours can read it, and Breakwater can rewrite it only on Linux` };
   try {
     wipeEnvironBlock(new Set(names));
     return { values, wiped: true };

@@ -4,7 +4,7 @@ import { withdrawSecrets } from './envSecrets';
 // First of all: the keys leave this process's environment (and /proc/<pid>/environ) before anything
 // can start a child; the CLI reads them from this object instead.
 const secrets = withdrawSecrets(process.env);
-if (!secrets.wiped) process.stderr.write(`breakwater: warning: could not wipe API keys from this process's environment block (${secrets.problem}); unsandboxed commands could read them from /proc\n`);
+if (!secrets.wiped) process.stderr.write(`breakwater: warning: could not wipe API keys from this process's start-up environment (${secrets.problem}); an unsandboxed command could read them (ps, /proc)\n`);
 
 /** Exit status of a CLI stopped by a signal: 128 + the signal's number, as shells report it. */
 const EXIT_BY_SIGNAL = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
