@@ -50,8 +50,10 @@ export interface ProfileInput {
 const within = (parent: string, p: string) => p === parent || p.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
 
 export function buildSandboxProfile(input: ProfileInput): SandboxProfile {
-  const readable = [...input.system.folders, ...input.system.toolchains, ...(input.extraReadable ?? [])];
   const writable = [...input.workspaceFolders];
+  // A PATH entry inside a workspace folder (npm puts `<project>/node_modules/.bin` there) is visible and
+  // writable already; binding it read-only on top would break `npm install` in the workspace.
+  const readable = [...input.system.folders, ...input.system.toolchains, ...(input.extraReadable ?? [])].filter((r) => !writable.some((w) => within(w, r)));
   const visible = [...readable, ...writable];
   // A secret only needs hiding where something makes it visible.
   const isVisible = (p: string) => visible.some((v) => within(v, p));

@@ -57,6 +57,11 @@ describe('bwrap arguments from a profile', () => {
     assert.ok(at(args, '--ro-bind-try', '/home/u/.pyenv') > at(args, '--tmpfs', '/home/u'));
   });
 
+  it('a PATH entry inside the workspace is not made read-only (node_modules/.bin stays writable)', () => {
+    const p = profile({ system: { ...SYSTEM, toolchains: ['/home/u/proj/node_modules/.bin', '/home/u/.pyenv'] } });
+    assert.deepEqual(p.readable.filter((r) => r.startsWith('/home')), ['/home/u/.pyenv']);
+  });
+
   it('a system secret is hidden only where something makes it visible', () => {
     const p = profile({ system: { ...SYSTEM, secretFiles: ['/etc/shadow', '/srv/not-bound.key'] } });
     assert.deepEqual(p.hiddenFiles.filter((f) => !f.startsWith('/home')), ['/etc/shadow']);
