@@ -1,7 +1,7 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import * as fs from 'node:fs';
 import { DEFAULT_SANDBOX_SETTINGS, type Confinement } from '../sandbox/commandSandbox';
 import { allow, askEveryTime, block, strictest } from '../sandbox/decisions';
 import { judgeCommand } from '../sandbox/shellPolicy';
