@@ -136,7 +136,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   // detached: code-server gets its own process group, so stop() can kill it with its extension host and watchers.
   const child = spawn(process.execPath, args, {
     cwd: tempDir,
-    env: { ...process.env, ...(options.offline === false ? {} : offlineEnv), ...options.env, ...extraEnv },
+    // XDG_STATE_HOME: the sandbox's stub registry (and any store) in the temp dir, never the real home.
+    env: { ...process.env, XDG_STATE_HOME: path.join(tempDir, 'state'), ...(options.offline === false ? {} : offlineEnv), ...options.env, ...extraEnv },
     stdio: ['ignore', log, log],
     detached: true,
   });

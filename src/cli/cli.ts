@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createBreakwater, type Breakwater, type BreakwaterOptions, type RunState, type TaskResult } from '../core/breakwater';
+import { createBreakwater, type Breakwater, type BreakwaterOptions, type BreakwaterStatus, type RunState, type TaskResult } from '../core/breakwater';
 import { UnknownAgentError } from '../core/agents/agentRunner';
 import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
@@ -14,6 +14,7 @@ import { parseCliArgs, UsageError, type CliArgs } from './args';
 import { crashHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
 import { outcomeJson, runJson, taskJson } from './runJson';
+import { chooseStore, migrateLegacyStore } from './storeLocation';
 import { terminalApprover } from './terminalApprover';
 import { refusal, runTrustConfig, unconfirmedNotice, unconfirmedOf, type TrustCommandLine } from './trustConfig';
 
@@ -49,7 +50,8 @@ export const USAGE = `usage: breakwater [--config FILE] [--workspace DIR] [--sto
   --deny RUN_ID [--call CALL_ID] [--reason TEXT]
   --trust-config                      show the workspace's sensitive values and confirm them (--yes: no prompt)
   (a task's run id, or one of its steps' run ids, continues the task; in a task a denial fails the step)
-exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human
+exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP
+store: --store, else $BREAKWATER_STORE, else $XDG_STATE_HOME/breakwater/<workspace hash> (~/.local/state/breakwater/…)
 `;
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
@@ -71,7 +73,13 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   if (!isDir(workspace)) return usage(io, `--workspace ${workspace} is not a folder; pass an existing directory`);
   const configFile = args.config ? path.resolve(io.cwd, args.config) : path.join(workspace, '.breakwater', 'agents.yaml');
   if (args.config && !fs.existsSync(configFile)) return usage(io, `--config ${configFile} does not exist; fix the path, or omit --config to use ${path.join(workspace, '.breakwater', 'agents.yaml')}`);
-  const storeDir = args.store ? path.resolve(io.cwd, args.store) : path.join(workspace, '.breakwater', 'runs');
+  const store = chooseStore(workspace, args.store, io.cwd, io.env);
+  const storeDir = store.dir;
+  if (store.from === 'default') {
+    const moved = migrateLegacyStore(workspace, storeDir);
+    if (moved.kind === 'moved') io.stderr.write(`breakwater: moved the run store out of the workspace, from ${moved.from} to ${moved.to}\n`);
+    if (moved.kind === 'both_exist') io.stderr.write(`breakwater: ${moved.from} holds runs from before the store moved to ${moved.to}, which already exists; nothing was moved. Pass --store ${moved.from} to use those runs, or move them by hand.\n`);
+  }
   // User scope: the user's own agents file, and the record of what the user confirmed of each workspace's file.
   const trustFile = await TrustFile.open(trustStorePath(io.env), { onWarning: (m) => io.stderr.write(`! ${m}\n`) });
   const trustLine: TrustCommandLine = { workspace, ...(args.config ? { config: configFile } : {}) };
@@ -170,7 +178,7 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     case 'status': {
       const status = bw.status();
       const s = { ...status, config: { ...(status.config ?? configStatus(bw.loadedConfig())), keys: await bw.keySources() } };
-      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
+      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n${sandboxLine(s.sandbox)}`);
       return EXIT.completed;
     }
     case 'health': {
@@ -205,6 +213,13 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     case 'task':
       return taskResult(await bw.runTask(cmd.task, cmd.prompt, { signal }));
   }
+}
+
+/** `--status` in words: whether agents' commands are sandboxed, and why not. */
+function sandboxLine(s: BreakwaterStatus['sandbox']): string {
+  if (s.kind !== 'none') return `sandbox: ${s.kind}, commands run sandboxed (mode ${s.mode})${s.reason ? ` — note: ${s.reason}` : ''}\n`;
+  const what = s.mode === 'required' ? 'commands are refused' : 'commands are NOT sandboxed and each asks every time';
+  return `sandbox: none, ${what} (mode ${s.mode})${s.reason ? ` — ${s.reason}` : ''}\n`;
 }
 
 function assertRun(bw: Breakwater, runId: string): void {

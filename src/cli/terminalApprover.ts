@@ -17,7 +17,10 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
       // Everything shown is escaped (no ANSI, \r or bidi trick can hide part of it) and wrapped, never cut.
       const width = Math.max(40, ((output as { columns?: number }).columns ?? 100) - 2);
       const what = wrapText(`? ${visibleText(prompt.agent)} wants to ${visibleText(prompt.summary)}`, width, '    ');
-      output.write(`\n${what}\n${wrapText(`  ${visibleText(prompt.reason)}`, width, '  ')}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
+      const r = prompt.request;
+      // Outside the OS sandbox a command has the user's full rights: say so in words, with why.
+      const unsandboxed = (r?.tool === 'bash' || r?.tool === 'ssh') && r.unsandboxed !== undefined ? `\n${wrapText(`  ⚠ NOT SANDBOXED: ${visibleText(r.unsandboxed.replace(/^not sandboxed: /, ''))}`, width, '    ')}` : '';
+      output.write(`\n${what}\n${wrapText(`  ${visibleText(prompt.reason)}`, width, '  ')}${unsandboxed}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
       const choices = prompt.kind === 'ask' ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
       for (;;) {
         output.write(`  ${choices} > `);

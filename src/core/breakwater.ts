@@ -30,6 +30,8 @@ import { RunStore, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
+import { CommandSandbox } from './sandbox/commandSandbox';
+import { userStateDir } from './store/userStateDir';
 import { createToolEngine, type BreakwaterToolEngine } from './tools/toolEngine';
 import type { PreparedCall, ToolEngine, ToolHost, ToolOutcome } from './tools/types';
 import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } from './agents/statusReport';
@@ -56,7 +58,7 @@ const MAX_PROPOSALS = 50;
 export interface BreakwaterOptions {
   /** Absolute workspace folder paths (multi-root aware); the first one is the default for relative paths. */
   readonly workspaceFolders: readonly string[];
-  /** The store folder (run logs, breakers, costs, audit); the CLI uses `<workspace>/.breakwater/runs`. */
+  /** The store folder (run logs, breakers, costs, audit); the CLI's is in the user's state dir (`defaultStoreDir`). */
   readonly storeDir: string;
   /** The workspace's agents file (workspace scope); a missing file means the built-in default config. */
   readonly configFile: string;
@@ -93,6 +95,11 @@ export interface BreakwaterOptions {
   readonly onDurable?: RunLogWriterOptions['onDurable'];
   /** How deep `delegate` may nest; defaults to 3. */
   readonly maxDelegateDepth?: number;
+  /**
+   * The bwrap binary for the OS sandbox (a path or a name on PATH); `BREAKWATER_BWRAP` from `env`, else
+   * `bwrap`. A missing one makes the sandbox unavailable (tests point it at a missing file).
+   */
+  readonly bwrapPath?: string;
 }
 
 /** Everything both hosts (the VS Code extension and the CLI) call. */
@@ -208,7 +215,17 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const secrets = withKeyGrants(options.secrets, () => keyGrantsOf(loaded.scopes));
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets, events: bus, store: layout, env, clock }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath, storeRoot: layout.root };
-  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
+    // Every process a tool starts goes through this launcher; the store is hidden from what it starts.
+  const sandbox = new CommandSandbox({
+    bwrap: options.bwrapPath ?? env.BREAKWATER_BWRAP ?? 'bwrap',
+    ...(env.BREAKWATER_SOCAT !== undefined ? { socat: env.BREAKWATER_SOCAT } : {}),
+    env: env as NodeJS.ProcessEnv,
+    stateDir: userStateDir(env),
+    hidden: [layout.root],
+  });
+  // Probed once per process; awaited here so `status()` (synchronous) can say whether commands are sandboxed.
+  await sandbox.availability();
+  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout, sandbox });
   const audit = new AuditLedger(layout.auditLedger, bus.event);
   const opened = await AnswerCache.open({ file: layout.answerCache, clock });
   if (opened.error) queueMicrotask(() => configErrors.fire(opened.error));
@@ -380,6 +397,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       await Promise.all([audit.flush(), answerCache.flush()]);
     },
     dispose: () => {
+      // Window closed or CLI done: no command an agent started outlives the core.
+      sandbox.dispose();
       watcher?.dispose();
       audit.dispose();
       bus.dispose();

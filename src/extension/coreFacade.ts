@@ -92,6 +92,16 @@ export interface StatusSnapshot {
   readonly runs: readonly RunListItem[];
   /** The config's two files, where each value came from, and the workspace's sensitive values. */
   readonly config?: ConfigStatus;
+  /** Whether agents' commands run in the OS sandbox (`--status --json`'s `sandbox`; absent from doubles that do not say). */
+  readonly sandbox?: { readonly available: boolean; readonly mode: 'auto' | 'required' | 'off'; readonly kind: 'bubblewrap' | 'seatbelt' | 'none'; readonly reason?: string };
+}
+
+/** The sandbox as the Status tree shows it: one line, and the reason when commands are not sandboxed. */
+export interface SandboxView {
+  readonly state: 'sandboxed' | 'unsandboxed' | 'refused';
+  readonly label: string;
+  readonly description: string;
+  readonly tooltip: string;
 }
 
 export interface HealthEntry {

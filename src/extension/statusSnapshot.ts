@@ -1,5 +1,5 @@
 import type { BreakerRow, BreakwaterStatus, HealthReport } from '../core/breakwater';
-import type { BreakerView, HealthEntry, RunListItem, StatusSnapshot } from './coreFacade';
+import type { BreakerView, HealthEntry, RunListItem, SandboxView, StatusSnapshot } from './coreFacade';
 
 /**
  * The core's `--status --json` object as the tree, the status bar and the chat show it, and the
@@ -29,7 +29,17 @@ export function toSnapshot(status: BreakwaterStatus, runs: readonly RunListItem[
     },
     runs,
     ...(status.config ? { config: status.config } : {}),
+    sandbox: status.sandbox,
   };
+}
+
+/** "Commands: sandboxed (bubblewrap)", or not sandboxed and why, in words for the Status tree. */
+export function toSandboxView(s: NonNullable<StatusSnapshot['sandbox']>, t: Translate = untranslated): SandboxView {
+  if (s.kind !== 'none') {
+    return { state: 'sandboxed', label: t('Commands: sandboxed'), description: s.kind, tooltip: s.reason ? t('Commands run in the OS sandbox ({0}). Note: {1}', s.kind, s.reason) : t('Commands run in the OS sandbox ({0}): workspace-only writes, no secrets, no network unless allowed.', s.kind) };
+  }
+  if (s.mode === 'required') return { state: 'refused', label: t('Commands: refused'), description: t('the sandbox is required but cannot start'), tooltip: s.reason ?? '' };
+  return { state: 'unsandboxed', label: t('Commands: not sandboxed'), description: t('each command asks every time'), tooltip: s.reason ?? '' };
 }
 
 export function toBreakerView(row: BreakerRow, now: number): BreakerView {

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
-import type { BreakerView, StatusSnapshot } from './coreFacade';
+import type { BreakerView, SandboxView, StatusSnapshot } from './coreFacade';
 import type { CoreHost } from './coreHost';
-import { breakerParts } from './statusSnapshot';
+import { breakerParts, toSandboxView } from './statusSnapshot';
 
 type Node =
   | { readonly kind: 'section'; readonly section: 'providers' | 'tools' | 'costs' | 'runs' }
   | { readonly kind: 'breaker'; readonly scope: 'provider' | 'tool'; readonly breaker: BreakerView }
   | { readonly kind: 'cost'; readonly label: string; readonly detail: string; readonly children?: readonly Node[] }
   | { readonly kind: 'run'; readonly runId: string; readonly agent: string; readonly status: string; readonly prompt: string }
+  | { readonly kind: 'sandbox'; readonly view: SandboxView }
   | { readonly kind: 'empty'; readonly label: string };
 
 const BREAKER_ICON = {
@@ -120,6 +121,14 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
         item.id = `run:${node.runId}`;
         return item;
       }
+      case 'sandbox': {
+        const item = new vscode.TreeItem(node.view.label, vscode.TreeItemCollapsibleState.None);
+        item.description = node.view.description;
+        item.tooltip = node.view.tooltip;
+        item.iconPath = new vscode.ThemeIcon(node.view.state === 'sandboxed' ? 'lock' : 'unlock', new vscode.ThemeColor(node.view.state === 'sandboxed' ? 'testing.iconPassed' : 'editorWarning.foreground'));
+        item.id = `sandbox:${node.view.state}`;
+        return item;
+      }
       case 'empty':
         return new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
     }
@@ -136,7 +145,12 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
         this.onError(e);
       });
     }
-    if (!node) return s ? [{ kind: 'section', section: 'providers' }, { kind: 'section', section: 'tools' }, { kind: 'section', section: 'costs' }, { kind: 'section', section: 'runs' }] : [];
+    if (!node) {
+      if (!s) return [];
+      const sections: Node[] = [{ kind: 'section', section: 'providers' }, { kind: 'section', section: 'tools' }, { kind: 'section', section: 'costs' }, { kind: 'section', section: 'runs' }];
+      // Whether commands are confined comes first: it decides what an approval means.
+      return s.sandbox ? [{ kind: 'sandbox', view: toSandboxView(s.sandbox, vscode.l10n.t) }, ...sections] : sections;
+    }
     if (!s) return [];
     if (node.kind === 'cost') return [...(node.children ?? [])];
     if (node.kind !== 'section') return [];

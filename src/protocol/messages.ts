@@ -30,9 +30,10 @@ export type AgentInfo = z.infer<typeof agentInfoSchema>;
 /** What the user must see to decide (mirrors core's `ApprovalRequest`, minus the file contents). */
 export const approvalViewSchema = z.discriminatedUnion('tool', [
   z.strictObject({ tool: z.enum(['write', 'edit']), path: z.string(), relativePath: z.string(), diff: text, isNew: z.boolean() }),
-  z.strictObject({ tool: z.literal('bash'), command: z.string(), subcommands: z.array(z.string()), cwd: z.string() }),
+  /** `unsandboxed`: the command runs without the OS sandbox; why, in words (the card says so). */
+  z.strictObject({ tool: z.literal('bash'), command: z.string(), subcommands: z.array(z.string()), cwd: z.string(), unsandboxed: z.optional(z.string()) }),
   z.strictObject({ tool: z.literal('http_request'), method: z.string(), url: z.string(), host: z.string(), resolvedAddress: z.optional(z.string()) }),
-  z.strictObject({ tool: z.literal('ssh'), server: z.string(), target: z.string(), command: z.string(), subcommands: z.array(z.string()) }),
+  z.strictObject({ tool: z.literal('ssh'), server: z.string(), target: z.string(), command: z.string(), subcommands: z.array(z.string()), unsandboxed: z.optional(z.string()) }),
   z.strictObject({ tool: z.enum(['read', 'list_dir', 'glob', 'grep']), path: z.string(), relativePath: z.string() }),
   /** "Apply" on a code block: a write the user proposes; the same gate as the agent's writes. */
   z.strictObject({ tool: z.literal('apply'), path: z.string(), relativePath: z.string(), diff: text, isNew: z.boolean() }),

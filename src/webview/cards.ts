@@ -72,7 +72,9 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
   const summary = visibleText(item.summary);
   const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, summary));
   const reason = h('div', { class: 'bw-reason' }, visibleText(item.reason));
-  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${summary}` }, head, reason, ...body);
+  // A command outside the OS sandbox runs with the user's full rights: say it in words, with why.
+  const unsandboxed = (a.tool === 'bash' || a.tool === 'ssh') && a.unsandboxed !== undefined ? h('div', { class: 'bw-unsandboxed', role: 'alert' }, icon('warning'), h('strong', {}, 'Not sandboxed: '), visibleText(a.unsandboxed.replace(/^not sandboxed: /, ''))) : null;
+  const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${summary}` }, head, reason, unsandboxed, ...body);
   if (item.resolved !== null) {
     card.classList.add(item.resolved ? 'bw-approved' : 'bw-rejected');
     card.append(h('div', { class: 'bw-resolution' }, icon(item.resolved ? 'check' : 'close'), item.resolved ? 'Approved' : 'Rejected'));

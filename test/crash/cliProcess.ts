@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { replayRunLog } from '../../src/core/runs/runLog';
 import type { RunEvent } from '../../src/core/runs/events';
+import { TEST_STATE_HOME, testStoreOf } from '../fixtures/stateHome';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -19,7 +20,8 @@ export interface CliRun {
 /** Runs the real CLI in its own process (stdin not a TTY), as a script or CI would. */
 export function runCliProcess(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...options.env };
+    // The store defaults to the user's state dir: a temp one, never the real home.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), XDG_STATE_HOME: TEST_STATE_HOME, ...options.env };
     // Node itself with tsx's loader, so a SIGKILL hits the CLI process and not a wrapper.
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), MAIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -54,11 +56,11 @@ export function makeWorkspace(agentsYaml: string, files: Record<string, string> 
 }
 
 export function onlyRunId(workspace: string): string {
-  const runs = fs.readdirSync(path.join(workspace, '.breakwater', 'runs')).filter((n) => n.endsWith('.jsonl'));
+  const runs = fs.readdirSync(testStoreOf(workspace)).filter((n) => n.endsWith('.jsonl'));
   if (runs.length !== 1) throw new Error(`expected one run, found ${runs.join(', ')}`);
   return runs[0].slice(0, -'.jsonl'.length);
 }
 
 export function eventsOf(workspace: string, runId: string): RunEvent[] {
-  return replayRunLog(path.join(workspace, '.breakwater', 'runs', `${runId}.jsonl`)).events;
+  return replayRunLog(path.join(testStoreOf(workspace), `${runId}.jsonl`)).events;
 }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
+import { testStoreOf } from '../fixtures/stateHome';
 import { eventsOf, makeWorkspace, runCliProcess } from './cliProcess';
 
 /**
@@ -34,7 +35,7 @@ describe('crash tests: SIGKILL the CLI mid-task, resume the task in a new proces
   /** Requests that START step 1's run: its prompt is the only message. */
   const step1Starts = () => llm.requests.filter((r) => JSON.stringify(r.body).includes('PLAN-STEP') && (r.body as { messages: unknown[] }).messages.length === 1).length;
   const taskRunOf = (ws: string) => {
-    const ids = fs.readdirSync(path.join(ws, '.breakwater', 'runs')).filter((n) => n.endsWith('.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
+    const ids = fs.readdirSync(testStoreOf(ws)).filter((n) => n.endsWith('.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
     const tasks = ids.filter((id) => eventsOf(ws, id)[0]?.type === 'task_started');
     assert.equal(tasks.length, 1, `one task run among ${ids.join(', ')}`);
     return { taskRun: tasks[0], runs: ids.length };

@@ -5,6 +5,7 @@ import { healthCheck } from '../resilience/healthCheck';
 import { providerBreakerStatus, type ProviderBreakerStatus } from '../resilience/policyStats';
 import { ResilientModelGateway } from '../resilience/resilientModelGateway';
 import type { RunStore } from '../runs/runStore';
+import type { SandboxStatus } from '../sandbox/commandSandbox';
 import type { ToolEngine } from '../tools/types';
 
 /** One breaker row of `--status --json` (PRODUCT.md): a provider endpoint (`kind@url`) or a tool (seed 000's fleet stats). */
@@ -28,6 +29,8 @@ export interface BreakwaterStatus {
   readonly runs: { run_id: string; agent: string; status: string; started_at: string; updated_at: string }[];
   /** The config's two files, where each value came from, and the workspace's sensitive values (set by the core). */
   readonly config?: ConfigStatus;
+  /** Whether agents' commands run in the OS sandbox, and why not. */
+  readonly sandbox: SandboxStatus;
 }
 
 /** `now`: epoch ms that decides which UTC day is "today"; defaults to `Date.now()`. */
@@ -65,7 +68,13 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
       budget: { budget_usd: budget, spent_usd: total, remaining_usd: budget === null ? null : round(Math.max(0, budget - total)), warning: budget !== null && total >= budget * 0.8 },
     },
     runs: runRows(deps.store),
+    sandbox: sandboxStatusOf(deps.tools, deps.config),
   };
+}
+
+function sandboxStatusOf(tools: ToolEngine, config: BreakwaterConfig): SandboxStatus {
+  const settings = { mode: config.settings.sandbox.mode, networkAllow: config.settings.sandbox.network_allow };
+  return tools.sandboxStatus?.(settings) ?? { available: false, mode: settings.mode, kind: 'none', reason: 'this core runs with a custom tool engine that does not say' };
 }
 
 export function runRows(store: RunStore): BreakwaterStatus['runs'] {

@@ -83,6 +83,7 @@ function everyTimeReason(tool: ToolName, reason: string, subject: ApprovalReques
     const detail = secretReadReason(subject.relativePath) ?? reason.replace(/^reading [^:]*: /, '');
     return `${tool}: ${detail} (secret-file rule: .env*, *.pem, *.key, id_rsa*) — ${always}`;
   }
-  if (tool === 'bash' || tool === 'ssh') return `${tool}: ${reason} (shell policy: no "always allow" for this) — ${always}`;
+  // The OS sandbox's reason ("not sandboxed: …") is not the shell policy's; it names its own rule.
+  if ((tool === 'bash' || tool === 'ssh') && !reason.startsWith('not sandboxed')) return `${tool}: ${reason} (shell policy: no "always allow" for this) — ${always}`;
   return `${tool}: ${reason} — ${always}`;
 }

@@ -16,6 +16,12 @@ const ALLOWED_PREFIXES = ['LC_'];
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH(?!_SOCK$)|SESSION|COOKIE|PRIVATE/i;
 const PROVIDER_PREFIXES = ['ANTHROPIC_', 'OPENAI_', 'OLLAMA_', 'AZURE_', 'AWS_', 'GOOGLE_', 'GCP_', 'GEMINI_', 'MISTRAL_', 'GROQ_', 'OPENROUTER_', 'HF_', 'GITHUB_', 'GH_', 'NPM_', 'BREAKWATER_'];
 
+/** A name that holds a credential (a provider's key, a token, a password), whatever else it is. */
+export function isSecretEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper !== 'SSH_AUTH_SOCK' && SECRET_NAME.test(upper);
+}
+
 export function isAllowedEnvName(name: string): boolean {
   const upper = name.toUpperCase();
   if (SECRET_NAME.test(upper) && upper !== 'SSH_AUTH_SOCK') return false;

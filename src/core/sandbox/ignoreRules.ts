@@ -32,6 +32,28 @@ export class IgnoreRules {
     }
   }
 
+  /**
+   * The folder's rules as they are now, for a caller that asks many times in a row (the OS sandbox's
+   * scan of a folder): `version` changes whenever the ignore file does, `ignores` is `isIgnored` without
+   * looking at the file again.
+   */
+  snapshot(folder: string): { readonly version: string; ignores(relativePath: string, isDirectory: boolean): boolean } {
+    const matcher = this.matcherFor(folder);
+    const cached = this.cache.get(folder);
+    const version = matcher === undefined || !cached ? 'none' : `${cached.mtimeMs}:${cached.size}`;
+    return {
+      version,
+      ignores(relativePath, isDirectory) {
+        if (matcher === undefined || relativePath === '' || relativePath === '.') return false;
+        try {
+          return matcher.ignores(isDirectory ? `${relativePath}/` : relativePath);
+        } catch {
+          return true;
+        }
+      },
+    };
+  }
+
   /** Absolute path of the folder's ignore file when it exists (handed to ripgrep as `--ignore-file`). */
   ignoreFileOf(folder: string): string | undefined {
     return this.matcherFor(folder) === undefined ? undefined : path.join(folder, IGNORE_FILE);

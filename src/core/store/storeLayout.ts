@@ -1,10 +1,14 @@
 import * as path from 'node:path';
 
 /**
- * Where everything durable lives. The store is one folder: `<workspace>/.breakwater/runs` for the CLI
- * by default (`--store`), the extension's workspace storage in VS Code (configurable). Everything the
- * CLI and the extension share — breaker state, costs, the audit ledger — is in it, so a script that
- * calls the CLI in a loop sees the same breakers and budgets as the last invocation.
+ * Where everything durable lives. The store is one folder, never inside the workspace by default: for
+ * the CLI `$XDG_STATE_HOME/breakwater/<workspace hash>` (`~/.local/state/breakwater/…`; `--store` or
+ * `BREAKWATER_STORE` override it, and an old `<workspace>/.breakwater/runs` is moved there on first use,
+ * see `src/cli/storeLocation.ts`), in VS Code the extension's workspace storage (configurable). Run logs
+ * can hold what a user approved once (a secret a tool read), so agents' commands never see the store:
+ * the OS sandbox hides it wherever it is. Everything the CLI runs share — breaker state, costs, the audit
+ * ledger — is in it, so a script that calls the CLI in a loop sees the same breakers and budgets as the
+ * last invocation.
  */
 export class StoreLayout {
   constructor(readonly root: string) {}

@@ -1,11 +1,27 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { allow, block } from '../sandbox/decisions';
+import { DEFAULT_SANDBOX_SETTINGS, type Confinement } from '../sandbox/commandSandbox';
+import { allow, askEveryTime, block, strictest } from '../sandbox/decisions';
 import { judgeCommand } from '../sandbox/shellPolicy';
-import { runProcess } from './processRunner';
-import { errorOutcome, type ToolDefinition } from './toolDefinition';
+import { errorOutcome, type ToolContext, type ToolDefinition } from './toolDefinition';
 import { bashArgs, sshArgs, TOOL_DESCRIPTIONS } from './toolSchemas';
+import type { Decision } from './types';
+
+/**
+ * A command that cannot run in the OS sandbox asks every time (never `--yes`, never "always allow"),
+ * and is refused when the settings require the sandbox. The approval says so in words.
+ */
+async function confine(ctx: ToolContext, decision: Decision, forward: boolean): Promise<{ restriction: Decision; unsandboxed?: string }> {
+  const c: Confinement = await ctx.commands.confinement(ctx.policy.sandbox ?? DEFAULT_SANDBOX_SETTINGS, { forward });
+  if (c.kind === 'sandboxed') return { restriction: decision };
+  return { restriction: strictest([c.kind === 'refused' ? block(c.reason) : askEveryTime(c.reason), decision]), unsandboxed: c.reason };
+}
+
+function existing(paths: readonly string[]): string[] {
+  return paths.filter((p) => fs.existsSync(p));
+}
 
 export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
   name: 'bash',
@@ -22,15 +38,25 @@ export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
     if (cwdResolved.kind !== 'directory') return { restriction: allow('invalid'), summary, invalid: `working_dir ${args.working_dir} is not an existing folder.` };
     const cwd = cwdResolved.path;
     const judged = await judgeCommand(args.command, { cwd, sandbox: ctx.sandbox, allowedLists: ctx.policy.allowedLists, denied: ctx.policy.denied });
+    const { restriction, unsandboxed } = await confine(ctx, judged.decision, false);
     return {
-      restriction: judged.decision,
+      restriction,
       summary,
       target: cwd,
-      approval: { tool: 'bash', command: args.command, subcommands: judged.subcommands, cwd },
+      approval: { tool: 'bash', command: args.command, subcommands: judged.subcommands, cwd, ...(unsandboxed !== undefined ? { unsandboxed } : {}) },
       grantKey: `bash:${args.command.trim()}`,
     };
   },
-  run: (args, ctx, judgement, signal) => runProcess('/bin/bash', ['-c', args.command], { cwd: judgement.target ?? ctx.sandbox.defaultFolder, timeoutMs: ctx.commandTimeoutMs, cap: ctx.cap, signal }),
+  run: (args, ctx, judgement, signal) =>
+    ctx.commands.run({
+      argv: () => ['/bin/bash', '-c', args.command],
+      cwd: judgement.target ?? ctx.sandbox.defaultFolder,
+      settings: ctx.policy.sandbox ?? DEFAULT_SANDBOX_SETTINGS,
+      workspaceFolders: ctx.sandbox.realFolders(),
+      timeoutMs: ctx.commandTimeoutMs,
+      cap: ctx.cap,
+      signal,
+    }),
 };
 
 const SAFE_SSH_FIELD = /^[A-Za-z0-9._@:[\]%-]+$/;
@@ -53,24 +79,45 @@ export const sshTool: ToolDefinition<z.infer<typeof sshArgs>> = {
       return { restriction: block(`server "${args.host}" has a host or user ssh could misread as an option`), summary };
     }
     const judged = await judgeCommand(args.command, { cwd: '/', allowedLists: ctx.policy.allowedLists, denied: ctx.policy.denied });
+    const { restriction, unsandboxed } = await confine(ctx, judged.decision, true);
     return {
-      restriction: judged.decision,
+      restriction,
       summary,
-      approval: { tool: 'ssh', server: args.host, target: `${server.user}@${server.host}:${server.port}`, command: args.command, subcommands: judged.subcommands },
+      approval: { tool: 'ssh', server: args.host, target: `${server.user}@${server.host}:${server.port}`, command: args.command, subcommands: judged.subcommands, ...(unsandboxed !== undefined ? { unsandboxed } : {}) },
       grantKey: `ssh:${args.host}:${args.command.trim()}`,
     };
   },
   async run(args, ctx, _judgement, signal) {
     const server = ctx.policy.servers[args.host];
     if (server === undefined) return errorOutcome(`Unknown server ${args.host}.`);
-    const argv = [
+    const home = os.homedir();
+    const key = server.key === undefined ? undefined : server.key.startsWith('~/') ? path.join(home, server.key.slice(2)) : server.key;
+    const argv = (where: { sandboxed: boolean; gateSocket?: string }) => [
+      'ssh',
       '-o', `StrictHostKeyChecking=${ctx.policy.sshStrictHostChecking ? 'yes' : 'no'}`,
       '-o', 'BatchMode=yes',
       '-o', 'ConnectTimeout=10',
+      '-o', 'ClearAllForwardings=yes',
+      '-o', 'ForwardAgent=no',
+      // In the sandbox there is no network: the gate on the host connects to this server and nowhere else.
+      ...(where.sandboxed && where.gateSocket !== undefined ? ['-o', `ProxyCommand=socat - UNIX-CONNECT:${where.gateSocket}`] : []),
       '-p', String(server.port),
+      ...(key !== undefined ? ['-i', key] : []),
+      '--', `${server.user}@${server.host}`, args.command,
     ];
-    if (server.key !== undefined) argv.push('-i', server.key.startsWith('~/') ? path.join(os.homedir(), server.key.slice(2)) : server.key);
-    argv.push('--', `${server.user}@${server.host}`, args.command);
-    return runProcess('ssh', argv, { cwd: ctx.sandbox.defaultFolder, timeoutMs: ctx.commandTimeoutMs, cap: ctx.cap, signal });
+    // What ssh's local side needs and nothing else of ~/.ssh: the server's key, known_hosts, the agent.
+    const agent = process.env.SSH_AUTH_SOCK;
+    return ctx.commands.run({
+      argv,
+      cwd: ctx.sandbox.defaultFolder,
+      settings: ctx.policy.sandbox ?? DEFAULT_SANDBOX_SETTINGS,
+      workspaceFolders: ctx.sandbox.realFolders(),
+      readable: existing([...(key !== undefined ? [key] : []), path.join(home, '.ssh', 'known_hosts'), path.join(home, '.ssh', 'known_hosts2')]),
+      sockets: agent !== undefined && agent.startsWith('/') ? [agent] : [],
+      forward: { host: server.host, port: server.port },
+      timeoutMs: ctx.commandTimeoutMs,
+      cap: ctx.cap,
+      signal,
+    });
   },
 };

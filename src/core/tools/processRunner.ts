@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { buildChildEnv } from '../sandbox/childEnv';
+import { CommandTooLongError } from '../sandbox/sandboxErrors';
 import { BoundedBuffer, capText, type OutputCap } from './outputCap';
 import type { ToolOutcome } from './types';
 
@@ -11,6 +12,29 @@ export interface ProcessOptions {
   readonly signal: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL; defaults to 2 000. */
   readonly killGraceMs?: number;
+  /** The complete environment; defaults to the allowlisted copy of this process's (`buildChildEnv`). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Linux's MAX_ARG_STRLEN: no single argument or environment string may be longer (bytes, with its NUL). */
+export const MAX_ARG_BYTES = 131_072;
+/** ARG_MAX with the default 8 MiB stack: all arguments, environment strings and their pointers together. */
+export const MAX_ARGV_ENV_BYTES = 2_097_152;
+
+/**
+ * Throws `CommandTooLongError` for an argv + environment that execve would refuse with E2BIG, so the
+ * model is told what to do instead of getting a spawn error (Linux limits; other systems' are larger or
+ * similar, and the check only ever refuses what Linux would).
+ */
+export function checkArgvSize(file: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const strings = [file, ...args, ...Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`)];
+  let total = 0;
+  for (const [i, s] of strings.entries()) {
+    const bytes = Buffer.byteLength(s, 'utf8') + 1;
+    if (bytes > MAX_ARG_BYTES) throw new CommandTooLongError(bytes - 1, MAX_ARG_BYTES - 1, i <= args.length ? 'The command' : 'An environment variable');
+    total += bytes + 8;
+  }
+  if (total > MAX_ARGV_ENV_BYTES) throw new CommandTooLongError(total, MAX_ARGV_ENV_BYTES, 'The command with its environment');
 }
 
 /** Signals the whole process group (the child was started detached, so it leads its own group). */
@@ -34,7 +58,14 @@ export function runProcess(file: string, args: readonly string[], options: Proce
       resolve({ status: 'error', error: 'Cancelled before it started.' });
       return;
     }
-    const child = spawn(file, args, { cwd: options.cwd, env: buildChildEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const env = options.env ?? buildChildEnv();
+    try {
+      checkArgvSize(file, args, env);
+    } catch (err) {
+      resolve({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out = new BoundedBuffer(options.cap.maxBytes);
     const err = new BoundedBuffer(options.cap.maxBytes);
     let stopped: 'timeout' | 'cancelled' | undefined;

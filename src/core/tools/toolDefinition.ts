@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CommandSandbox } from '../sandbox/commandSandbox';
 import type { IgnoreRules } from '../sandbox/ignoreRules';
 import type { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { ApprovalRequest, Decision, ExecutionContext, Precondition, ToolHost, ToolOutcome } from './types';
@@ -17,6 +18,8 @@ export interface ToolContext {
   readonly allowMetadataAddresses: boolean;
   /** Milliseconds a `bash`/`ssh` command may run; default 120 000. */
   readonly commandTimeoutMs: number;
+  /** Starts every process a tool runs, inside the OS sandbox where one can start. */
+  readonly commands: CommandSandbox;
 }
 
 /** A tool's judgement of one call, before the approval policy adds trust, baseline and grants. */

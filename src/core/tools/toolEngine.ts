@@ -7,6 +7,7 @@ import { visibleText } from '../common/visibleText';
 import type { ToolName } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import { decide } from '../sandbox/approvalPolicy';
+import { CommandSandbox, DEFAULT_SANDBOX_SETTINGS, type SandboxSettings, type SandboxStatus } from '../sandbox/commandSandbox';
 import { IgnoreRules } from '../sandbox/ignoreRules';
 import { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { StoreLayout } from '../store/storeLayout';
@@ -40,6 +41,8 @@ export interface ToolEngineOptions {
   readonly concurrencyPerTool?: number;
   /** Where a failure to persist breaker state goes; defaults to re-throwing asynchronously. */
   readonly onError?: (err: unknown) => void;
+  /** The launcher of every process a tool starts (the OS sandbox); a default one (bwrap on PATH) otherwise. */
+  readonly sandbox?: CommandSandbox;
 }
 
 // The definitions are generic in their argument type; the engine only calls them with schema-parsed args.
@@ -89,6 +92,7 @@ export function executionContextOf(scope: ToolScope): ExecutionContext {
     sshStrictHostChecking: s.ssh_strict_host_checking,
     servers,
     breaker: { threshold: s.tool_breaker_threshold, resetMs: s.tool_breaker_timeout * 1000 },
+    sandbox: { mode: s.sandbox.mode, networkAllow: s.sandbox.network_allow },
   };
 }
 
@@ -104,9 +108,11 @@ class DefaultToolEngine implements ToolEngine {
   private readonly breakers: ToolBreakers;
   private readonly limiters = new Map<string, BulkheadPolicy>();
   private readonly clock: () => number;
+  private readonly commands: CommandSandbox;
 
   constructor(private readonly options: ToolEngineOptions) {
     this.clock = options.clock ?? Date.now;
+    this.commands = options.sandbox ?? new CommandSandbox();
     this.breakers = new ToolBreakers({ clock: this.clock, events: options.events, persistPath: options.store?.toolBreakers, onError: options.onError });
   }
 
@@ -222,6 +228,10 @@ class DefaultToolEngine implements ToolEngine {
     return this.breakers.stats(ENGINE_TOOLS);
   }
 
+  sandboxStatus(settings: SandboxSettings = DEFAULT_SANDBOX_SETTINGS): SandboxStatus {
+    return this.commands.status(settings);
+  }
+
   reset(tool: string): boolean {
     if (!(ENGINE_TOOLS as readonly string[]).includes(tool)) return false;
     this.breakers.reset(tool);
@@ -260,6 +270,7 @@ class DefaultToolEngine implements ToolEngine {
       autoApproveDomains: this.options.autoApproveDomains ?? [],
       allowMetadataAddresses: this.options.allowMetadataAddresses ?? false,
       commandTimeoutMs: this.options.commandTimeoutMs ?? 120_000,
+      commands: this.commands,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AgentConfig, BreakwaterConfig, ToolName } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
+import type { SandboxSettings, SandboxStatus } from '../sandbox/commandSandbox';
 
 /**
  * The contract between the tool engine (src/core/tools, src/core/sandbox) and the run layer
@@ -29,9 +30,10 @@ export type ApprovalRequest =
       readonly currentContent: string | null;
       readonly proposedContent: string;
     }
-  | { readonly tool: 'bash'; readonly command: string; readonly subcommands: readonly string[]; readonly cwd: string }
+  /** `unsandboxed`: set when the command will run without the OS sandbox; says why, in words ("not sandboxed: …"). */
+  | { readonly tool: 'bash'; readonly command: string; readonly subcommands: readonly string[]; readonly cwd: string; readonly unsandboxed?: string }
   | { readonly tool: 'http_request'; readonly method: string; readonly url: string; readonly host: string; readonly resolvedAddress?: string }
-  | { readonly tool: 'ssh'; readonly server: string; readonly target: string; readonly command: string; readonly subcommands: readonly string[] }
+  | { readonly tool: 'ssh'; readonly server: string; readonly target: string; readonly command: string; readonly subcommands: readonly string[]; readonly unsandboxed?: string }
   | { readonly tool: 'read' | 'list_dir' | 'glob' | 'grep'; readonly path: string; readonly relativePath: string };
 
 /**
@@ -83,6 +85,8 @@ export interface ExecutionContext {
   /** The servers this agent may reach (named in `servers` and in the agent's `servers`). */
   readonly servers: Readonly<Record<string, { readonly host: string; readonly user: string; readonly port: number; readonly key?: string }>>;
   readonly breaker: { readonly threshold: number; readonly resetMs: number };
+  /** `settings.sandbox`: how commands are confined (absent in calls stored before it existed: the defaults). */
+  readonly sandbox?: SandboxSettings;
 }
 
 /** Who let a call run. `policy` for `allow`; the others answer an `ask`. */
@@ -133,6 +137,8 @@ export interface ToolEngine {
   /** "Always allow" for this session (bash: the command, http: the domain). */
   grant(grantKey: string): void;
   stats(): ToolStats[];
+  /** Whether commands run in the OS sandbox with these settings, and why not (optional for test doubles). */
+  sandboxStatus?(settings: SandboxSettings): SandboxStatus;
   /**
    * Closes a tool's breaker by hand (persisted, emits `breaker_transition` when it was open or
    * half-open). Returns false for a name that is not one of the engine's tools. Optional so hosts

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCliInProcess } from './runCliInProcess';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
+import { testStoreOf } from '../../fixtures/stateHome';
 
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
 
@@ -94,7 +95,9 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     const runs = (await cli(['--runs', '--json'], ws)).json();
     assert.deepEqual(Object.keys(runs.runs[0]), ['run_id', 'agent', 'status', 'started_at', 'updated_at']);
     assert.equal(runs.runs[0].run_id, json.run_id);
-    assert.ok(fs.existsSync(path.join(ws, '.breakwater', 'runs', 'logs', 'dev.md')));
+    // The store is in the user's state dir now (a temp one in tests), not in the workspace.
+    assert.ok(fs.existsSync(path.join(testStoreOf(ws), 'logs', 'dev.md')));
+    assert.equal(fs.existsSync(path.join(ws, '.breakwater', 'runs')), false);
   });
 
   it('a provider failure exits 1 with the error', async () => {
@@ -180,7 +183,7 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     llm.enqueue({ kind: 'reply', text: 'x', usage: { input: 1000, output: 1000 } });
     await cli(['--agent', 'dev', '--prompt', 'hi'], ws);
     const s = (await cli(['--status', '--json'], ws)).json();
-    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'config']);
+    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'sandbox', 'config']);
     assert.equal(s.config.workspace_file.path, path.join(ws, '.breakwater', 'agents.yaml'));
     assert.deepEqual(s.config.values['settings.budget_usd'], { from: 'workspace', file: path.join(ws, '.breakwater', 'agents.yaml') });
     assert.deepEqual(s.config.values['providers.anthropic.base_url'], { from: 'env', variable: 'ANTHROPIC_BASE_URL' });

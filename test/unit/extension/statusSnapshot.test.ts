@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createBreakwater, type BreakerRow, type BreakwaterStatus } from '../../../src/core/breakwater';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import type { BreakerView } from '../../../src/extension/coreFacade';
-import { breakerParts, costBarView, formatRetryIn, toBreakerView, toHealth, toSnapshot, untranslated } from '../../../src/extension/statusSnapshot';
+import { breakerParts, costBarView, formatRetryIn, toBreakerView, toHealth, toSandboxView, toSnapshot, untranslated } from '../../../src/extension/statusSnapshot';
 import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
@@ -15,6 +15,7 @@ const status = (over: Partial<BreakwaterStatus['costs']> = {}): BreakwaterStatus
   breakers: { providers: [row({ rate_limit: { used: 12, limit: 50, tokens_used: 9000, tokens_limit: null, queued: 2 } })], tools: [row({ name: 'bash', state: 'open', failures: 3, retry_at: new Date(NOW + 90_000).toISOString() })] },
   costs: { total_usd: 4.5, today_usd: 0.25, by_agent: { dev: 4.5 }, by_model: { 'gpt-4o': 4.5 }, budget: { budget_usd: 5, spent_usd: 4.5, remaining_usd: 0.5, warning: true }, ...over },
   runs: [],
+  sandbox: { available: true, mode: 'auto', kind: 'bubblewrap' },
 });
 
 describe('statusSnapshot: the core status as the tree and status bar show it', () => {
@@ -80,6 +81,27 @@ describe('statusSnapshot: the core status as the tree and status bar show it', (
       const seen: string[] = [];
       breakerParts(view({ rateLimit: { used: 1, limit: 2 } }), NOW, (m, ...a) => (seen.push(m), untranslated(m, ...a)));
       assert.ok(seen.includes('rate {0}/{1} per min') && seen.includes('{0} calls'));
+    });
+  });
+
+  describe('toSandboxView (the Status tree says whether commands are sandboxed, and why not)', () => {
+    it('sandboxed with bubblewrap', () => {
+      const v = toSandboxView({ available: true, mode: 'auto', kind: 'bubblewrap' });
+      assert.deepEqual([v.state, v.label, v.description], ['sandboxed', 'Commands: sandboxed', 'bubblewrap']);
+    });
+    it('not sandboxed in auto mode: each command asks every time, with the reason', () => {
+      const v = toSandboxView({ available: false, mode: 'auto', kind: 'none', reason: 'bubblewrap (bwrap) is not installed' });
+      assert.deepEqual([v.state, v.label, v.description], ['unsandboxed', 'Commands: not sandboxed', 'each command asks every time']);
+      assert.match(v.tooltip, /bwrap\) is not installed/);
+    });
+    it('refused in required mode', () => {
+      assert.equal(toSandboxView({ available: false, mode: 'required', kind: 'none', reason: 'x' }).state, 'refused');
+    });
+    it('mode off is not sandboxed even where bubblewrap works', () => {
+      assert.equal(toSandboxView({ available: true, mode: 'off', kind: 'none', reason: 'off' }).state, 'unsandboxed');
+    });
+    it('toSnapshot carries the sandbox through', () => {
+      assert.equal(toSnapshot(status(), [], NOW).sandbox?.kind, 'bubblewrap');
     });
   });
 

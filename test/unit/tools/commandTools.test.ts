@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CoreEvent } from '../../../src/core/common/coreEvents';
 import { Emitter } from '../../../src/core/common/event';
-import { eventually, makeHarness, processAlive, type Harness } from './harness';
+import { makeHarness, type Harness } from './harness';
+import { markedSleep, noneLeft, someRunning } from '../security/processTable';
 
 describe('bash tool', () => {
   let h: Harness;
@@ -38,35 +39,37 @@ describe('bash tool', () => {
     }
   });
 
+  // The command runs in its own PID namespace, so `$!` is not a host PID: processes are found by a marker.
   it('a timeout kills the whole process group, grandchildren included', async () => {
-    h = makeHarness({ commandTimeoutMs: 300 });
-    const pidFile = path.join(h.root, 'pid');
-    const { outcome } = await h.run('bash', { command: 'sleep 30 & echo $! > pid; wait' });
+    h = makeHarness({ commandTimeoutMs: 1500 });
+    const s = markedSleep();
+    const running = h.run('bash', { command: `${s.command} & wait` });
+    assert.equal(await someRunning(s.marker), true);
+    const { outcome } = await running;
     assert.equal(outcome.status, 'error');
     assert.match(outcome.status === 'error' ? outcome.error : '', /Timed out/);
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    assert.equal(await eventually(() => !processAlive(pid)), true);
+    assert.equal(await noneLeft(s.marker), true);
   });
 
   it('a background child is not left running after the command exits', async () => {
     h = makeHarness();
-    const { outcome } = await h.run('bash', { command: 'sleep 30 & echo $! > pid' });
+    const s = markedSleep();
+    const { outcome } = await h.run('bash', { command: `${s.command} & echo started` });
     assert.equal(outcome.status, 'ok');
-    const pid = Number(fs.readFileSync(path.join(h.root, 'pid'), 'utf8'));
-    assert.equal(await eventually(() => !processAlive(pid)), true);
+    assert.equal(await noneLeft(s.marker), true);
   });
 
   it('cancelling kills the command', async () => {
     h = makeHarness();
-    const prepared = await h.prepare('bash', { command: 'sleep 30 & echo $! > pid; wait' });
+    const s = markedSleep();
+    const prepared = await h.prepare('bash', { command: `${s.command} & wait` });
     const controller = new AbortController();
     const running = h.engine.execute(prepared, { by: 'user' }, controller.signal);
-    await eventually(() => fs.existsSync(path.join(h.root, 'pid')) && fs.readFileSync(path.join(h.root, 'pid'), 'utf8').length > 0);
+    assert.equal(await someRunning(s.marker), true);
     controller.abort();
     const outcome = await running;
     assert.match(outcome.status === 'error' ? outcome.error : '', /Cancelled/);
-    const pid = Number(fs.readFileSync(path.join(h.root, 'pid'), 'utf8'));
-    assert.equal(await eventually(() => !processAlive(pid)), true);
+    assert.equal(await noneLeft(s.marker), true);
   });
 
   it('caps output bytes with a marker', async () => {
