@@ -14,6 +14,7 @@ const status = (over: Partial<BreakwaterStatus['costs']> = {}): BreakwaterStatus
   breakers: { providers: [row({ rate_limit: { used: 12, limit: 50, tokens_used: 9000, tokens_limit: null, queued: 2 } })], tools: [row({ name: 'bash', state: 'open', failures: 3, retry_at: new Date(NOW + 90_000).toISOString() })] },
   costs: { total_usd: 4.5, today_usd: 0.25, by_agent: { dev: 4.5 }, by_model: { 'gpt-4o': 4.5 }, budget: { budget_usd: 5, spent_usd: 4.5, remaining_usd: 0.5, warning: true }, ...over },
   runs: [],
+  run_counts: { total: 0, running: 0, waiting_on_human: 0, interrupted: 0, completed: 0, failed: 0, damaged: 0 },
 });
 
 describe('statusSnapshot: the core status as the tree and status bar show it', () => {
