@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { RunEvent } from './events';
 import { replayRunLog, replayText } from './runLog';
 import { liveLockOwner } from './runLock';
 import { summarize, toSummary, type RunSummary, type SummaryAcc } from './runSummary';
@@ -86,6 +87,23 @@ export class RunIndex {
     return entry ? this.row(runId, entry) : undefined;
   }
 
+  /**
+   * A writer of this process closed the log with these events (`st`: the file after its last append):
+   * the row is made from them, without reading the file back.
+   */
+  noteWritten(runId: string, events: readonly RunEvent[], st: fs.Stats, lines: number): void {
+    if (!RUN_ID.test(runId) || events.length === 0) return;
+    let acc: SummaryAcc;
+    try {
+      acc = summarize(undefined, events);
+    } catch {
+      return;
+    }
+    this.load().set(runId, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, bytes: st.size, lines, acc });
+    this.dirty = true;
+    this.schedulePersist();
+  }
+
   /** Writes the index now if it changed. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -120,7 +138,9 @@ export class RunIndex {
     }
     const old = entries.get(runId);
     if (old && old.ino === st.ino && old.size === st.size && old.mtimeMs === st.mtimeMs) return true;
-    const next = (old && old.ino === st.ino && st.size > old.size && old.acc && !old.damage ? this.readTail(file, old, st) : undefined) ?? this.readAll(file, st);
+    // A tail that does not continue the row cleanly (the file was rewritten, not appended to) is read again in full.
+    const tail = old && old.ino === st.ino && st.size > old.size && old.acc && !old.damage ? this.readTail(file, old, st) : undefined;
+    const next = tail && !tail.damage ? tail : this.readAll(file, st);
     entries.set(runId, next);
     this.dirty = true;
     return true;

@@ -68,7 +68,9 @@ export function acquireRunLock(lockFile: string, runId: string, options: RunLock
     if (current === undefined) continue; // released between our link and our read: try again
     if (isLive(current, lockFile)) throw new RunLockedError(runId, current.pid, current.host);
     options.onStep?.('read_stale');
-    removeStale(lockFile, current, options);
+    const taker = removeStale(lockFile, current, options);
+    // Another process is taking this stale lock over right now: it will hold the run.
+    if (taker !== undefined) throw new RunLockedError(runId, taker.pid, taker.host);
   }
   throw new Error(`could not take the lock ${lockFile} after several tries; another process keeps taking it. Try again, or remove the file if no Breakwater process is running`);
 }
@@ -82,19 +84,20 @@ export function liveLockOwner(lockFile: string): LockOwner | undefined {
 /**
  * Removes `file` if and only if it still names `stale`; at most one process can do so for a given
  * owner, because the right to remove it is the exclusive creation of `<file>.claim-<nonce>`. A claim
- * left by a process that died while holding it is stale itself, and removed the same way.
+ * left by a process that died while holding it is stale itself, and removed the same way. Returns
+ * the live owner of a claim when someone else is taking the lock over right now.
  */
-function removeStale(file: string, stale: LockOwner, options: RunLockOptions, depth = 0): void {
+function removeStale(file: string, stale: LockOwner, options: RunLockOptions, depth = 0): LockOwner | undefined {
   if (depth > 8) throw new Error(`${file}: too many abandoned takeovers; remove ${file}* if no Breakwater process is running`);
   const claim = `${file}.claim-${stale.nonce}`;
   const me: LockOwner = { pid: process.pid, host: HOST, nonce: randomBytes(8).toString('hex'), ...startOf(process.pid) };
   if (!linkOwner(claim, me)) {
     const claimer = readOwner(claim);
-    // Someone else is taking this stale lock over right now: let them; the caller tries again.
-    if (claimer === undefined || isLive(claimer, claim)) return;
-    removeStale(claim, claimer, options, depth + 1);
-    return;
+    if (claimer === undefined) return undefined;
+    if (isLive(claimer, claim)) return claimer;
+    return removeStale(claim, claimer, options, depth + 1);
   }
+  heldHere.set(claim, me.nonce);
   try {
     options.onStep?.('claimed');
     // Only the holder of this claim may remove a lock naming `stale`, and `stale` is dead: between this
@@ -104,8 +107,10 @@ function removeStale(file: string, stale: LockOwner, options: RunLockOptions, de
       options.onStep?.('removed_stale');
     }
   } finally {
+    heldHere.delete(claim);
     fs.rmSync(claim, { force: true });
   }
+  return undefined;
 }
 
 /** Creates `file` naming `owner`, atomically; false when it already exists. */

@@ -174,9 +174,12 @@ export class RunStore {
     }
   }
 
+  /** A writer closed: its events are the log's, for the read cache and the index (nothing is read back). */
   private remember(file: string, events: readonly RunEvent[]): void {
     try {
-      this.put(file, fs.statSync(file), events);
+      const st = fs.statSync(file);
+      this.put(file, st, events);
+      this.index.noteWritten(path.basename(file, '.jsonl'), events, st, events.length);
     } catch {
       this.cache.delete(file);
     }
