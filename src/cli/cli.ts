@@ -10,7 +10,7 @@ import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
 import { isConfigError } from '../core/config/configError';
 import type { RunEvent } from '../core/runs/events';
-import { isRunLockedError, isRunLogCorruptError, isWrongRunKindError, RunLogCorruptError } from '../core/runs/runLogErrors';
+import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError, isWrongRunKindError, RunLogCorruptError } from '../core/runs/runLogErrors';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
 import { crashHookFromEnv, lockHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
@@ -106,7 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stderr.write(`breakwater: ${damagedHelp(e.file, e.line, e.detail, runIdOf(args))}`);
       return EXIT.failed;
     }
-    if (isRunLockedError(e) || isRepairError(e)) {
+    if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e)) {
       io.stderr.write(`breakwater: ${(e as Error).message}\n`);
       return EXIT.failed;
     }
