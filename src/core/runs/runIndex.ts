@@ -32,6 +32,8 @@ export interface RunIndexOptions {
   readonly file: string;
   /** The index file could not be written (it is only a cache: nothing is lost). */
   readonly onError?: (error: Error) => void;
+  /** A whole, sound log was read (`st`: the file as read), for the store's read cache. */
+  readonly onRead?: (file: string, st: fs.Stats, events: readonly RunEvent[]) => void;
 }
 
 /**
@@ -46,12 +48,14 @@ export interface RunIndexOptions {
  */
 export class RunIndex {
   private entries: Map<string, Entry> | undefined;
+  /** Rows already made from an entry (entries are replaced, never changed, when their log changes). */
+  private readonly rows = new WeakMap<Entry, { live: boolean; row: RunSummary }>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RunIndexOptions) {}
 
-  /** Every run, newest first. */
+  /** Every run, newest first; every log is revalidated by stat (a changed one is read, from where its row stopped if it grew). */
   list(): RunSummary[] {
     const entries = this.load();
     let names: string[];
@@ -104,6 +108,15 @@ export class RunIndex {
     this.schedulePersist();
   }
 
+  /**
+   * How many leading bytes of the log (as `st` says it is now) the index read and validated, or a
+   * writer validated when it appended them: all of them when its row is for exactly this file.
+   */
+  validatedBytes(runId: string, st: fs.Stats): number {
+    const e = this.load().get(runId);
+    return e && !e.damage && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs ? e.bytes : 0;
+  }
+
   /** Writes the index now if it changed. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -128,11 +141,9 @@ export class RunIndex {
   /** Brings one run's row up to date with its log; false when the log is gone. */
   private refresh(runId: string): boolean {
     const entries = this.load();
-    const file = path.join(this.options.root, `${runId}.jsonl`);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch {
+    const file = `${this.options.root}${path.sep}${runId}.jsonl`;
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st === undefined) {
       if (entries.delete(runId)) this.dirty = true;
       return false;
     }
@@ -181,6 +192,7 @@ export class RunIndex {
     } catch (e) {
       return { ...base, bytes: 0, lines: 0, damage: { line: 1, detail: `unreadable: ${(e as Error).message}` } };
     }
+    if (!r.damage && !r.tornTail && r.events.length > 0) this.options.onRead?.(file, st, r.events);
     if (r.events.length === 0) {
       return { ...base, bytes: 0, lines: 0, damage: r.damage ? { line: r.damage.line, detail: r.damage.detail } : { line: 1, detail: 'the log is empty: the run was cut off before its first event reached the disk' } };
     }
@@ -192,6 +204,17 @@ export class RunIndex {
   }
 
   private row(runId: string, entry: Entry): RunSummary {
+    const acc = entry.acc;
+    // Only a run that is not stopped in its log can have died without saying so: its lock decides.
+    const live = acc !== undefined && !entry.damage && acc.phase.status === 'running' ? this.isLive(runId) : true;
+    const cached = this.rows.get(entry);
+    if (cached && cached.live === live) return cached.row;
+    const row = this.makeRow(runId, entry, live);
+    this.rows.set(entry, { live, row });
+    return row;
+  }
+
+  private makeRow(runId: string, entry: Entry, live: boolean): RunSummary {
     const file = path.join(this.options.root, `${runId}.jsonl`);
     const acc = entry.acc;
     if (entry.damage) {
@@ -202,9 +225,12 @@ export class RunIndex {
       return { ...rest, runId, status: 'damaged', damage, error, before } as RunSummary;
     }
     if (!acc) throw new Error(`run index: no summary for ${runId}`);
-    // Only a run that is not stopped in its log can have died without saying so.
-    const live = acc.phase.status !== 'running' || liveLockOwner(`${file}.lock`) !== undefined;
     return { ...toSummary(acc, live), runId };
+  }
+
+  private isLive(runId: string): boolean {
+    const lock = path.join(this.options.root, `${runId}.jsonl.lock`);
+    return fs.existsSync(lock) && liveLockOwner(lock) !== undefined;
   }
 
   private load(): Map<string, Entry> {

@@ -44,11 +44,16 @@ export interface ReplayFrom {
  * before it throws `RunLogCorruptError` naming the file and line — or, with `upToDamage`, ends the
  * replay there and reports it as `damage`.
  */
-export function replayRunLog(file: string, options: { upToDamage?: boolean } = {}): Replay {
+export function replayRunLog(file: string, options: { upToDamage?: boolean; validatedBytes?: number } = {}): Replay {
   return replayText(file, fs.readFileSync(file), options);
 }
 
-export function replayText(file: string, buf: Buffer, options: { upToDamage?: boolean; from?: ReplayFrom } = {}): Replay {
+/**
+ * `validatedBytes`: the first bytes of `buf` are known to hold events already validated with the
+ * schema (by the writer that appended them, or an earlier full read) and unchanged since: those lines
+ * are parsed and sequence-checked, not validated again. Zod validation is most of a replay's cost.
+ */
+export function replayText(file: string, buf: Buffer, options: { upToDamage?: boolean; from?: ReplayFrom; validatedBytes?: number } = {}): Replay {
   const events: RunEvent[] = [];
   const from = options.from ?? { offset: 0, lines: 0, seq: 0 };
   let start = 0;
@@ -60,7 +65,7 @@ export function replayText(file: string, buf: Buffer, options: { upToDamage?: bo
       // No newline: this append never finished. Tolerated whether or not the fragment happens to parse.
       return { events, tornTail: { line, bytes: buf.length - start }, validBytes: from.offset + start, lines: line - 1 };
     }
-    const problem = parseLine(buf.toString('utf8', start, nl), from.seq + events.length, events);
+    const problem = parseLine(buf.toString('utf8', start, nl), from.seq + events.length, events, from.offset + nl < (options.validatedBytes ?? 0));
     if (problem !== undefined) {
       if (!options.upToDamage) throw new RunLogCorruptError(file, line, problem);
       return { events, validBytes: from.offset + start, lines: line - 1, damage: { line, detail: problem, offset: from.offset + start } };
@@ -71,12 +76,18 @@ export function replayText(file: string, buf: Buffer, options: { upToDamage?: bo
 }
 
 /** Parses one line into `into`; returns what is wrong with it, if anything. */
-function parseLine(text: string, expectedSeq: number, into: RunEvent[]): string | undefined {
+function parseLine(text: string, expectedSeq: number, into: RunEvent[], validated: boolean): string | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     return `not JSON: ${(e as Error).message}`;
+  }
+  if (validated) {
+    const event = value as RunEvent;
+    if (event.seq !== expectedSeq) return `sequence ${String(event.seq)} where ${expectedSeq} was expected`;
+    into.push(event);
+    return undefined;
   }
   const parsed = parseRunEvent(value);
   if (!parsed.ok) return parsed.error;
@@ -98,6 +109,18 @@ export interface RunLogWriterOptions {
   readonly onLockStep?: (step: LockStep) => void;
   /** Told the log's events after the writer closed, for the store's read cache. */
   readonly onClosed?: (file: string, events: readonly RunEvent[]) => void;
+  /**
+   * The log's events as this process last read them, if the file is still exactly that (same size,
+   * mtime and inode, checked under the lock): the log is then not read again.
+   */
+  readonly cached?: (file: string, st: fs.Stats) => readonly RunEvent[] | undefined;
+  /** How many leading bytes of the log, as it is now (`st`), hold events already validated (see `replayText`). */
+  readonly validatedBytes?: (file: string, st: fs.Stats) => number;
+  /**
+   * Told, at most once a second after a group fsync, the events written so far and the file's stat:
+   * the store keeps the run index close behind a long run, so a resume after a crash re-reads little.
+   */
+  readonly onProgress?: (file: string, events: readonly RunEvent[], st: fs.Stats) => void;
 }
 
 /**
@@ -123,6 +146,7 @@ export class RunLogWriter implements Disposable {
   private syncing: Promise<void> | undefined;
   private dirPending = false;
   private closed = false;
+  private progressAt = 0;
 
   private constructor(
     readonly file: string,
@@ -143,7 +167,9 @@ export class RunLogWriter implements Disposable {
     try {
       let replay: Replay | undefined;
       try {
-        replay = replayRunLog(file);
+        const st = fs.statSync(file);
+        const known = options.cached?.(file, st);
+        replay = known ? { events: [...known], validBytes: st.size, lines: known.length } : replayRunLog(file, { validatedBytes: options.validatedBytes?.(file, st) ?? 0 });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -290,6 +316,17 @@ export class RunLogWriter implements Disposable {
     throw e;
   }
 
+  private noteProgress(): void {
+    const now = Date.now();
+    if (!this.options.onProgress || this.closed || now - this.progressAt < 1_000) return;
+    this.progressAt = now;
+    try {
+      this.options.onProgress(this.file, this.events, fs.fstatSync(this.fd));
+    } catch {
+      // Only a hint for the index: the log itself is what counts.
+    }
+  }
+
   /** Group commit: one fsync at a time; it covers every event written before it started. */
   private scheduleSync(): void {
     if (this.syncing || this.synced >= this.appended || this.fd < 0) return;
@@ -302,6 +339,7 @@ export class RunLogWriter implements Disposable {
         await fsyncFd(fd);
         if (dir) await fsyncDir(path.dirname(this.file));
         this.synced = Math.max(this.synced, target);
+        this.noteProgress();
       } catch (e) {
         this.broken ??= new Error(`could not make ${this.file} durable (run ${this.runId}): ${(e as Error).message}`, { cause: e });
       } finally {

@@ -40,7 +40,7 @@ export class RunStore {
     readonly layout: StoreLayout,
     private readonly options: RunLogWriterOptions & { readonly clock?: () => number; readonly onIndexError?: (e: Error) => void } = {},
   ) {
-    this.index = new RunIndex({ root: layout.root, file: layout.runIndex, ...(options.onIndexError ? { onError: options.onIndexError } : {}) });
+    this.index = new RunIndex({ root: layout.root, file: layout.runIndex, onRead: (file, st, events) => this.put(file, st, events), ...(options.onIndexError ? { onError: options.onIndexError } : {}) });
   }
 
   /** A new id: sortable by start time, unique across processes (`r-YYYYMMDD-HHMMSS-xxxxxx`). */
@@ -66,7 +66,13 @@ export class RunStore {
   /** Takes the run's lock and reads its log once; a new run's log is created by its first event. */
   openWriter(runId: string): RunLogWriter {
     this.assertId(runId);
-    return RunLogWriter.open(this.layout.runLog(runId), runId, { ...this.options, onClosed: (file, events) => this.remember(file, events) });
+    return RunLogWriter.open(this.layout.runLog(runId), runId, {
+      ...this.options,
+      onClosed: (file, events) => this.remember(file, events),
+      cached: (file, st) => this.cachedEvents(file, st),
+      validatedBytes: (_file, st) => this.index.validatedBytes(runId, st),
+      onProgress: (_file, events, st) => this.index.noteWritten(runId, events, st, events.length),
+    });
   }
 
   /** A run's events; read from disk only when the log changed since this process last read or wrote it. */
@@ -80,9 +86,9 @@ export class RunStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NoSuchRunError(runId, this.layout.root);
       throw e;
     }
-    const hit = this.cache.get(file);
-    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) return { events: [...hit.events], validBytes: st.size, lines: hit.events.length };
-    const replay = replayText(file, fs.readFileSync(file));
+    const hit = this.cachedEvents(file, st);
+    if (hit) return { events: [...hit], validBytes: st.size, lines: hit.length };
+    const replay = replayText(file, fs.readFileSync(file), { validatedBytes: this.index.validatedBytes(runId, st) });
     if (!replay.tornTail) this.put(file, st, replay.events);
     return replay;
   }
@@ -183,6 +189,11 @@ export class RunStore {
     } catch {
       this.cache.delete(file);
     }
+  }
+
+  private cachedEvents(file: string, st: fs.Stats): readonly RunEvent[] | undefined {
+    const hit = this.cache.get(file);
+    return hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino ? hit.events : undefined;
   }
 
   private put(file: string, st: fs.Stats, events: readonly RunEvent[]): void {

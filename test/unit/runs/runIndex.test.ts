@@ -170,4 +170,30 @@ describe('run index: --runs and status without replaying every log', function ()
       assert.equal(row?.error, state.error, end);
     });
   });
+
+  it('a log the index validated is replayed without validating it again, but any change to it is validated in full', () => {
+    const { root, layout } = store();
+    const id = fixtureRunId(9);
+    const file = writeRunFile(root, id, runEvents(id, 'completed'));
+    const first = new RunStore(layout);
+    assert.equal(first.summary(id)?.status, 'completed');
+    first.index.flush();
+    const expected = replayRunLog(file).events;
+    const fresh = new RunStore(layout);
+    const st = fs.statSync(file);
+    assert.equal(fresh.index.validatedBytes(id, st), st.size, 'the row vouches for the whole file as it is');
+    const w = fresh.openWriter(id);
+    assert.deepEqual(w.all, expected);
+    w.dispose();
+    // The same bytes count, but one event made invalid: the row no longer matches, the line is caught.
+    const text = fs.readFileSync(file, 'utf8').replace('"by":"user"', '"by":"nobo"');
+    assert.notEqual(text, fs.readFileSync(file, 'utf8'));
+    assert.equal(Buffer.byteLength(text), st.size);
+    const edited = writeRunFile(root, id, []);
+    fs.writeFileSync(edited, text);
+    fs.utimesSync(edited, st.atime, new Date(st.mtimeMs + 5_000));
+    const again = new RunStore(layout);
+    assert.equal(again.index.validatedBytes(id, fs.statSync(file)), 0);
+    assert.throws(() => again.openWriter(id), /invalid run event/);
+  });
 });
