@@ -223,7 +223,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
       }
-      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') {
+      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled' || event.type === 'task_interrupted') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
       }
     },
