@@ -50,6 +50,9 @@ export class RunIndex {
   private entries: Map<string, Entry> | undefined;
   /** Rows already made from an entry (entries are replaced, never changed, when their log changes). */
   private readonly rows = new WeakMap<Entry, { live: boolean; row: RunSummary }>();
+  /** The rows of the last listing, and that listing in order. */
+  private listed: Set<RunSummary> | undefined;
+  private sorted: RunSummary[] | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -78,9 +81,18 @@ export class RunIndex {
       }
     }
     const rows: RunSummary[] = [];
-    for (const [runId, entry] of entries) rows.push(this.row(runId, entry));
+    let same = this.listed !== undefined && this.listed.size === entries.size;
+    for (const [runId, entry] of entries) {
+      const row = this.row(runId, entry);
+      same &&= this.listed?.has(row) === true;
+      rows.push(row);
+    }
     this.schedulePersist();
-    return withTaskTotals(rows).sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
+    // Nothing changed since the last listing (the usual case for a status bar): the same order.
+    if (same && this.sorted) return [...this.sorted];
+    this.listed = new Set(rows);
+    this.sorted = withTaskTotals(rows).sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
+    return [...this.sorted];
   }
 
   /** One run (its log revalidated), or undefined when there is no such log. */
