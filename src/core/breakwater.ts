@@ -197,6 +197,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   });
   /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
   const touched = new Set<string>();
+  /** Answers of runs completed by the current operation, for the `cache` fallback once it ends. */
+  const completed = new Map<string, string>();
   const fallbackRunner: FallbackRunner = createFallbackRunner({
     config: () => loaded.config,
     gateway,
@@ -218,7 +220,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     fallback: options.fallback ?? fallbackRunner,
     onRunEvent: (runId, event) => {
       touched.add(runId);
-      if (event.type === 'run_completed') rememberAnswer(runId, event.payload.output);
+      if (event.type === 'run_completed') completed.set(runId, event.payload.output);
       runEvents.fire({ runId, event });
       if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
@@ -253,6 +255,9 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
 
   /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
   const refreshTranscripts = <T>(result: T): T => {
+    // After the operation, when the index has each run's final row (no log is read to learn its agent).
+    for (const [runId, output] of completed) rememberAnswer(runId, output);
+    completed.clear();
     // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
     const agents = new Set([...touched].map((runId) => store.summary(runId)).flatMap((s) => (s && s.kind === 'run' ? [s.agent] : [])));
     touched.clear();

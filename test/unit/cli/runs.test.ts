@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import nodeFs from 'node:fs';
+import sinon from 'sinon';
 import { replayRunLog } from '../../../src/core/runs/runLog';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { runCliInProcess } from './runCliInProcess';
@@ -50,6 +52,26 @@ describe('CLI: interrupted and damaged runs', function () {
     assert.equal(resumed.code, 0, resumed.err);
     assert.equal(resumed.json().output, 'back again');
     assert.deepEqual(llm.requests[1].body, llm.requests[0].body, 'the resume sent the conversation from the log');
+  });
+
+  it('--resume reads the run\'s log once (it used to replay it 8 times)', async () => {
+    const ws = workspace();
+    llm.enqueue({ kind: 'http_error', status: 529 }, { kind: 'reply', text: 'back' });
+    const runId = (await cli(['--agent', 'dev', '--prompt', 'hello', '--json'], ws)).json().run_id as string;
+    const file = logOf(ws, runId);
+    const reads = sinon.spy(nodeFs, 'readFileSync');
+    const opens = sinon.spy(nodeFs, 'openSync');
+    try {
+      const resumed = await cli(['--resume', runId, '--json'], ws);
+      assert.equal(resumed.code, 0, resumed.err);
+      const whole = reads.getCalls().filter((c) => c.args[0] === file).length;
+      // readFileSync opens the file itself: the opens beyond those are the index's partial reads.
+      const partial = opens.getCalls().filter((c) => c.args[0] === file && c.args[1] === 'r').length - whole;
+      assert.equal(whole + partial, 1, `reads of the log: ${whole} whole, ${partial} partial`);
+    } finally {
+      reads.restore();
+      opens.restore();
+    }
   });
 
   it('a damaged log: listed with file:line, --resume names the ways out, --repair keeps what is good, --resume finishes', async () => {

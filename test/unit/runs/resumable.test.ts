@@ -72,6 +72,15 @@ describe('resumable stops: interrupted runs and tasks continue from their log', 
     bw.dispose();
   });
 
+  it('a completed answer is remembered for the cache fallback once the operation ends', async () => {
+    const { bw } = await open({ cached: [{ text: 'first answer' }, new ProviderError('server', 'down')] });
+    assert.equal((await bw.ask('cached', 'same question')).status, 'completed');
+    const again = await bw.ask('cached', 'same question');
+    assert.equal(again.status, 'completed');
+    assert.match(again.output, /first answer/);
+    bw.dispose();
+  });
+
   it('cancelled while a bash call ran: interrupted; the resume asks again because it may already have run', async () => {
     const ctl = new AbortController();
     // The user approves, then presses Stop while the command runs.
