@@ -130,7 +130,8 @@ export type RunListStatus = RunSummary['status'];
 
 /** A row of the index as a summary: `live` says whether a process holds the run's lock. */
 export function toSummary(acc: SummaryAcc, live: boolean): RunSummary {
-  return {
+  // Plain assignments, no spreads: a listing makes thousands of these, mostly before the JIT warms up.
+  const row: Record<string, unknown> = {
     runId: acc.runId,
     kind: acc.kind,
     agent: acc.agent,
@@ -140,8 +141,17 @@ export function toSummary(acc: SummaryAcc, live: boolean): RunSummary {
     costUsd: acc.costUsd,
     pendingApprovals: acc.pending.length,
     events: acc.lastSeq + 1,
-    ...(acc.parentRunId === undefined ? {} : { parentRunId: acc.parentRunId }),
-    ...(acc.taskRunId === undefined ? {} : { taskRunId: acc.taskRunId }),
-    ...withLiveness(acc.phase, live),
   };
+  if (acc.parentRunId !== undefined) row.parentRunId = acc.parentRunId;
+  if (acc.taskRunId !== undefined) row.taskRunId = acc.taskRunId;
+  const phase = withLiveness(acc.phase, live);
+  row.status = phase.status;
+  if (phase.status === 'interrupted') {
+    row.interruption = phase.interruption;
+    row.error = phase.error;
+  } else if (phase.status === 'failed') {
+    row.failure = phase.failure;
+    row.error = phase.error;
+  }
+  return row as unknown as RunSummary;
 }
