@@ -63,6 +63,23 @@ export const suite: BenchSuite = {
         },
         SAMPLES,
       );
+      // The core's own time in a fresh process (the CLI's situation): the first listRuns()/status() call,
+      // which loads the index and stats every log before the JIT has warmed up.
+      const probe = path.join(dir, 'probe.js');
+      fs.writeFileSync(
+        probe,
+        `const m = require(${JSON.stringify(path.join(repoRoot, 'out', 'bench', 'bench_support_runsEntry.js'))});
+(async () => {
+  const ws = process.argv[2];
+  const bw = await m.createBreakwater({ workspaceFolders: [ws], storeDir: ws + '/store', configFile: ws + '/none.yaml', secrets: { getApiKey: async () => undefined }, trusted: true, ripgrepPath: 'rg' });
+  const t0 = process.hrtime.bigint();
+  const n = process.argv[3] === 'status' ? bw.status().runs.length : bw.listRuns().length;
+  process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));
+  bw.dispose();
+})();`,
+      );
+      const firstCall = (ws: string, what: string) => async () => Number(spawnSync(process.execPath, [probe, ws, what], { encoding: 'utf8' }).stdout);
+      const fresh = await sampleInterleaved({ list: firstCall(many, 'list'), status: firstCall(many, 'status'), listNone: firstCall(none, 'list') }, SAMPLES);
       const manyCore = await open(many);
       const noneCore = await open(none);
       const inProc = await sampleInterleaved(
@@ -132,6 +149,8 @@ export const suite: BenchSuite = {
         { name: `runs: --runs --json, ${RUNS} runs on disk`, unit: 'ms', figure: proc.runsMany, baseline: { name: '--runs --json, empty store', figure: proc.runsNone }, bar: { on: 'added', max: 20, unit: 'ms' }, note: 'whole CLI process; the difference is the core time for the runs (index present)' },
         { name: `runs: --status --json, ${RUNS} runs on disk`, unit: 'ms', figure: proc.statusMany, baseline: { name: '--status --json, empty store', figure: proc.statusNone }, bar: { on: 'added', max: 20, unit: 'ms' }, note: 'whole CLI process; status pages the runs and counts them' },
         { name: `runs: listRuns(), ${RUNS} runs (in process)`, unit: 'ms', figure: inProc.list, bar: { on: 'figure', max: 20, unit: 'ms' }, note: 'revalidates every log by stat; no log read' },
+        { name: `runs: first listRuns() in a fresh process, ${RUNS} runs`, unit: 'ms', figure: fresh.list, baseline: { name: 'the same, empty store', figure: fresh.listNone }, bar: { on: 'added', max: 20, unit: 'ms' }, note: 'loads the index (0.8 MB) and stats every log with a cold JIT' },
+        { name: `runs: first status() in a fresh process, ${RUNS} runs`, unit: 'ms', figure: fresh.status, baseline: { name: 'first listRuns(), empty store', figure: fresh.listNone }, bar: { on: 'added', max: 20, unit: 'ms' } },
         { name: `runs: status(), ${RUNS} runs (in process)`, unit: 'ms', figure: inProc.status, baseline: { name: 'status(), empty store', figure: inProc.statusNone }, bar: { on: 'added', max: 20, unit: 'ms' } },
         { name: `runs: --runs with no index yet (rebuilt from ${RUNS} logs, once)`, unit: 'ms', figure: spread(cold), baseline: { name: '--runs --json, index present', figure: proc.runsMany }, note: 'a missing or stale index is rebuilt from the logs, then kept' },
         { name: `runs: --resume of a ${LONG_RUN_EVENTS}-event run, to its first new event (in process)`, unit: 'ms', figure: resume.resume, baseline: { name: 'bare JSON.parse of its lines', figure: resume.parse }, bar: { on: 'figure', max: 200, unit: 'ms' }, note: `${mib} MiB log, read and validated once, folded once` },
