@@ -10,7 +10,8 @@ export type CliCommand =
   | { readonly kind: 'task'; readonly task: string; readonly prompt?: string }
   | { readonly kind: 'resume'; readonly runId: string }
   | { readonly kind: 'approve'; readonly runId: string; readonly callId?: string }
-  | { readonly kind: 'deny'; readonly runId: string; readonly callId?: string; readonly reason?: string };
+  | { readonly kind: 'deny'; readonly runId: string; readonly callId?: string; readonly reason?: string }
+  | { readonly kind: 'repair' | 'archive'; readonly runId: string };
 
 export interface CliArgs {
   readonly command: CliCommand;
@@ -44,6 +45,8 @@ const options = {
   resume: { type: 'string' },
   approve: { type: 'string' },
   deny: { type: 'string' },
+  repair: { type: 'string' },
+  archive: { type: 'string' },
   call: { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -58,12 +61,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new UsageError(`${(e as Error).message.replace(/\. To specify .*$/s, '')}`);
   }
   const common = { json: values.json ?? false, yes: values.yes ?? false, ...(values.config ? { config: values.config } : {}), ...(values.workspace ? { workspace: values.workspace } : {}), ...(values.store ? { store: values.store } : {}) };
-  for (const key of ['config', 'workspace', 'store', 'agent', 'prompt', 'task', 'resume', 'approve', 'deny', 'call', 'reason'] as const) {
+  for (const key of ['config', 'workspace', 'store', 'agent', 'prompt', 'task', 'resume', 'approve', 'deny', 'repair', 'archive', 'call', 'reason'] as const) {
     if (values[key] !== undefined && values[key].trim() === '') throw new UsageError(`--${key} needs a value`);
   }
   if (values.help) return { command: { kind: 'help' }, ...common };
-  const modes = (['status', 'agents', 'health', 'runs', 'trust-config', 'agent', 'all', 'task', 'resume', 'approve', 'deny'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
-  if (modes.length === 0) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve, --deny or --trust-config');
+  const modes = (['status', 'agents', 'health', 'runs', 'trust-config', 'agent', 'all', 'task', 'resume', 'approve', 'deny', 'repair', 'archive'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  if (modes.length === 0) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve, --deny, --repair, --archive or --trust-config');
   if (modes.length > 1) throw new UsageError(`choose one of ${modes.map((m) => `--${m}`).join(', ')}; they cannot be combined`);
   const mode = modes[0];
   const only = (allowed: readonly string[]) => {
@@ -99,5 +102,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     case 'deny':
       only(['call', 'reason']);
       return { command: { kind: 'deny', runId: values.deny!, ...(values.call ? { callId: values.call } : {}), ...(values.reason ? { reason: values.reason } : {}) }, ...common };
+    case 'repair':
+    case 'archive':
+      only([]);
+      return { command: { kind: mode, runId: values[mode]! }, ...common };
   }
 }

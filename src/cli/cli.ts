@@ -1,6 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createBreakwater, type Breakwater, type BreakwaterOptions, type BreakwaterStatus, type RunState, type TaskResult } from '../core/breakwater';
+import { createBreakwater, isNothingPendingError, outcomeOf, type Breakwater, type BreakwaterOptions, type BreakwaterStatus, type RunState, type RunSummary, type TaskResult } from '../core/breakwater';
+import { runRow } from '../core/agents/statusReport';
+import { exitCodeOf } from '../core/runs/outcome';
+import { isNoSuchRunError } from '../core/runs/runLogErrors';
+import { isNotARunIdError, isRepairError } from '../core/runs/runStore';
 import { UnknownAgentError } from '../core/agents/agentRunner';
 import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
@@ -9,17 +13,17 @@ import { configStatus, type ConfigStatus } from '../core/config/configStatus';
 import { TrustFile } from '../core/config/trustStore';
 import { trustStorePath, userConfigPath } from '../core/config/userScope';
 import type { RunEvent } from '../core/runs/events';
-import { isRunLockedError, isRunLogCorruptError, isWrongRunKindError } from '../core/runs/runLogErrors';
+import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError, isWrongRunKindError, RunLogCorruptError } from '../core/runs/runLogErrors';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
-import { crashHookFromEnv } from './crashHook';
+import { crashHookFromEnv, lockHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
 import { outcomeJson, runJson, taskJson } from './runJson';
 import { chooseStore, migrateLegacyStore } from './storeLocation';
 import { terminalApprover } from './terminalApprover';
 import { refusal, runTrustConfig, unconfirmedNotice, unconfirmedOf, type TrustCommandLine } from './trustConfig';
 
-/** Exit codes (PRODUCT.md): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human. */
-export const EXIT = { completed: 0, failed: 1, usage: 2, waiting: 3 } as const;
+/** Exit codes (PRODUCT.md): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130 cancelled (Ctrl-C; resumable). */
+export const EXIT = { completed: 0, failed: 1, usage: 2, waiting: 3, cancelled: 130 } as const;
 
 /** Commands that send nothing anywhere: they run (and show what is unconfirmed) while workspace values await confirmation. */
 const READ_ONLY: ReadonlySet<CliArgs['command']['kind']> = new Set(['help', 'status', 'agents', 'runs']);
@@ -49,8 +53,11 @@ export const USAGE = `usage: breakwater [--config FILE] [--workspace DIR] [--sto
   --approve RUN_ID [--call CALL_ID]   approve pending call(s), then continue the run
   --deny RUN_ID [--call CALL_ID] [--reason TEXT]
   --trust-config                      show the workspace's sensitive values and confirm them (--yes: no prompt)
-  (a task's run id, or one of its steps' run ids, continues the task; in a task a denial fails the step)
-exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP
+  --repair RUN_ID                     cut a damaged run log before its bad line (the rest is saved aside), then --resume it
+  --archive RUN_ID                    move a run's log out of the store's listings
+  (a task's run id, or one of its steps' run ids, continues the task; in a task a denial fails the step;
+   --resume continues an interrupted run: crashed, cancelled, or stopped by a transient failure)
+exit codes: 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (resumable)
 store: --store, else $BREAKWATER_STORE, else $XDG_STATE_HOME/breakwater/<workspace hash> (~/.local/state/breakwater/…)
 `;
 
@@ -104,6 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
         io.stderr.write(`↺ ${runId.slice(-6)} ${agent}: the answer broke off mid-stream (${reason}); discarding ${partial.length} characters and asking again\n`),
       ...(approver ? { approver } : {}),
       ...(crashHookFromEnv(io.env) ? { onDurable: crashHookFromEnv(io.env) } : {}),
+      ...(lockHookFromEnv(io.env) ? { onLockStep: lockHookFromEnv(io.env) } : {}),
       ...deps.overrides,
     });
   } catch (e) {
@@ -128,12 +136,16 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   try {
     return await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARun(e) || isWrongRunKindError(e)) return usage(io, (e as Error).message, false);
-    if (isRunLockedError(e) || isRunLogCorruptError(e)) {
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) return usage(io, (e as Error).message, false);
+    if (isRunLogCorruptError(e)) {
+      io.stderr.write(`breakwater: ${damagedHelp(e.file, e.line, e.detail, runIdOf(args))}`);
+      return EXIT.failed;
+    }
+    if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e)) {
       io.stderr.write(`breakwater: ${(e as Error).message}\n`);
       return EXIT.failed;
     }
-    if (e instanceof Error && e.name === 'NothingPendingError') return usage(io, e.message, false);
+    if (isNothingPendingError(e)) return usage(io, e.message, false);
     throw e;
   } finally {
     sub.dispose();
@@ -146,16 +158,18 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
 async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number> {
   const signal = io.signal ?? new AbortController().signal;
   const out = (value: unknown, human: string) => io.stdout.write(args.json ? `${JSON.stringify(value, null, 2)}\n` : human);
-  const pendingOf = (s: RunState) => bw.pendingApprovals(s.runId).map((p) => p.approval);
+  // Only a paused run has pending approvals to look up (delegates included): no other run is read again.
+  const pendingOf = (s: RunState) => (s.status === 'waiting_on_human' ? bw.pendingApprovals(s.runId).map((p) => p.approval) : []);
   const runResult = (s: RunState) => {
     const json = runJson(s, pendingOf(s));
     out(json, humanRun(json));
-    return json.status === 'completed' ? EXIT.completed : json.status === 'waiting_on_human' ? EXIT.waiting : EXIT.failed;
+    return exitCodeOf(outcomeOf(s));
   };
   const taskResult = (r: TaskResult) => {
     const json = taskJson(r, pendingOf);
-    out(json, `task ${r.task}: ${json.status} (task run ${r.taskRunId})\n\n${json.steps.map(humanRun).join('\n')}`);
-    return json.status === 'completed' ? EXIT.completed : json.status === 'waiting_on_human' ? EXIT.waiting : EXIT.failed;
+    const o = outcomeOf(r);
+    out(json, `task ${r.task}: ${o.shown} (task run ${r.taskRunId})${o.resumable && o.status === 'failed' ? ` — ${o.error ?? ''}; continue it with --resume ${r.taskRunId}` : ''}\n\n${json.steps.map(humanRun).join('\n')}`);
+    return exitCodeOf(o);
   };
   /** What continuing `runId` continued: its task when it is (a step of) one, else the run itself. */
   const continued = (runId: string, s: RunState) => {
@@ -178,7 +192,8 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     case 'status': {
       const status = bw.status();
       const s = { ...status, config: { ...(status.config ?? configStatus(bw.loadedConfig())), keys: await bw.keySources() } };
-      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n${sandboxLine(s.sandbox)}`);
+      const counts = Object.entries(s.run_counts).filter(([k, n]) => k !== 'total' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.run_counts.total}${counts ? ` (${counts})` : ''}\n${sandboxLine(s.sandbox)}`);
       return EXIT.completed;
     }
     case 'health': {
@@ -187,15 +202,14 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return h.healthy ? EXIT.completed : EXIT.failed;
     }
     case 'runs': {
-      const runs = bw.status().runs;
-      out({ runs }, runs.map((r) => `${r.run_id}  ${r.status.padEnd(16)} ${r.agent}  ${r.updated_at}\n`).join('') || '(no runs)\n');
+      const runs = bw.listRuns();
+      out({ runs: runs.map(runRow) }, runs.map(humanRunRow).join('') || '(no runs)\n');
       return EXIT.completed;
     }
     case 'ask':
       return runResult(await bw.ask(cmd.agent, cmd.prompt, { signal }));
     case 'resume':
-      assertRun(bw, cmd.runId);
-      if (bw.taskRunOf(cmd.runId) === cmd.runId) return taskResult(await bw.resumeTask(cmd.runId, { signal }));
+      if (assertRun(bw, cmd.runId).kind === 'task') return taskResult(await bw.resumeTask(cmd.runId, { signal }));
       return continued(cmd.runId, await bw.resume(cmd.runId, { signal }));
     case 'approve':
       assertRun(bw, cmd.runId);
@@ -203,12 +217,27 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     case 'deny':
       assertRun(bw, cmd.runId);
       return continued(cmd.runId, await bw.deny(cmd.runId, cmd.callId, cmd.reason, { signal }));
+    case 'repair': {
+      const r = bw.repairRun(cmd.runId);
+      out(
+        { run_id: r.runId, line: r.line, kept_events: r.keptEvents, saved_to: r.savedTo },
+        `repaired run ${r.runId}: the log now ends before line ${r.line} (${r.keptEvents} events kept); line ${r.line} and everything after it are saved in ${r.savedTo}\ncontinue it with: breakwater --resume ${r.runId}\n`,
+      );
+      return EXIT.completed;
+    }
+    case 'archive': {
+      const r = bw.archiveRun(cmd.runId);
+      out({ run_id: r.runId, moved_to: r.movedTo }, `archived run ${r.runId} to ${r.movedTo}\n`);
+      return EXIT.completed;
+    }
     case 'all': {
       const results = await bw.askAll(cmd.prompt, { signal });
       const json = Object.fromEntries([...results].map(([name, o]) => [name, outcomeJson(o, pendingOf)]));
       out({ results: json }, Object.values(json).map(humanRun).join('\n'));
-      const statuses = Object.values(json).map((r) => r.status);
-      return statuses.includes('failed') ? EXIT.failed : statuses.includes('waiting_on_human') ? EXIT.waiting : EXIT.completed;
+      const codes = [...results.values()].map((o) => (o.kind === 'run' ? exitCodeOf(outcomeOf(o.state)) : EXIT.failed));
+      // A cancel wins (the user pressed Ctrl-C), then a failure, then a wait.
+      for (const code of [EXIT.cancelled, EXIT.failed, EXIT.waiting] as const) if (codes.includes(code)) return code;
+      return EXIT.completed;
     }
     case 'task':
       return taskResult(await bw.runTask(cmd.task, cmd.prompt, { signal }));
@@ -222,15 +251,46 @@ function sandboxLine(s: BreakwaterStatus['sandbox']): string {
   return `sandbox: none, ${what} (mode ${s.mode})${s.reason ? ` — ${s.reason}` : ''}\n`;
 }
 
-function assertRun(bw: Breakwater, runId: string): void {
-  if (!bw.listRuns().some((r) => r.runId === runId)) throw new NotARunError(`no run ${runId} in ${bw.layout.root}; list runs with --runs (and check --store)`);
+/** The run from the index (no replay); a damaged one stops here with its file:line and the ways out. */
+function assertRun(bw: Breakwater, runId: string): RunSummary {
+  const s = bw.runSummary(runId);
+  if (s === undefined) throw new UsageError(`no run ${runId} in ${bw.layout.root}; list runs with --runs (and check --store)`);
+  if (s.status === 'damaged') throw new RunLogCorruptError(s.damage.file, s.damage.line, s.damage.detail);
+  return s;
 }
 
-class NotARunError extends Error {
-  override name = 'NotARunError';
+function runIdOf(args: CliArgs): string | undefined {
+  const c = args.command;
+  return 'runId' in c ? c.runId : undefined;
 }
-function isNotARun(e: unknown): boolean {
-  return e instanceof NotARunError || (e instanceof Error && /is not a run id/.test(e.message));
+
+/** What a damaged log means and the two ways out, with the commands to type. */
+function damagedHelp(file: string, line: number, detail: string, runId: string | undefined): string {
+  const id = runId ?? path.basename(file, '.jsonl');
+  return [
+    `${file}:${line}: invalid run event (${detail})`,
+    `the run cannot continue past this line. Either:`,
+    `  breakwater --repair ${id}    cut the log before line ${line} (line ${line} and after are saved under damaged/ in the store), then --resume ${id} continues from the last good event`,
+    `  breakwater --archive ${id}   move the run out of the store's listings`,
+    '',
+  ].join('\n');
+}
+
+/** One line of `--runs`: id, status, agent, time, and for a run that stopped, why and what to do. */
+function humanRunRow(r: RunSummary): string {
+  const head = `${r.runId}  ${r.status.padEnd(16)} ${r.agent}  ${new Date(r.updatedAt).toISOString()}`;
+  switch (r.status) {
+    case 'interrupted':
+      return `${head}\n    ${r.interruption.kind === 'crashed' ? 'crashed' : r.interruption.kind === 'cancelled' ? 'cancelled' : r.interruption.failure.kind}: ${r.error} → --resume ${r.runId}\n`;
+    case 'waiting_on_human':
+      return `${head}  (${r.pendingApprovals} pending) → --approve ${r.runId} or --deny ${r.runId}\n`;
+    case 'failed':
+      return `${head}\n    ${r.failure.kind}: ${r.error}\n`;
+    case 'damaged':
+      return `${head}\n    ${r.error} → --repair ${r.runId} (resume up to the damage) or --archive ${r.runId}\n`;
+    default:
+      return `${head}\n`;
+  }
 }
 
 function usage(io: CliIo, message: string, showUsage = true): number {
@@ -259,6 +319,7 @@ function humanRun(r: ReturnType<typeof runJson>): string {
   const lines = [`[${r.agent}] ${r.status}${r.run_id ? ` (run ${r.run_id})` : ''}`];
   if (r.output) lines.push('', r.output);
   if (r.error) lines.push('', `error: ${r.error}`);
+  if (r.resumable && r.run_id) lines.push(`  interrupted: continue it with --resume ${r.run_id}`);
   for (const p of r.pending_approvals) lines.push(`  waiting: ${p.call_id} ${p.summary}  → --approve ${r.run_id} --call ${p.call_id}`);
   return `${lines.join('\n')}\n`;
 }
@@ -286,7 +347,13 @@ function progressLine(runId: string, e: RunEvent): string {
     case 'run_completed':
       return `✓ ${id} completed\n`;
     case 'run_failed':
-      return `✗ ${id} failed: ${e.payload.error}\n`;
+      return `✗ ${id} ${e.payload.kind ?? 'failed'}: ${e.payload.error}\n`;
+    case 'run_cancelled':
+      return `⏹ ${id} cancelled: ${e.payload.reason} → --resume ${runId}\n`;
+    case 'task_cancelled':
+      return `⏹ task run ${runId} cancelled: ${e.payload.reason} → --resume ${runId}\n`;
+    case 'task_interrupted':
+      return `⏹ task run ${runId} interrupted: ${e.payload.reason} → --resume ${runId}\n`;
     case 'task_started':
       return `▶ task ${e.payload.task} (task run ${runId}): ${e.payload.steps.length} steps\n`;
     case 'task_step_started':

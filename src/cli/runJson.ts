@@ -1,4 +1,4 @@
-import type { AgentOutcome, PendingApproval, RunState, TaskResult } from '../core/breakwater';
+import { outcomeOf, type AgentOutcome, type Outcome, type PendingApproval, type RunState, type TaskResult } from '../core/breakwater';
 import { visibleText } from '../core/common/visibleText';
 
 /** The documented `--json` run object (PRODUCT.md). Field names and order are part of the interface. */
@@ -12,15 +12,21 @@ export interface RunJson {
   tool_calls: { id: string; tool: string; status: 'ok' | 'error' | 'denied' | 'blocked' | 'pending' | 'skipped'; error?: string }[];
   pending_approvals: { call_id: string; tool: string; summary: string }[];
   error?: string;
+  /** Added fields. `resumable: true` on an interrupted run (`--resume` continues it). */
+  resumable?: true;
+  /** The typed kind of the failure that stopped it. */
+  failure_kind?: string;
+  /** What interrupted it: crashed, cancelled (Ctrl-C, SIGTERM) or failure (transient). */
+  interruption?: string;
 }
 
 /** `pending`: the run's own pending approvals and those of delegate runs it waits on. */
 export function runJson(state: RunState, pending: readonly PendingApproval[] = state.pendingApprovals): RunJson {
-  const status = state.status === 'completed' ? 'completed' : state.status === 'waiting_on_human' ? 'waiting_on_human' : state.status === 'running' ? 'waiting_on_human' : 'failed';
+  const o = outcomeOf(state);
   const out: RunJson = {
     run_id: state.runId,
     agent: state.agent,
-    status,
+    status: o.status,
     output: state.output,
     usage: { ...state.usage },
     cost_usd: Math.round(state.costUsd * 1e6) / 1e6,
@@ -28,7 +34,15 @@ export function runJson(state: RunState, pending: readonly PendingApproval[] = s
     // Whole and escaped: a summary never hides part of the call (runs logged before escaping existed too).
     pending_approvals: pending.map((p) => ({ call_id: p.callId, tool: p.tool, summary: visibleText(p.summary) })),
   };
-  if (status === 'failed') out.error = state.error ?? state.status;
+  return withStop(out, o);
+}
+
+function withStop(out: RunJson, o: Outcome): RunJson {
+  if (o.status !== 'failed') return out;
+  out.error = o.error ?? 'failed';
+  if (o.resumable) out.resumable = true;
+  if (o.failureKind !== undefined) out.failure_kind = o.failureKind;
+  if (o.interruption !== undefined) out.interruption = o.interruption;
   return out;
 }
 
@@ -47,8 +61,9 @@ export function outcomeJson(outcome: AgentOutcome, pendingOf: (s: RunState) => r
   };
 }
 
-export function taskJson(result: TaskResult, pendingOf: (s: RunState) => readonly PendingApproval[]): { task: string; status: string; steps: RunJson[] } {
-  // Same mapping as a run's: cancelled is failed; a task cut short by a crash (running) waits on a resume.
-  const status = result.status === 'cancelled' ? 'failed' : result.status === 'running' ? 'waiting_on_human' : result.status;
-  return { task: result.task, status, steps: result.steps.map((s) => outcomeJson(s, pendingOf)) };
+/** `--task --json`: `{task, status, steps}`, the task's status by the same mapping as a run's (plus `resumable`, `error` when interrupted). */
+export function taskJson(result: TaskResult, pendingOf: (s: RunState) => readonly PendingApproval[]): { task: string; status: string; steps: RunJson[]; resumable?: true; error?: string } {
+  const o = outcomeOf(result);
+  const interrupted = o.status === 'failed' && o.resumable;
+  return { task: result.task, status: o.status, steps: result.steps.map((s) => outcomeJson(s, pendingOf)), ...(interrupted ? { resumable: true as const, error: o.error ?? 'interrupted' } : {}) };
 }

@@ -26,7 +26,7 @@ import { ResilientModelGateway } from './resilience/resilientModelGateway';
 import type { RunEvent } from './runs/events';
 import type { RunLogWriterOptions } from './runs/runLog';
 import type { PendingApproval, RunState } from './runs/runState';
-import { RunStore, type RunSummary } from './runs/runStore';
+import { RunStore, type ArchiveResult, type RepairResult, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
 import { StoreLayout } from './store/storeLayout';
@@ -39,8 +39,9 @@ import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } fr
 export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approvals';
 export type { AgentOutcome, TaskResult } from './agents/orchestrator';
 export { NothingPendingError, isNothingPendingError } from './agents/pendingApprovals';
-export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus } from './runs/runState';
-export type { RunSummary } from './runs/runStore';
+export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus, Failure, FailureKind, Interruption, RunPhase } from './runs/runState';
+export type { RunSummary, RunListStatus, RunDamage, RepairResult, ArchiveResult } from './runs/runStore';
+export { outcomeOf, type Outcome } from './runs/outcome';
 export type { TaskState, TaskStepState } from './runs/taskFold';
 export type { UndoResult } from './runs/undo';
 export type { BreakwaterStatus, HealthReport, BreakerRow } from './agents/statusReport';
@@ -93,6 +94,8 @@ export interface BreakwaterOptions {
   readonly onDiscard?: (runId: string, agent: string, partialText: string, reason: string) => void;
   /** TEST HOOK (crash tests): see `RunLogWriterOptions.onDurable`. */
   readonly onDurable?: RunLogWriterOptions['onDurable'];
+  /** TEST HOOK (lock races): see `RunLogWriterOptions.onLockStep`. */
+  readonly onLockStep?: RunLogWriterOptions['onLockStep'];
   /** How deep `delegate` may nest; defaults to 3. */
   readonly maxDelegateDepth?: number;
   /**
@@ -147,10 +150,19 @@ export interface Breakwater extends Disposable {
   /** The task run `runId` belongs to: itself for a task run, its task's for a step run (or a delegate under one), else undefined. */
   taskRunOf(runId: string): string | undefined;
   undo(runId: string): UndoResult;
+  /** A run's state; `interrupted` when its log says running but no process drives it any more. */
   state(runId: string): RunState;
   /** Pending approvals of a run and of the delegate runs it waits on; for a task run, those of its paused step. */
   pendingApprovals(runId: string): { runId: string; approval: PendingApproval }[];
-  listRuns(): RunSummary[];
+  /** Runs from the run index (no log is replayed), newest first; `limit` keeps the first N. A damaged log is listed with its error. */
+  listRuns(options?: { readonly limit?: number }): RunSummary[];
+  /** One run from the run index, or undefined when the store has no such log. */
+  runSummary(runId: string): RunSummary | undefined;
+  /** Cuts a damaged log before its bad line (saving the rest aside) so the run can be resumed from its last good event. */
+  repairRun(runId: string): RepairResult;
+  /** Moves a run's log out of the store's listings, to `<store>/archive/`. */
+  archiveRun(runId: string): ArchiveResult;
+  /** Breakers, costs and runs: the runs that need attention and the most recent ones, with counts (see `statusRuns`). */
   status(): BreakwaterStatus;
   health(options?: { signal?: AbortSignal }): Promise<HealthReport>;
   reloadConfig(): Promise<LoadedConfig>;
@@ -230,9 +242,16 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const opened = await AnswerCache.open({ file: layout.answerCache, clock });
   if (opened.error) queueMicrotask(() => configErrors.fire(opened.error));
   const answerCache = opened.cache;
-  const store = new RunStore(layout, { clock, ...(options.onDurable ? { onDurable: options.onDurable } : {}) });
+  const store = new RunStore(layout, {
+    clock,
+    ...(options.onDurable ? { onDurable: options.onDurable } : {}),
+    ...(options.onLockStep ? { onLockStep: options.onLockStep } : {}),
+    onIndexError: (e) => warnings.fire({ runId: '', message: e.message }),
+  });
   /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
   const touched = new Set<string>();
+  /** Answers of runs completed by the current operation, for the `cache` fallback once it ends. */
+  const completed = new Map<string, string>();
   const fallbackRunner: FallbackRunner = createFallbackRunner({
     config: () => loaded.config,
     gateway,
@@ -254,12 +273,12 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     fallback: options.fallback ?? fallbackRunner,
     onRunEvent: (runId, event) => {
       touched.add(runId);
-      if (event.type === 'run_completed') rememberAnswer(runId, event.payload.output);
+      if (event.type === 'run_completed') completed.set(runId, event.payload.output);
       runEvents.fire({ runId, event });
       if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
       }
-      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled') {
+      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled' || event.type === 'task_interrupted') {
         bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
       }
     },
@@ -279,15 +298,21 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
 
   /** The `cache` fallback needs the last good answer of each (agent, prompt). */
   const rememberAnswer = (runId: string, output: string) => {
+    // The index says whose run it is; the log is read only for an agent with a cache fallback.
+    const agent = store.summary(runId)?.agent;
+    if (agent === undefined || loaded.config.agents[agent]?.fallback?.strategy !== 'cache') return;
     const s = store.state(runId);
-    if (loaded.config.agents[s.agent]?.fallback?.strategy !== 'cache' || s.toolCalls.some((c) => c.status !== 'ok')) return;
+    if (s.toolCalls.some((c) => c.status !== 'ok')) return;
     answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => configErrors.fire(err));
   };
 
   /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
   const refreshTranscripts = <T>(result: T): T => {
+    // After the operation, when the index has each run's final row (no log is read to learn its agent).
+    for (const [runId, output] of completed) rememberAnswer(runId, output);
+    completed.clear();
     // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
-    const agents = new Set([...touched].filter((runId) => !store.isTaskRun(runId)).map((runId) => store.state(runId).agent));
+    const agents = new Set([...touched].map((runId) => store.summary(runId)).flatMap((s) => (s && s.kind === 'run' ? [s.agent] : [])));
     touched.clear();
     for (const agent of agents) writeTranscript(store, layout, agent);
     return result;
@@ -307,10 +332,12 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     }
     const runner = new AgentRunner(runtimeFor(options.approver));
     let last: RunState | undefined;
-    // Children first: record the decisions in the run that holds each call, then continue it.
+    // Children first: record the decisions in the run that holds each call, then continue it. Each
+    // target is checked again on the state read under that run's lock: a call another process
+    // finished (or decided) meanwhile is left alone.
     for (const t of [...new Set(targets.map((x) => x.runId))].reverse()) {
       const mine = targets.filter((x) => x.runId === t);
-      last = await runner.resume(t, signal, (record) => mine.forEach((m) => decide(record, m.approval)));
+      last = await runner.resume(t, signal, (record, state) => mine.filter((m) => state.pendingApprovals.some((p) => p.callId === m.approval.callId)).forEach((m) => decide(record, m.approval)));
     }
     if (last && last.runId === runId) return last;
     const s = store.state(runId);
@@ -359,7 +386,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     undo: (runId) => undoRun(layout, runId),
     state: (runId) => store.state(runId),
     pendingApprovals: (runId) => taskControl.pending(runId),
-    listRuns: () => store.list(),
+    listRuns: (o = {}) => (o.limit === undefined ? store.list() : store.list().slice(0, Math.max(0, o.limit))),
+    runSummary: (runId) => (store.isValidRunId(runId) ? store.summary(runId) : undefined),
+    repairRun: (runId) => store.repair(runId),
+    archiveRun: (runId) => store.archive(runId),
     status: () => ({ ...buildStatus({ gateway, tools, store, config: loaded.config, now: clock() }), config: configStatus(loaded) }),
     health: (o = {}) => checkHealth({ gateway, config: loaded.config, signal: o.signal ?? never, clock }),
     reloadConfig: async () => {
@@ -395,10 +425,12 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
       if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
       await Promise.all([audit.flush(), answerCache.flush()]);
+      store.index.flush();
     },
     dispose: () => {
       // Window closed or CLI done: no command an agent started outlives the core.
       sandbox.dispose();
+      store.index.dispose();
       watcher?.dispose();
       audit.dispose();
       bus.dispose();

@@ -1,6 +1,6 @@
 import type { Breakwater, BreakwaterOptions, RunState } from '../core/breakwater';
 import type { SensitiveValue } from '../core/config/trust';
-import { createBreakwater } from '../core/breakwater';
+import { createBreakwater, outcomeOf } from '../core/breakwater';
 import { Emitter } from '../core/common/event';
 import type { CoreEvent } from '../core/common/coreEvents';
 import { isConfigError } from '../core/config/configError';
@@ -146,8 +146,7 @@ export async function createBreakwaterFacade(options: BreakwaterOptions, hooks: 
         undefined,
         async () => {
           const result = await (await cleared()).runTask(task, prompt, { signal: o.signal });
-          // `running` is only what a task looks like from outside while another process drives it.
-          return { status: result.status === 'running' ? 'waiting_on_human' : result.status, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
+          return { status: outcomeOf(result).shown, steps: result.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failed(s.agent, s.error))) };
         },
         // Every step's run belongs to this operation, not only the first one.
         true,
@@ -161,19 +160,14 @@ export async function createBreakwaterFacade(options: BreakwaterOptions, hooks: 
       const files = r.files ?? [];
       return files.length === 0 ? `Run ${runId} changed no files.` : files.map((f) => `${f.path ?? '?'}: ${f.status ?? 'done'}`).join('\n');
     },
-    listRuns: async () => {
-      const c = need();
-      return c.listRuns().map((r): RunListItem => {
-        let prompt = '';
-        try {
-          // A task run has no prompt of its own: it is shown by its task (its steps are listed as runs too).
-          prompt = r.kind === 'task' ? `Task ${r.agent.replace(/^task:/, '')}` : c.state(r.runId).prompt;
-        } catch {
-          prompt = '';
-        }
-        return { runId: r.runId, agent: r.agent, status: r.status, startedAt: r.startedAt, updatedAt: r.updatedAt, prompt };
-      }).sort((a, b) => b.updatedAt - a.updatedAt);
-    },
+    // From the core's run index: listing never replays a log.
+    listRuns: async () =>
+      need()
+        .listRuns()
+        .map((r): RunListItem => ({ runId: r.runId, agent: r.agent, status: r.status, startedAt: r.startedAt, updatedAt: r.updatedAt, prompt: r.title, ...(r.error === undefined ? {} : { error: r.error }) }))
+        .sort((a, b) => b.updatedAt - a.updatedAt),
+    repairRun: async (runId) => need().repairRun(runId),
+    archiveRun: async (runId) => need().archiveRun(runId),
     readRun: async (runId) => {
       const c = need() as unknown as { layout: { runLog(id: string): string } };
       const { replayRunLog } = await import('../core/runs/runLog');
@@ -222,22 +216,18 @@ function failed(agent: string, error: string): RunOutcome {
   return { runId: `failed-${agent}`, agent, status: 'failed', output: '', costUsd: 0, inputTokens: 0, outputTokens: 0, pendingApprovals: [], error: { message: error } };
 }
 
+/** A run's state as the chat shows it, by the core's one mapping (`outcomeOf`); the failure kind is the typed one. */
 export function toOutcome(s: RunState): RunOutcome {
-  const lastFailure = s.status === 'failed' ? s.error : undefined;
+  const o = outcomeOf(s);
   return {
     runId: s.runId,
     agent: s.agent,
-    status: s.status === 'running' ? 'failed' : s.status,
+    status: o.shown,
     output: s.output,
     costUsd: s.costUsd,
     inputTokens: s.usage.input_tokens,
     outputTokens: s.usage.output_tokens,
     pendingApprovals: s.pendingApprovals.map((p) => ({ callId: p.callId, tool: p.tool, summary: p.summary })),
-    ...(lastFailure ? { error: { message: lastFailure, kind: kindOf(lastFailure) } } : {}),
+    ...(o.error === undefined ? {} : { error: { message: o.error, ...(o.failureKind === undefined ? {} : { kind: o.failureKind }) } }),
   };
-}
-
-function kindOf(message: string): string | undefined {
-  const m = /\b(auth|rate_limited|overloaded|server|timeout|network|stream_broken|breaker_open|budget)\b/.exec(message);
-  return m?.[1];
 }

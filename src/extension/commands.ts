@@ -276,8 +276,23 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
 
     ['breakwater.resumeRun', async (given?: unknown) => {
       const c = await core();
-      const runId = await pickRun(c, paused, t('Resume which run?'), given);
+      const runId = await pickRun(c, (r) => paused(r) || r.status === 'damaged', t('Resume which run?'), given);
       if (!runId) return;
+      const damaged = (await c.listRuns()).find((r) => r.runId === runId && r.status === 'damaged');
+      if (damaged) {
+        // A damaged log cannot be continued past its bad line: offer the two ways out.
+        const repair = t('Repair and Resume');
+        const archive = t('Archive');
+        const answer = await vscode.window.showWarningMessage(t('The log of run {0} is damaged: {1}', runId, damaged.error ?? ''), { modal: true, detail: t('Repair cuts the log before the bad line (that line and the rest are saved under "damaged" in the store) and continues from the last good event. Archive moves the run out of the lists.') }, repair, archive);
+        if (answer === archive) {
+          const r = await c.archiveRun(runId);
+          void vscode.window.showInformationMessage(t('Archived run {0} to {1}', runId, r.movedTo));
+          return;
+        }
+        if (answer !== repair) return;
+        const r = await c.repairRun(runId);
+        void vscode.window.showInformationMessage(t('Repaired run {0}: line {1} and after are saved in {2}', runId, r.line, r.savedTo));
+      }
       await revealChat();
       await chat.receive({ type: 'resumeRun', runId });
     }],

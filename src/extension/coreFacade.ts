@@ -1,6 +1,6 @@
 import type { CoreEvent } from '../core/common/coreEvents';
 import type { Event } from '../core/common/event';
-import type { KeySourceReport, ProposedWriteOutcome } from '../core/breakwater';
+import type { ArchiveResult, KeySourceReport, ProposedWriteOutcome, RepairResult, RunListStatus } from '../core/breakwater';
 import type { ConfigStatus } from '../core/config/configStatus';
 import type { RunEvent } from '../core/runs/events';
 import type { ToolStats } from '../core/tools/types';
@@ -26,7 +26,8 @@ export interface RunOptions {
   readonly observer?: RunObserver;
 }
 
-export type RunOutcomeStatus = 'completed' | 'failed' | 'waiting_on_human' | 'cancelled';
+/** The core's `outcomeOf(state).shown`: `interrupted` runs (crashed, stopped, transient failure) can be resumed. */
+export type RunOutcomeStatus = 'completed' | 'failed' | 'waiting_on_human' | 'interrupted';
 
 export interface PendingApprovalView {
   readonly callId: string;
@@ -44,6 +45,7 @@ export interface RunOutcome {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly pendingApprovals: readonly PendingApprovalView[];
+  /** `kind`: the core's typed failure kind (never guessed from the message). */
   readonly error?: { readonly message: string; readonly kind?: string; readonly cause?: string };
 }
 
@@ -70,13 +72,17 @@ export interface BreakerView extends Omit<ToolStats, 'tool'> {
   readonly rateLimit?: { readonly used: number; readonly limit: number; readonly queued?: number; readonly tokensUsed?: number; readonly tokensLimit?: number | null };
 }
 
+/** A run as the core's run index lists it (no log is replayed to list runs). */
 export interface RunListItem {
   readonly runId: string;
   readonly agent: string;
-  readonly status: 'running' | 'waiting_on_human' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+  readonly status: RunListStatus;
   readonly startedAt: number;
   readonly updatedAt: number;
+  /** The prompt's first characters (a task: its name). */
   readonly prompt: string;
+  /** Why it stopped (interrupted, failed) or cannot be read (damaged: file:line and what is wrong). */
+  readonly error?: string;
 }
 
 export interface StatusSnapshot {
@@ -153,6 +159,10 @@ export interface CoreFacade {
   deny(runId: string, callId: string | undefined, reason: string, options: RunOptions): Promise<RunOutcome>;
   undo(runId: string): Promise<string>;
   listRuns(): Promise<readonly RunListItem[]>;
+  /** A damaged run: cut its log before the bad line (the rest is saved aside) so it can be resumed. */
+  repairRun(runId: string): Promise<RepairResult>;
+  /** Moves a run out of the store's listings. */
+  archiveRun(runId: string): Promise<ArchiveResult>;
   readRun(runId: string): Promise<readonly RunEvent[]>;
   status(): Promise<StatusSnapshot>;
   health(signal: AbortSignal): Promise<readonly HealthEntry[]>;

@@ -29,7 +29,7 @@ export function formatCosts(costs: StatusSnapshot['costs']): string {
 }
 
 export function formatRuns(runs: StatusSnapshot['runs']): string {
-  const open = runs.filter((r) => r.status === 'running' || r.status === 'waiting_on_human' || r.status === 'interrupted');
+  const open = runs.filter((r) => r.status === 'running' || r.status === 'waiting_on_human' || r.status === 'interrupted' || r.status === 'damaged');
   if (open.length === 0) return '### Runs\n\nNo active or paused runs.\n';
   return ['### Runs', '', '| run | agent | status |', '| --- | --- | --- |', ...open.map((r) => `| ${r.runId} | ${cell(r.agent)} | ${r.status} |`), ''].join('\n');
 }

@@ -168,7 +168,7 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
           { kind: 'cost', label: vscode.l10n.t('By model'), detail: '', children: Object.entries(s.costs.byModel).map(([k, v]) => ({ kind: 'cost', label: k, detail: usd(v) })) },
         ];
       case 'runs': {
-        const open = s.runs.filter((r) => r.status === 'running' || r.status === 'waiting_on_human' || r.status === 'interrupted');
+        const open = s.runs.filter((r) => r.status === 'running' || r.status === 'waiting_on_human' || r.status === 'interrupted' || r.status === 'damaged');
         return open.length ? open.map((r) => ({ kind: 'run', runId: r.runId, agent: r.agent, status: r.status, prompt: r.prompt })) : [{ kind: 'empty', label: vscode.l10n.t('No active or paused runs') }];
       }
     }

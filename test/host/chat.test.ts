@@ -152,6 +152,28 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
     assert.match(JSON.stringify(requests[1]?.body), /not in this folder, please/, 'the model is told why');
   });
 
+  it('lists a run cut off by a crash as interrupted in the chat history, and Resume continues it', async () => {
+    // A run whose process died after asking the model: its log says running, and no lock holder is alive.
+    const runId = 'r-20250101-000000-c0ffee';
+    const t = Date.now() - 60_000;
+    const lines = [
+      { seq: 0, time: t, type: 'run_started', payload: { run_id: runId, agent: 'writer', prompt: 'count to three', config_hash: 'before-the-crash', depth: 0, chain: [] } },
+      { seq: 1, time: t + 5, type: 'llm_call_started', payload: { turn: 0, provider: 'openai', model: 'gpt-4o-mini' } },
+    ];
+    fs.mkdirSync(api.storage.workspace, { recursive: true });
+    fs.writeFileSync(path.join(api.storage.workspace, `${runId}.jsonl`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    await enqueueFakeAnswers([{ kind: 'reply', text: 'one two three' }], 'openai');
+    const from = api.chatMessages.length;
+    await api.chat.receive({ type: 'listRuns' });
+    const listed = messagesOf(api.chatMessages.slice(from), 'runs').at(-1)?.runs.find((r) => r.runId === runId);
+    assert.equal(listed?.status, 'interrupted', 'offered for resume in the history');
+    await api.chat.receive({ type: 'resumeRun', runId });
+    const finished = messagesOf(api.chatMessages.slice(from), 'runFinished').find((m) => m.runId === runId && m.status !== 'interrupted');
+    assert.equal(finished?.status, 'completed');
+    const after = (await (await api.core()).listRuns()).find((r) => r.runId === runId);
+    assert.equal(after?.status, 'completed');
+  });
+
   it('keeps the API key in SecretStorage and nowhere in settings or the store', async () => {
     assert.equal(await api.secrets.getStoredKey('openai', new URL(fakeLlmUrl()).origin), openaiKey);
     await enqueueFakeAnswers([{ kind: 'reply', text: 'ok' }], 'openai');

@@ -5,8 +5,11 @@ import { isCircuitOpenError } from '../resilience/errors';
 import type { RunEvent, RunEventInput, RunEventType } from '../runs/events';
 import { fold, isFinished } from '../runs/fold';
 import type { RunLogWriter } from '../runs/runLog';
+import { isRunLogConflictError } from '../runs/runLogErrors';
+import { isFinal } from '../runs/runPhase';
 import type { RunState } from '../runs/runState';
 import { delegateSpec } from './delegateTool';
+import { failureKindOf } from './failureKind';
 import { loopGuard } from './loopGuard';
 import type { AgentRuntime } from './runtime';
 import { buildSystemPrompt } from './systemPrompt';
@@ -26,8 +29,21 @@ export interface StartRunOptions {
   readonly taskRunId?: string;
 }
 
-/** Appends to one run's log and tells the runtime; every step is recorded before it is taken. */
-export type Recorder = <T extends RunEventType>(type: T, payload: RunEventInput<T>) => Extract<RunEvent, { type: T }>;
+/**
+ * Appends to one run's log and tells the runtime; every step is recorded before it is taken.
+ * `durable()` resolves once everything recorded so far is on disk: await it before a side effect.
+ */
+export type Recorder = (<T extends RunEventType>(type: T, payload: RunEventInput<T>) => Extract<RunEvent, { type: T }>) & { readonly durable: () => Promise<void> };
+
+/** A recorder over one writer, telling `onEvent` of each event once it is written. */
+export function recorderFor(runId: string, writer: RunLogWriter, onEvent: ((runId: string, event: RunEvent) => void) | undefined): Recorder {
+  const record = <T extends RunEventType>(type: T, payload: RunEventInput<T>) => {
+    const event = writer.append(type, payload);
+    onEvent?.(runId, event);
+    return event;
+  };
+  return Object.assign(record, { durable: () => writer.durable() });
+}
 
 /**
  * The agent loop (seed `Agent.run` + seed 003's engine): the next step is always decided from
@@ -45,7 +61,8 @@ export class AgentRunner {
     const runId = options.runId ?? this.rt.store.newRunId();
     const writer = this.rt.store.openWriter(runId);
     try {
-      const record = this.recorder(runId, writer);
+      const record = recorderFor(runId, writer, this.rt.onRunEvent);
+      // The log is created with this event (never empty); a crash right after it leaves a run to resume.
       if (writer.all.length === 0) {
         record('run_started', {
           run_id: runId,
@@ -62,20 +79,24 @@ export class AgentRunner {
       }
       return await this.drive(runId, writer, record, signal);
     } finally {
-      writer.dispose();
+      await writer.close();
     }
   }
 
-  /** Continues a run from exactly where its log ends (another process may have written it). */
+  /**
+   * Continues a run from exactly where its log ends (another process may have written it): a paused
+   * run asks again, an interrupted one (crashed, cancelled, stopped by a transient failure) goes on.
+   * `before` runs under the run's lock with the state read under it: the place to record a decision.
+   */
   async resume(runId: string, signal: AbortSignal, before?: (record: Recorder, state: RunState) => void): Promise<RunState> {
     const writer = this.rt.store.openWriter(runId);
     try {
       if (writer.repairedTail) {
         this.rt.onWarning?.(runId, `${writer.file}: line ${writer.repairedTail.line} was torn by a crash mid-write (${writer.repairedTail.bytes} bytes); it was cut off and the run continues from the last complete event`);
       }
-      const record = this.recorder(runId, writer);
+      const record = recorderFor(runId, writer, this.rt.onRunEvent);
       const state = fold(writer.all);
-      if (isTerminal(state)) return state;
+      if (isFinal(state)) return state;
       if (state.configHash !== this.rt.configHash()) {
         this.rt.onWarning?.(runId, `the agents file changed since run ${runId} started; it continues with the current config`);
       }
@@ -83,7 +104,7 @@ export class AgentRunner {
       record('run_resumed', { pid: process.pid });
       return await this.drive(runId, writer, record, signal);
     } finally {
-      writer.dispose();
+      await writer.close();
     }
   }
 
@@ -91,24 +112,16 @@ export class AgentRunner {
    * Records events in a run without driving it (a decision that ends the run, such as a denial that
    * fails a task's step). Takes the run's lock like any writer; a finished run is returned untouched.
    */
-  settle(runId: string, write: (record: Recorder, state: RunState) => void): RunState {
+  async settle(runId: string, write: (record: Recorder, state: RunState) => void): Promise<RunState> {
     const writer = this.rt.store.openWriter(runId);
     try {
       const state = fold(writer.all);
-      if (isTerminal(state)) return state;
-      write(this.recorder(runId, writer), state);
+      if (isFinal(state)) return state;
+      write(recorderFor(runId, writer, this.rt.onRunEvent), state);
       return fold(writer.all);
     } finally {
-      writer.dispose();
+      await writer.close();
     }
-  }
-
-  private recorder(runId: string, writer: RunLogWriter): Recorder {
-    return (type, payload) => {
-      const event = writer.append(type, payload);
-      this.rt.onRunEvent?.(runId, event);
-      return event;
-    };
   }
 
   private async drive(runId: string, writer: RunLogWriter, record: Recorder, signal: AbortSignal): Promise<RunState> {
@@ -117,7 +130,8 @@ export class AgentRunner {
       for (;;) {
         signal.throwIfAborted();
         let state = fold(writer.all);
-        if (isTerminal(state)) return state;
+        // Completed, failed, paused or interrupted: this command is done with the run.
+        if (state.status !== 'running') return state;
         const config = this.rt.config();
         const agent = config.agents[state.agent];
         if (!agent) {
@@ -129,7 +143,7 @@ export class AgentRunner {
           for (const call of open) await steps.advance(state, call, agent, signal);
           state = fold(writer.all);
           const waiting = state.toolCalls.filter((c) => !isFinished(c));
-          if (waiting.length > 0 && !isTerminal(state)) {
+          if (waiting.length > 0 && state.status === 'running') {
             const children = waiting.filter((c) => c.childRunId !== undefined).map((c) => c.childRunId);
             record('run_paused', {
               reason: children.length > 0 ? `waiting on delegate run ${children.join(', ')}` : `${waiting.length} call(s) need approval`,
@@ -152,14 +166,21 @@ export class AgentRunner {
         await this.modelTurn(state, agent, record, () => fold(writer.all), signal);
       }
     } catch (e) {
-      if (signal.aborted) {
-        const state = fold(writer.all);
-        if (!isTerminal(state)) record('run_cancelled', { reason: reasonOf(signal) });
-        return fold(writer.all);
-      }
+      // The log itself cannot be written: nothing can be recorded, the caller must know.
+      if (isRunLogConflictError(e)) throw e;
       const state = fold(writer.all);
-      if (!isTerminal(state)) {
-        record('run_failed', { error: errorMessage(e), kind: 'internal', ...(e instanceof Error && e.stack ? { cause: e.stack } : {}) });
+      try {
+        if (signal.aborted) {
+          // Cancelled (Ctrl-C, SIGTERM, Stop): interrupted, and a resume continues it.
+          if (state.status === 'running') record('run_cancelled', { reason: reasonOf(signal) });
+          return fold(writer.all);
+        }
+        if (state.status === 'running') {
+          record('run_failed', { error: errorMessage(e), kind: isConfigError(e) ? 'config' : 'internal', ...(e instanceof Error && e.stack ? { cause: e.stack } : {}) });
+        }
+      } catch {
+        // The failure could not even be recorded (the log cannot be written): report the original one.
+        throw e;
       }
       if (isConfigError(e)) throw e;
       return fold(writer.all);
@@ -199,16 +220,27 @@ export class AgentRunner {
       );
     } catch (e) {
       if (signal.aborted) throw e;
-      record('llm_call_failed', { turn: turnNo, kind: failureKind(e), message: errorMessage(e), ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
-      const fallback = agent.fallback && this.rt.fallback && isFallbackWorthy(e)
-        ? await this.rt.fallback({ agentName: state.agent, runId: state.runId, prompt: state.prompt, messages: state.messages, error: e, signal })
-        : undefined;
+      const kind = failureKindOf(e);
+      record('llm_call_failed', { turn: turnNo, kind, message: errorMessage(e), ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
+      let fallback;
+      let fallbackError: unknown;
+      if (agent.fallback && this.rt.fallback && isFallbackWorthy(e)) {
+        try {
+          fallback = await this.rt.fallback({ agentName: state.agent, runId: state.runId, prompt: state.prompt, messages: state.messages, error: e, signal });
+        } catch (fe) {
+          if (signal.aborted) throw fe;
+          fallbackError = fe;
+        }
+      }
       if (fallback) {
         record('fallback_used', { strategy: fallback.strategy, detail: fallback.detail });
         record('assistant_message', { turn: turnNo, text: fallback.text, tool_calls: [] });
         return;
       }
-      record('run_failed', { error: `${target.provider} call failed: ${errorMessage(e)}`, kind: failureKind(e), ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
+      // The fallback's own failure is told, but the run stops for the provider's reason (typed): a
+      // transient one leaves it interrupted, to be resumed when the provider is back.
+      const also = fallbackError === undefined ? '' : `; the ${agent.fallback?.strategy ?? ''} fallback could not answer either: ${errorMessage(fallbackError)}`;
+      record('run_failed', { error: `${target.provider} call failed: ${errorMessage(e)}${also}`, kind, ...(causeOf(e) ? { cause: causeOf(e) } : {}) });
       return;
     }
     record('llm_call_completed', {
@@ -242,20 +274,14 @@ export class UnknownAgentError extends Error {
   }
 }
 
+/** Completed or failed for good: nothing will continue it (an interrupted or paused run is not terminal). */
 export function isTerminal(state: RunState): boolean {
-  return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
+  return isFinal(state);
 }
 
 /** The fallback runner decides per strategy; this only keeps user-fixable failures (auth, bad request, budget) out. */
 function isFallbackWorthy(e: unknown): boolean {
   return isCircuitOpenError(e) || (isProviderError(e) && (e.transient || e.kind === 'context_too_long'));
-}
-
-function failureKind(e: unknown): RunEventInput<'llm_call_failed'>['kind'] {
-  if (isProviderError(e)) return e.kind;
-  if (isCircuitOpenError(e)) return 'breaker_open';
-  if (e instanceof Error && /budget/i.test(e.name)) return 'budget';
-  return 'unknown';
 }
 
 export function errorMessage(e: unknown): string {

@@ -4,7 +4,7 @@ import type { ModelGateway } from '../resilience/modelGateway';
 import { healthCheck } from '../resilience/healthCheck';
 import { providerBreakerStatus, type ProviderBreakerStatus } from '../resilience/policyStats';
 import { ResilientModelGateway } from '../resilience/resilientModelGateway';
-import type { RunStore } from '../runs/runStore';
+import type { RunStore, RunListStatus, RunSummary } from '../runs/runStore';
 import type { SandboxStatus } from '../sandbox/commandSandbox';
 import type { ToolEngine } from '../tools/types';
 
@@ -26,12 +26,48 @@ export interface BreakwaterStatus {
     readonly by_model: Record<string, number>;
     readonly budget: { readonly budget_usd: number | null; readonly spent_usd: number; readonly remaining_usd: number | null; readonly warning: boolean };
   };
-  readonly runs: { run_id: string; agent: string; status: string; started_at: string; updated_at: string }[];
+  /**
+   * A page, not every run (`--runs` lists them all): the runs that need attention (running, waiting
+   * on a human, interrupted, damaged; at most `STATUS_OPEN_RUNS`), then the most recently updated
+   * others, up to `STATUS_RECENT_RUNS` rows in all when there is room; newest first.
+   */
+  readonly runs: RunRow[];
+  /** How many runs the store holds, by status (`total` included), so a caller knows what the page leaves out. */
+  readonly run_counts: Record<RunListStatus | 'total', number>;
   /** The config's two files, where each value came from, and the workspace's sensitive values (set by the core). */
   readonly config?: ConfigStatus;
   /** Whether agents' commands run in the OS sandbox, and why not. */
   readonly sandbox: SandboxStatus;
 }
+
+/** One row of `--runs --json` and of status' `runs`. */
+export interface RunRow {
+  run_id: string;
+  agent: string;
+  status: RunListStatus;
+  started_at: string;
+  updated_at: string;
+  kind: 'run' | 'task';
+  cost_usd: number;
+  pending_approvals: number;
+  /** `--resume` continues it (waiting on a human, or interrupted). */
+  resumable: boolean;
+  /** Why it stopped or cannot be read (interrupted, failed, damaged). */
+  error?: string;
+  /** The typed kind of the failure (interrupted by one, or failed). */
+  failure_kind?: string;
+  /** What interrupted it: crashed, cancelled, or failure. */
+  interruption?: string;
+  /** A damaged log: where (file:line) and what was wrong. */
+  damage?: { file: string; line: number; detail: string };
+  parent_run_id?: string;
+  task_run_id?: string;
+}
+
+/** Runs that need attention shown by status (at most). */
+export const STATUS_OPEN_RUNS = 50;
+/** Rows status shows in all when there is room for recent finished runs. */
+export const STATUS_RECENT_RUNS = 20;
 
 /** `now`: epoch ms that decides which UTC day is "today"; defaults to `Date.now()`. */
 export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; store: RunStore; config: BreakwaterConfig; now?: number }): BreakwaterStatus {
@@ -67,7 +103,7 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
       by_model: byModel,
       budget: { budget_usd: budget, spent_usd: total, remaining_usd: budget === null ? null : round(Math.max(0, budget - total)), warning: budget !== null && total >= budget * 0.8 },
     },
-    runs: runRows(deps.store),
+    ...statusRuns(deps.store.list()),
     sandbox: sandboxStatusOf(deps.tools, deps.config),
   };
 }
@@ -77,8 +113,46 @@ function sandboxStatusOf(tools: ToolEngine, config: BreakwaterConfig): SandboxSt
   return tools.sandboxStatus?.(settings) ?? { available: false, mode: settings.mode, kind: 'none', reason: 'this core runs with a custom tool engine that does not say' };
 }
 
-export function runRows(store: RunStore): BreakwaterStatus['runs'] {
-  return store.list().map((r) => ({ run_id: r.runId, agent: r.agent, status: r.status, started_at: new Date(r.startedAt).toISOString(), updated_at: new Date(r.updatedAt).toISOString() }));
+/** Status' page of runs and the counts by status (see `BreakwaterStatus.runs`). */
+export function statusRuns(all: readonly RunSummary[]): Pick<BreakwaterStatus, 'runs' | 'run_counts'> {
+  const counts: Record<RunListStatus | 'total', number> = { total: all.length, running: 0, waiting_on_human: 0, interrupted: 0, completed: 0, failed: 0, damaged: 0 };
+  for (const r of all) counts[r.status]++;
+  const byUpdate = [...all].sort((a, b) => b.updatedAt - a.updatedAt);
+  const open = byUpdate.filter((r) => r.status !== 'completed' && r.status !== 'failed').slice(0, STATUS_OPEN_RUNS);
+  const rest = byUpdate.filter((r) => r.status === 'completed' || r.status === 'failed').slice(0, Math.max(0, STATUS_RECENT_RUNS - open.length));
+  const shown = new Set([...open, ...rest]);
+  return { runs: byUpdate.filter((r) => shown.has(r)).map(runRow), run_counts: counts };
+}
+
+/** A run summary as `--runs --json` prints it. */
+export function runRow(r: RunSummary): RunRow {
+  const row: RunRow = {
+    run_id: r.runId,
+    agent: r.agent,
+    status: r.status,
+    started_at: new Date(r.startedAt).toISOString(),
+    updated_at: new Date(r.updatedAt).toISOString(),
+    kind: r.kind,
+    cost_usd: Math.round(r.costUsd * 1e6) / 1e6,
+    pending_approvals: r.pendingApprovals,
+    resumable: r.status === 'waiting_on_human' || r.status === 'interrupted',
+  };
+  if (r.status === 'interrupted') {
+    row.error = r.error;
+    row.interruption = r.interruption.kind;
+    if (r.interruption.kind === 'failure') row.failure_kind = r.interruption.failure.kind;
+  }
+  if (r.status === 'failed') {
+    row.error = r.error;
+    row.failure_kind = r.failure.kind;
+  }
+  if (r.status === 'damaged') {
+    row.error = r.error;
+    row.damage = { file: r.damage.file, line: r.damage.line, detail: r.damage.detail };
+  }
+  if (r.parentRunId !== undefined) row.parent_run_id = r.parentRunId;
+  if (r.taskRunId !== undefined) row.task_run_id = r.taskRunId;
+  return row;
 }
 
 /** `--health --json`: per agent, did a minimal call through the shared policies answer? */

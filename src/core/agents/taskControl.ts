@@ -23,11 +23,11 @@ export class TaskControl {
 
   /** The task run `runId` belongs to: itself, its task's for a step run, its root's for a delegate's child; else undefined. */
   taskRunOf(runId: string): string | undefined {
-    if (!this.store.exists(runId)) return undefined;
-    const first = this.store.replay(runId).events[0];
-    if (first?.type === 'task_started') return runId;
-    if (first?.type !== 'run_started') return undefined;
-    const taskRun = first.payload.task_run_id ?? (first.payload.parent_run_id ? this.taskRunOf(first.payload.parent_run_id) : undefined);
+    // From the run index: no log is replayed to find out.
+    const s = this.store.summary(runId);
+    if (s === undefined) return undefined;
+    if (s.kind === 'task') return runId;
+    const taskRun = s.taskRunId ?? (s.parentRunId ? this.taskRunOf(s.parentRunId) : undefined);
     return taskRun !== undefined && this.store.exists(taskRun) ? taskRun : undefined;
   }
 
@@ -48,23 +48,20 @@ export class TaskControl {
   }
 
   async approve(taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal): Promise<RunState> {
+    let chosen: ReadonlySet<string> | undefined;
     if (callId === undefined) {
       // Without a call id, ask-every-time calls are left pending; with none other, nothing moves.
       const found = this.targets(runId, undefined);
       const { approve, note } = approvableWithoutCallId(runId, found.targets);
       if (note !== undefined) this.onWarning?.(runId, note);
       if (approve.length === 0) return this.store.state(found.stepRun);
-      return this.decide(taskRunId, runId, undefined, signal, (_stepRun, targets) => {
-        const chosen = new Set(approve.map((t) => t.approval.callId));
-        const mine = targets.filter((t) => chosen.has(t.approval.callId));
-        for (const holder of new Set(mine.map((t) => t.runId))) {
-          this.runner.settle(holder, (record) => mine.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
-        }
-      });
+      chosen = new Set(approve.map((t) => t.approval.callId));
     }
-    return this.decide(taskRunId, runId, callId, signal, (_stepRun, targets) => {
+    return this.decide(taskRunId, runId, callId, signal, async (_stepRun, found) => {
+      const targets = chosen === undefined ? found : found.filter((t) => chosen.has(t.approval.callId));
       for (const holder of new Set(targets.map((t) => t.runId))) {
-        this.runner.settle(holder, (record) => targets.filter((t) => t.runId === holder).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
+        // Decided on the state read under the run's own lock: a call that finished meanwhile is left alone.
+        await this.runner.settle(holder, (record, state) => targets.filter((t) => t.runId === holder && isStillPending(state, t.approval.callId)).forEach((t) => record('approval_granted', { call_id: t.approval.callId, by: 'user' })));
       }
     });
   }
@@ -74,13 +71,13 @@ export class TaskControl {
    * handing its reply on as if it had would mislead the steps after it. They get the marker instead.
    */
   deny(taskRunId: string, runId: string, callId: string | undefined, reason: string | undefined, signal: AbortSignal): Promise<RunState> {
-    return this.decide(taskRunId, runId, callId, signal, (stepRun, targets) => {
+    return this.decide(taskRunId, runId, callId, signal, async (stepRun, targets) => {
       const error = `the user denied ${targets.map((t) => `${t.approval.summary}${reason ? ` (${reason})` : ''}`).join('; ')}`;
       // Delegate children first, the step's own run last: each ends failed, none is left waiting.
       const holders = [...new Set(targets.map((t) => t.runId).filter((id) => id !== stepRun)), stepRun];
       for (const holder of holders) {
-        this.runner.settle(holder, (record, state) => {
-          const mine = new Set(targets.filter((t) => t.runId === holder).map((t) => t.approval.callId));
+        await this.runner.settle(holder, (record, state) => {
+          const mine = new Set(targets.filter((t) => t.runId === holder && isStillPending(state, t.approval.callId)).map((t) => t.approval.callId));
           for (const id of mine) record('approval_denied', { call_id: id, by: 'user', ...(reason ? { reason } : {}) });
           for (const c of state.toolCalls) {
             if (!mine.has(c.id) && !isFinished(c)) record('tool_call_skipped', { call_id: c.id, reason: `not run: the step failed because ${error}` });
@@ -91,12 +88,12 @@ export class TaskControl {
     });
   }
 
-  private async decide(taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal, record: (stepRun: string, targets: PendingIn[]) => void): Promise<RunState> {
+  private async decide(taskRunId: string, runId: string, callId: string | undefined, signal: AbortSignal, record: (stepRun: string, targets: PendingIn[]) => Promise<void>): Promise<RunState> {
     let stepRun = runId;
     await this.tasks.resume(taskRunId, signal, async () => {
       const found = this.targets(runId, callId);
       stepRun = found.stepRun;
-      record(found.stepRun, found.targets);
+      await record(found.stepRun, found.targets);
     });
     return this.store.state(stepRun);
   }
@@ -114,4 +111,8 @@ export class TaskControl {
     const t = this.store.taskState(taskRunId);
     return t.pausedAt?.runId ?? nextStep(t)?.runId;
   }
+}
+
+function isStillPending(state: RunState, callId: string): boolean {
+  return state.pendingApprovals.some((p) => p.callId === callId);
 }

@@ -1,8 +1,9 @@
 import type { RunLogWriter } from '../runs/runLog';
-import { isRunLockedError, isRunLogCorruptError, WrongRunKindError } from '../runs/runLogErrors';
+import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError, WrongRunKindError } from '../runs/runLogErrors';
+import { phaseOf, type Failure } from '../runs/runPhase';
 import type { RunState } from '../runs/runState';
 import { foldTask, isTaskTerminal, nextStep, type TaskState, type TaskStepState } from '../runs/taskFold';
-import { AgentRunner, errorMessage, type Recorder } from './agentRunner';
+import { AgentRunner, errorMessage, recorderFor, type Recorder } from './agentRunner';
 import { unavailableMarker, type CascadeGuard } from './cascadeGuard';
 import { UnknownTaskError, type AgentOutcome, type TaskResult } from './outcomes';
 import type { AgentRuntime } from './runtime';
@@ -12,6 +13,8 @@ type StepEnd =
   | { readonly kind: 'completed'; readonly output: string }
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'cancelled'; readonly reason: string }
+  /** Stopped resumably (a transient failure): the task stops too, and a resume continues this step. */
+  | { readonly kind: 'interrupted'; readonly failure: Failure }
   | { readonly kind: 'waiting'; readonly reason: string };
 
 /**
@@ -37,7 +40,7 @@ export class TaskRunner {
     const taskRunId = this.rt.store.newRunId();
     const writer = this.rt.store.openWriter(taskRunId);
     try {
-      const record = this.recorder(taskRunId, writer);
+      const record = recorderFor(taskRunId, writer, this.rt.onRunEvent);
       record('task_started', {
         task_run_id: taskRunId,
         task: name,
@@ -47,13 +50,13 @@ export class TaskRunner {
       });
       await this.drive(writer, record, signal);
     } finally {
-      writer.dispose();
+      await writer.close();
     }
     return this.result(taskRunId);
   }
 
   /**
-   * Continues a task from its first unfinished step. `before` runs once the task's lock is held and
+   * Continues a task from its first unfinished step (after a pause, a crash, a cancel or a transient failure). `before` runs once the task's lock is held and
    * before anything is driven: the place to record a decision in the paused step (approve/deny).
    */
   async resume(taskRunId: string, signal: AbortSignal, before?: (state: TaskState) => Promise<unknown>): Promise<TaskResult> {
@@ -69,12 +72,12 @@ export class TaskRunner {
         if (state.configHash !== this.rt.configHash()) {
           this.rt.onWarning?.(taskRunId, `the agents file changed since task run ${taskRunId} started; its steps stay as they were, their agents use the current config`);
         }
-        const record = this.recorder(taskRunId, writer);
+        const record = recorderFor(taskRunId, writer, this.rt.onRunEvent);
         record('task_resumed', { pid: process.pid });
         await this.drive(writer, record, signal);
       }
     } finally {
-      writer.dispose();
+      await writer.close();
     }
     return this.result(taskRunId);
   }
@@ -83,7 +86,7 @@ export class TaskRunner {
   result(taskRunId: string): TaskResult {
     const t = this.rt.store.taskState(taskRunId);
     const steps = t.steps.filter((s) => s.status !== 'pending').map((s) => this.outcomeOf(s));
-    return { task: t.task, taskRunId, status: t.status, steps };
+    return { task: t.task, taskRunId, steps, ...phaseOf(t) };
   }
 
   /** The run id a task's step gets: derived from the task run's, so a resume finds the same run. */
@@ -94,7 +97,7 @@ export class TaskRunner {
   private async drive(writer: RunLogWriter, record: Recorder, signal: AbortSignal): Promise<void> {
     for (;;) {
       const state = foldTask(writer.all);
-      if (isTaskTerminal(state)) return;
+      if (state.status !== 'running') return;
       if (signal.aborted) {
         record('task_cancelled', { reason: reasonOf(signal) });
         continue;
@@ -109,6 +112,7 @@ export class TaskRunner {
       const runId = step.runId ?? this.stepRunId(state.taskRunId, step.index);
       // On disk before the run exists: a crash from here on resumes this run id instead of starting another.
       if (step.status === 'pending') record('task_step_started', { index: step.index, run_id: runId, agent: step.agent });
+      await record.durable();
       const end = await this.runStep(state, step, runId, signal);
       const base = { index: step.index, run_id: runId, agent: step.agent };
       switch (end.kind) {
@@ -122,8 +126,11 @@ export class TaskRunner {
           record('task_step_finished', { ...base, status: 'failed', error: end.error, marker: unavailableMarker(step.agent, end.error) });
           break;
         case 'cancelled':
-          record('task_step_finished', { ...base, status: 'cancelled', error: end.reason });
+          // The step is not finished: a resume of the task continues its run.
           record('task_cancelled', { reason: `step ${step.index + 1} (${step.agent}) was cancelled: ${end.reason}` });
+          break;
+        case 'interrupted':
+          record('task_interrupted', { index: step.index, run_id: runId, reason: `step ${step.index + 1} (${step.agent}) stopped: ${end.failure.message}`, kind: end.failure.kind });
           break;
         case 'waiting':
           record('task_paused', { index: step.index, run_id: runId, reason: end.reason });
@@ -142,7 +149,7 @@ export class TaskRunner {
     } catch (e) {
       // Another process is driving this step, or its log cannot be trusted: the task cannot go on now,
       // and the step has not failed. Leave the task as it is for a later resume.
-      if (isRunLockedError(e) || isRunLogCorruptError(e)) throw e;
+      if (isRunLockedError(e) || isRunLogCorruptError(e) || isRunLogConflictError(e)) throw e;
       return { kind: 'failed', error: errorMessage(e) };
     }
     switch (run.status) {
@@ -150,12 +157,13 @@ export class TaskRunner {
         return { kind: 'completed', output: run.output };
       case 'failed':
         return { kind: 'failed', error: run.error ?? 'failed' };
-      case 'cancelled':
-        return { kind: 'cancelled', reason: run.error ?? 'cancelled' };
+      case 'interrupted':
+        if (run.interruption.kind === 'cancelled') return { kind: 'cancelled', reason: run.interruption.reason };
+        return { kind: 'interrupted', failure: run.interruption.kind === 'failure' ? run.interruption.failure : { kind: 'internal', message: run.error } };
       case 'waiting_on_human':
         return { kind: 'waiting', reason: `step ${step.index + 1} (${step.agent}, run ${runId}) waits on a human: ${run.pendingApprovals.map((p) => p.summary).join('; ') || 'a delegate run needs approval'}` };
       case 'running':
-        return { kind: 'waiting', reason: `step ${step.index + 1} (${step.agent}, run ${runId}) stopped before it finished; resume the task` };
+        return { kind: 'interrupted', failure: { kind: 'internal', message: `step ${step.index + 1} (${step.agent}, run ${runId}) stopped before it finished; resume the task` } };
     }
   }
 
@@ -181,16 +189,9 @@ export class TaskRunner {
     return { kind: 'error', agent: step.agent, error: step.error ?? 'the step has not started its run yet; resume the task' };
   }
 
+  /** A run's log exists only with its first event in it (it is created that way). */
   private hasEvents(runId: string): boolean {
-    return this.rt.store.exists(runId) && this.rt.store.replay(runId).events.length > 0;
-  }
-
-  private recorder(taskRunId: string, writer: RunLogWriter): Recorder {
-    return (type, payload) => {
-      const event = writer.append(type, payload);
-      this.rt.onRunEvent?.(taskRunId, event);
-      return event;
-    };
+    return this.rt.store.exists(runId);
   }
 }
 

@@ -150,11 +150,11 @@ export class ToolStep {
   }
 
   /** Records a decision (after keeping, for a write/edit, what it replaces). */
-  private recordDecision(state: RunState, call: ToolCallState, prepared: PreparedCall): StoredPrepared {
+  private async recordDecision(state: RunState, call: ToolCallState, prepared: PreparedCall): Promise<StoredPrepared> {
     const { previousContent, ...stored } = prepared;
     // Keep what a write/edit replaces BEFORE anything can run, so the run can be undone.
     if (previousContent !== undefined && prepared.precondition) {
-      saveBackup(this.rt.store.layout.backups(state.runId), {
+      await saveBackup(this.rt.store.layout.backups(state.runId), {
         callId: call.id,
         path: prepared.precondition.path,
         previousContent,
@@ -192,6 +192,8 @@ export class ToolStep {
     }
     const key = call.starts === 0 ? call.id : `${call.id}#${call.starts + 1}`;
     this.record('tool_call_started', { call_id: call.id, idempotency_key: key, ...(prepared.precondition ? { precondition: prepared.precondition } : {}) });
+    // The intent (and the approval before it) must be on disk before the effect can happen.
+    await this.record.durable();
     const outcome = await this.rt.tools.execute(prepared as unknown as PreparedCall, authorization(prepared, call), signal);
     signal.throwIfAborted();
     if (outcome.status === 'ok') this.record('tool_call_completed', { call_id: call.id, output: outcome.output, truncated: outcome.truncated });
@@ -202,6 +204,7 @@ export class ToolStep {
     const args = delegateArgsSchema.parse(prepared.args);
     const childRunId = call.childRunId ?? this.rt.store.childRunId(state.runId, call.id);
     if (!call.started) this.record('tool_call_started', { call_id: call.id, idempotency_key: call.id, child_run_id: childRunId });
+    await this.record.durable();
     const child = this.rt.store.exists(childRunId)
       ? await this.runner.resume(childRunId, signal)
       : await this.runner.start({ agent: args.agent, prompt: args.prompt, runId: childRunId, parentRunId: state.runId, depth: state.depth + 1, chain: [...state.chain, state.agent] }, signal);

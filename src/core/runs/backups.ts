@@ -22,18 +22,19 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export function saveBackup(dir: string, backup: Backup): void {
-  fs.mkdirSync(dir, { recursive: true });
+/** Written (and fsync'd, off the calling thread) before the call can run; temp + rename, so never half a file. */
+export async function saveBackup(dir: string, backup: Backup): Promise<void> {
+  await fs.promises.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${String(backup.seq).padStart(8, '0')}-${backup.callId.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
+  const handle = await fs.promises.open(tmp, 'w');
   try {
-    fs.writeSync(fd, JSON.stringify(backup));
-    fs.fsyncSync(fd);
+    await handle.writeFile(JSON.stringify(backup));
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
-  fs.renameSync(tmp, file);
+  await fs.promises.rename(tmp, file);
 }
 
 export function loadBackups(dir: string): Backup[] {

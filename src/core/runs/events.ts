@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDER_ERROR_KINDS } from '../providers/errors';
+import { FAILURE_KINDS } from './runPhase';
 
 /**
  * Every event a run log holds. One JSON object per line: `{ seq, time, type, payload }`. Validated when
@@ -71,7 +71,7 @@ const payloads = {
   }),
   llm_call_failed: z.strictObject({
     turn: z.number().int().nonnegative(),
-    kind: z.union([z.enum(PROVIDER_ERROR_KINDS), z.enum(['breaker_open', 'budget', 'unknown'])]),
+    kind: z.enum(FAILURE_KINDS),
     message: z.string(),
     cause: z.string().optional(),
   }),
@@ -107,7 +107,8 @@ const payloads = {
   run_paused: z.strictObject({ reason: z.string(), pending: z.array(z.string()) }),
   run_resumed: z.strictObject({ pid: z.number().int().optional() }),
   run_completed: z.strictObject({ output: z.string() }),
-  run_failed: z.strictObject({ error: z.string(), kind: z.string().optional(), cause: z.string().optional() }),
+  /** A failure whose `kind` is resumable (runPhase.ts) leaves the run interrupted, not failed. */
+  run_failed: z.strictObject({ error: z.string(), kind: z.enum(FAILURE_KINDS).optional(), cause: z.string().optional() }),
   run_cancelled: z.strictObject({ reason: z.string() }),
 
   // A task run's own log holds only these (it begins with task_started); `foldTask` reads it.
@@ -138,10 +139,12 @@ const payloads = {
   task_completed: z.strictObject({ steps: z.number().int().nonnegative() }),
   task_failed: z.strictObject({ error: z.string(), failed_steps: z.array(z.number().int().nonnegative()).default([]) }),
   task_cancelled: z.strictObject({ reason: z.string() }),
+  /** A step's run stopped resumably (a transient failure): the task stops too, and a resume continues that step. */
+  task_interrupted: z.strictObject({ index: z.number().int().nonnegative(), run_id: z.string(), reason: z.string(), kind: z.enum(FAILURE_KINDS) }),
 } as const;
 
 /** Event types that only a task run's log holds. */
-export const TASK_EVENT_TYPES = ['task_started', 'task_step_started', 'task_step_finished', 'task_paused', 'task_resumed', 'task_completed', 'task_failed', 'task_cancelled'] as const;
+export const TASK_EVENT_TYPES = ['task_started', 'task_step_started', 'task_step_finished', 'task_paused', 'task_resumed', 'task_completed', 'task_failed', 'task_cancelled', 'task_interrupted'] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
 export type RunEventType = keyof typeof payloads;

@@ -1,6 +1,7 @@
 import type { ChatMessage, ToolResultMessage } from '../providers/types';
 import type { RunEvent } from './events';
-import type { PendingApproval, RunState, RunStatus, ToolCallState } from './runState';
+import { nextPhase, RUNNING, type RunPhase } from './runPhase';
+import type { PendingApproval, RunState, ToolCallState } from './runState';
 
 /** Statuses that mean a call is over: the model gets an answer for it. */
 const FINAL = new Set(['ok', 'error', 'denied', 'blocked', 'skipped']);
@@ -17,10 +18,9 @@ export function fold(events: readonly RunEvent[]): RunState {
   const first = events[0];
   if (first?.type !== 'run_started') throw new Error('a run log must begin with run_started');
   const start = first.payload;
-  let status: RunStatus = 'running';
+  let phase: RunPhase = RUNNING;
   let turns = 0;
   let output = '';
-  let error: string | undefined;
   let costUsd = 0;
   const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0 };
   const calls = new Map<string, ToolCallState>();
@@ -28,7 +28,9 @@ export function fold(events: readonly RunEvent[]): RunState {
   const pending = new Map<string, PendingApproval>();
   const turnTexts: { text: string; calls: ToolCallState[] }[] = [];
 
-  for (const e of events.slice(1)) {
+  for (let i = 1; i < events.length; i++) {
+    const e = events[i];
+    phase = nextPhase(phase, e);
     switch (e.type) {
       case 'llm_call_completed':
         usage.input_tokens += e.payload.usage.input_tokens;
@@ -69,6 +71,8 @@ export function fold(events: readonly RunEvent[]): RunState {
       }
       case 'approval_granted': {
         const c = calls.get(e.payload.call_id);
+        // A decision that arrives after the call finished (a racing --deny/--approve) changes nothing.
+        if (c && isFinished(c)) break;
         if (c) {
           c.approval = 'granted';
           c.grantedBy = e.payload.by;
@@ -78,6 +82,7 @@ export function fold(events: readonly RunEvent[]): RunState {
       }
       case 'approval_denied': {
         const c = calls.get(e.payload.call_id);
+        if (c && isFinished(c)) break;
         if (c) {
           c.approval = 'denied';
           c.status = 'denied';
@@ -126,23 +131,8 @@ export function fold(events: readonly RunEvent[]): RunState {
         pending.delete(e.payload.call_id);
         break;
       }
-      case 'run_paused':
-        status = 'waiting_on_human';
-        break;
-      case 'run_resumed':
-        status = 'running';
-        break;
       case 'run_completed':
-        status = 'completed';
         output = e.payload.output;
-        break;
-      case 'run_failed':
-        status = 'failed';
-        error = e.payload.error;
-        break;
-      case 'run_cancelled':
-        status = 'cancelled';
-        error = e.payload.reason;
         break;
       default:
         break;
@@ -167,7 +157,7 @@ export function fold(events: readonly RunEvent[]): RunState {
     chain: start.chain,
     ...(start.task === undefined ? {} : { task: start.task }),
     ...(start.task_run_id === undefined ? {} : { taskRunId: start.task_run_id }),
-    status,
+    ...phase,
     startedAt: first.time,
     updatedAt: last.time,
     messages,
@@ -177,7 +167,6 @@ export function fold(events: readonly RunEvent[]): RunState {
     usage,
     costUsd,
     output,
-    ...(error === undefined ? {} : { error }),
     lastSeq: last.seq,
   };
 }

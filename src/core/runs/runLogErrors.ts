@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 const corruptBrand = Symbol.for('breakwater.RunLogCorruptError');
 const lockedBrand = Symbol.for('breakwater.RunLockedError');
 
@@ -9,7 +11,7 @@ export class RunLogCorruptError extends Error {
     readonly line: number,
     readonly detail: string,
   ) {
-    super(`${file}:${line}: invalid run event (${detail}). The log was edited or written by an incompatible version; move the file aside to start over.`);
+    super(`${file}:${line}: invalid run event (${detail}). The log was damaged, edited, or written by an incompatible version: repair the run (the log is cut before line ${line} and the rest is saved aside) to continue it from the last good event, or archive it.`);
     this.name = 'RunLogCorruptError';
   }
 }
@@ -24,8 +26,10 @@ export class RunLockedError extends Error {
   constructor(
     readonly runId: string,
     readonly pid: number,
+    /** The machine the holder runs on (a store on a shared disk); absent: this one. */
+    readonly host?: string,
   ) {
-    super(`run ${runId} is being continued by another process (pid ${pid}); wait for it to finish or stop it first`);
+    super(`run ${runId} is being continued by another process (pid ${pid}${host && host !== hostname() ? ` on ${host}` : ''}); wait for it to finish or stop it first`);
     this.name = 'RunLockedError';
   }
 }
@@ -51,4 +55,43 @@ export class WrongRunKindError extends Error {
 
 export function isWrongRunKindError(e: unknown): e is WrongRunKindError {
   return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[wrongKindBrand] === true;
+}
+
+const conflictBrand = Symbol.for('breakwater.RunLogConflictError');
+
+/**
+ * The log is not what this writer last wrote: another process appended to it, or it was moved or
+ * replaced. Nothing more is written (a second writer must never interleave with the first).
+ */
+export class RunLogConflictError extends Error {
+  readonly [conflictBrand] = true;
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file} changed under its writer (${detail}); stopped writing so that no event is duplicated or lost. Resume the run to continue from what the log says.`);
+    this.name = 'RunLogConflictError';
+  }
+}
+
+export function isRunLogConflictError(e: unknown): e is RunLogConflictError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[conflictBrand] === true;
+}
+
+const noRunBrand = Symbol.for('breakwater.NoSuchRunError');
+
+/** No log for this run id in the store. */
+export class NoSuchRunError extends Error {
+  readonly [noRunBrand] = true;
+  constructor(
+    readonly runId: string,
+    readonly root: string,
+  ) {
+    super(`no run ${runId} in ${root}; list runs with --runs (and check --store)`);
+    this.name = 'NoSuchRunError';
+  }
+}
+
+export function isNoSuchRunError(e: unknown): e is NoSuchRunError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[noRunBrand] === true;
 }

@@ -2,8 +2,9 @@ import type { ChatMessage } from '../providers/types';
 import type { UsageJson } from './events';
 import type { z } from 'zod';
 import type { storedPreparedSchema } from './events';
+import type { RunPhase } from './runPhase';
 
-export type RunStatus = 'running' | 'waiting_on_human' | 'completed' | 'failed' | 'cancelled';
+export type { RunStatus, RunPhase, Failure, FailureKind, Interruption } from './runPhase';
 export type ToolCallStatus = 'ok' | 'error' | 'denied' | 'blocked' | 'pending' | 'skipped';
 export type StoredPrepared = z.infer<typeof storedPreparedSchema>;
 
@@ -38,7 +39,8 @@ export interface PendingApproval {
   readonly mayHaveRun: boolean;
 }
 
-export interface RunState {
+/** An agent run as its log says: what every run has, plus its phase (a union by `status`). */
+export interface RunStateBase {
   readonly runId: string;
   readonly agent: string;
   readonly prompt: string;
@@ -50,7 +52,6 @@ export interface RunState {
   readonly task?: string;
   /** The task run this run is a step of. */
   readonly taskRunId?: string;
-  readonly status: RunStatus;
   readonly startedAt: number;
   readonly updatedAt: number;
   /** The conversation as the model sees it: user prompt, assistant turns, tool results of finished turns. */
@@ -64,6 +65,12 @@ export interface RunState {
   readonly costUsd: number;
   /** The final answer (completed), or the last assistant text so far. */
   readonly output: string;
-  readonly error?: string;
   readonly lastSeq: number;
 }
+
+/**
+ * `running` · `waiting_on_human` · `interrupted` (resumable: crashed, cancelled, or a transient
+ * failure; `interruption` says which) · `completed` · `failed` (final; `failure.kind` says why).
+ * `error` is the human-readable reason of an interrupted or failed run.
+ */
+export type RunState = RunStateBase & RunPhase;

@@ -1,5 +1,5 @@
 import type { RunEvent } from './events';
-import type { RunStatus } from './runState';
+import { isFinal, nextPhase, RUNNING, type RunPhase } from './runPhase';
 
 export type TaskStepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -20,20 +20,21 @@ export interface TaskStepState {
   readonly finishedAt?: number;
 }
 
-export interface TaskState {
+export interface TaskStateBase {
   readonly taskRunId: string;
   readonly task: string;
   readonly prompt?: string;
   readonly configHash: string;
-  readonly status: RunStatus;
   readonly steps: readonly TaskStepState[];
   /** The step the task waits on (status waiting_on_human). */
   readonly pausedAt?: { readonly index: number; readonly runId: string; readonly reason: string };
-  readonly error?: string;
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly lastSeq: number;
 }
+
+/** A task run's state: its steps plus its phase, the same union by `status` as an agent run's. */
+export type TaskState = TaskStateBase & RunPhase;
 
 /**
  * A task run's state as a pure function of its events, like `fold` for an agent run: no clock, no
@@ -44,10 +45,11 @@ export function foldTask(events: readonly RunEvent[]): TaskState {
   if (first?.type !== 'task_started') throw new Error('a task run log must begin with task_started');
   const start = first.payload;
   const steps = start.steps.map((s, index): Mutable<TaskStepState> => ({ index, agent: s.agent, prompt: start.prompt ? `${s.prompt}\n\n${start.prompt}` : s.prompt, status: 'pending' }));
-  let status: RunStatus = 'running';
+  let phase: RunPhase = RUNNING;
   let pausedAt: TaskState['pausedAt'];
-  let error: string | undefined;
-  for (const e of events.slice(1)) {
+  for (let i = 1; i < events.length; i++) {
+    const e = events[i];
+    phase = nextPhase(phase, e);
     switch (e.type) {
       case 'task_step_started': {
         const step = steps[e.payload.index];
@@ -67,23 +69,12 @@ export function foldTask(events: readonly RunEvent[]): TaskState {
         break;
       }
       case 'task_paused':
-        status = 'waiting_on_human';
         pausedAt = { index: e.payload.index, runId: e.payload.run_id, reason: e.payload.reason };
         break;
       case 'task_resumed':
-        status = 'running';
         pausedAt = undefined;
-        break;
-      case 'task_completed':
-        status = 'completed';
-        break;
-      case 'task_failed':
-        status = 'failed';
-        error = e.payload.error;
-        break;
-      case 'task_cancelled':
-        status = 'cancelled';
-        error = e.payload.reason;
+        // A step cancelled with the task (logs of older versions finished it as `cancelled`) is continued, not skipped.
+        for (const step of steps) if (step.status === 'cancelled') step.status = 'running';
         break;
       default:
         break;
@@ -95,19 +86,18 @@ export function foldTask(events: readonly RunEvent[]): TaskState {
     task: start.task,
     ...(start.prompt === undefined ? {} : { prompt: start.prompt }),
     configHash: start.config_hash,
-    status,
+    ...phase,
     steps,
     ...(pausedAt ? { pausedAt } : {}),
-    ...(error === undefined ? {} : { error }),
     startedAt: first.time,
     updatedAt: last.time,
     lastSeq: last.seq,
   };
 }
 
-/** A task is over: it will not run another step. */
+/** A task is over: it will not run another step (an interrupted task is not: a resume continues it). */
 export function isTaskTerminal(state: TaskState): boolean {
-  return state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled';
+  return isFinal(state);
 }
 
 /** The first step that has not finished (the one a resume continues), or undefined when all have. */

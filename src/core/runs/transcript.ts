@@ -52,20 +52,44 @@ export function renderRunMarkdown(events: readonly RunEvent[]): string {
   return out.join('');
 }
 
-/** Rewrites `logs/<agent>.md` from every run of that agent, oldest first. */
+/**
+ * Rewrites `logs/<agent>.md` from every run of that agent, oldest first, without replaying every log:
+ * each run's part is kept in `logs/.runs/<runId>.md`, stamped with the number of events it renders,
+ * and rendered again only when its log has more (from the store's read cache for the runs this
+ * process just wrote).
+ */
 export function writeTranscript(store: RunStore, layout: StoreLayout, agent: string): void {
-  const runs = store.list().filter((r) => r.agent === agent).reverse();
+  const runs = store.list().filter((r) => r.agent === agent && r.status !== 'damaged').reverse();
   const parts = [`# ${agent}\n\n_Derived from the run logs in ${layout.root}; do not edit._\n`];
   for (const r of runs) {
-    try {
-      parts.push(renderRunMarkdown(store.replay(r.runId).events), '\n---\n');
-    } catch {
-      continue;
-    }
+    const part = runPart(store, layout, r.runId, r.events);
+    if (part !== undefined) parts.push(part, '\n---\n');
   }
-  const file = layout.transcript(agent);
+  writeAtomically(layout.transcript(agent), parts.join(''));
+}
+
+function runPart(store: RunStore, layout: StoreLayout, runId: string, events: number): string | undefined {
+  const file = path.join(path.dirname(layout.transcript('x')), '.runs', `${runId}.md`);
+  const stamp = `<!-- events: ${events} -->\n`;
+  try {
+    const cached = fs.readFileSync(file, 'utf8');
+    if (cached.startsWith(stamp)) return cached.slice(stamp.length);
+  } catch {
+    // Not rendered yet (or unreadable): render it below.
+  }
+  let rendered: string;
+  try {
+    rendered = renderRunMarkdown(store.replay(runId).events);
+  } catch {
+    return undefined;
+  }
+  writeAtomically(file, stamp + rendered);
+  return rendered;
+}
+
+function writeAtomically(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, parts.join(''));
+  fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
 }

@@ -18,6 +18,11 @@ export class StoreLayout {
     return path.join(this.root, `${runId}.jsonl`);
   }
 
+  /** The run index: a cache of per-run summaries, rebuilt from the logs when missing or stale. */
+  get runIndex(): string {
+    return path.join(this.root, 'state', 'runs-index.json');
+  }
+
   /** Folder holding the content each write/edit of a run replaced, for Undo. */
   backups(runId: string): string {
     return path.join(this.root, 'backups', runId);

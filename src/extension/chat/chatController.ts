@@ -120,7 +120,7 @@ export class ChatController implements vscode.Disposable {
         await this.runWith((core, options) => core.resume(message.runId, options), null, message.runId);
         return;
       case 'errorAction':
-        return this.onErrorAction(message.action);
+        return this.onErrorAction(message.action, message.runId);
       case 'listRuns':
         return this.sendRuns();
     }
@@ -213,7 +213,11 @@ export class ChatController implements vscode.Disposable {
   private async sendRuns(): Promise<void> {
     const core = await this.deps.core();
     const runs = await core.listRuns();
-    this.post({ type: 'runs', runs: runs.slice(0, 50).map((r) => ({ runId: r.runId, agent: r.agent, status: r.status, title: r.prompt.slice(0, 120), updatedAt: r.updatedAt })) });
+    // A damaged log stays in the history (never vanishes): shown as failed, its title says why; Resume Run offers the way out.
+    this.post({
+      type: 'runs',
+      runs: runs.slice(0, 50).map((r) => ({ runId: r.runId, agent: r.agent, status: r.status === 'damaged' ? 'failed' : r.status, title: (r.status === 'damaged' ? `Damaged log: ${r.error ?? ''}` : r.prompt).slice(0, 120), updatedAt: r.updatedAt })),
+    });
   }
 
   private async onSend(message: WebviewMessageOf<'send'>): Promise<void> {
@@ -304,7 +308,7 @@ export class ChatController implements vscode.Disposable {
         runId: outcome.runId,
         status: outcome.status,
         usage,
-        ...(outcome.error ? { error: { message: outcome.error.message, ...(outcome.error.cause ? { cause: outcome.error.cause } : {}), actions: actionsFor(outcome.error.kind) } } : {}),
+        ...(outcome.error ? { error: { message: outcome.error.message, ...(outcome.error.cause ? { cause: outcome.error.cause } : {}), actions: [...(outcome.status === 'interrupted' ? (['resume'] as const) : []), ...actionsFor(outcome.error.kind)] } } : {}),
       });
       return outcome;
     } catch (e) {
@@ -356,7 +360,7 @@ export class ChatController implements vscode.Disposable {
     await this.deps.diffs.showDiff(content.path, content.currentContent, content.proposedContent, vscode.l10n.t('{0} (current ↔ proposed)', content.path.split(/[\\/]/).pop() ?? content.path));
   }
 
-  private async onErrorAction(action: ErrorAction): Promise<void> {
+  private async onErrorAction(action: ErrorAction, runId: string | null): Promise<void> {
     switch (action) {
       case 'retry':
       case 'useFallback':
@@ -372,7 +376,9 @@ export class ChatController implements vscode.Disposable {
         await vscode.commands.executeCommand('breakwater.openConfig');
         return;
       case 'resume':
-        await vscode.commands.executeCommand('breakwater.resumeRun');
+        // The card's own run continues where it stopped; without one, the user picks.
+        if (runId !== null) await this.runWith((core, options) => core.resume(runId, options), null, runId);
+        else await vscode.commands.executeCommand('breakwater.resumeRun');
         return;
     }
   }

@@ -1,4 +1,6 @@
 import type { RunEvent } from '../../core/runs/events';
+import { outcomeOf } from '../../core/runs/outcome';
+import { nextPhase, RUNNING } from '../../core/runs/runPhase';
 import { approvalViewSchema, type ApprovalView, type HostMessage } from '../../protocol/messages';
 
 /** What the host keeps per pending call so View Diff can show the real contents. */
@@ -117,9 +119,12 @@ export class RunEventMapper {
       case 'run_completed':
         return replay ? [{ type: 'runFinished', runId, status: 'completed' }] : [];
       case 'run_failed':
-        return replay ? [{ type: 'runFinished', runId, status: 'failed', error: { message: event.payload.error, actions: ['retry'] } }] : [];
-      case 'run_cancelled':
-        return replay ? [{ type: 'runFinished', runId, status: 'cancelled' }] : [];
+      case 'run_cancelled': {
+        if (!replay) return [];
+        // The core's one mapping: a cancel or a transient failure left the run interrupted (resumable).
+        const o = outcomeOf(nextPhase(RUNNING, event));
+        return [{ type: 'runFinished', runId, status: o.shown, error: { message: o.error ?? '', actions: o.resumable ? ['resume', 'retry'] : ['retry'] } }];
+      }
       default:
         return [];
     }

@@ -89,13 +89,14 @@ describe('agent loop', () => {
     assert.equal(s.toolCalls[2].status, 'skipped');
   });
 
-  it('cancels at any point', async () => {
+  it('cancels at any point: the run is interrupted (cancelled), not finished', async () => {
     const ctl = new AbortController();
     const { rt } = makeRuntime(YAML, { dev: [{ text: 'never' }] }, {});
     const orig = rt.gateway.call.bind(rt.gateway);
     const rt2 = { ...rt, gateway: { call: async (...a: Parameters<typeof orig>) => { ctl.abort(new Error('user stopped it')); return orig(...a); } } };
     const s = await new AgentRunner(rt2).start({ agent: 'dev', prompt: 'x' }, ctl.signal);
-    assert.equal(s.status, 'cancelled');
+    assert.equal(s.status, 'interrupted');
+    assert.ok(s.status === 'interrupted' && s.interruption.kind === 'cancelled');
     assert.equal(s.error, 'user stopped it');
   });
 
@@ -119,12 +120,14 @@ describe('orchestration', () => {
     const results = await new Orchestrator(rt).askAll('hi', signal());
     const dev = results.get('dev');
     const rev = results.get('rev');
-    assert.ok(dev?.kind === 'run' && dev.state.status === 'failed');
+    // A server error is transient: the run is interrupted (resumable), typed by the provider error's kind.
+    assert.ok(dev?.kind === 'run' && dev.state.status === 'interrupted' && dev.state.interruption.kind === 'failure' && dev.state.interruption.failure.kind === 'server');
     assert.ok(rev?.kind === 'run' && rev.state.status === 'completed' && rev.state.output === 'fine');
   });
 
   it('a task passes earlier outputs, and a failed step reaches the next as an unavailable marker', async () => {
-    const { rt, gateway } = makeRuntime(YAML, { dev: [{ text: 'BUILT' }, { text: 'summary' }], rev: [new ProviderError('overloaded', 'busy')] });
+    // A final failure (a bad request); a transient one interrupts the task instead (test/unit/runs).
+    const { rt, gateway } = makeRuntime(YAML, { dev: [{ text: 'BUILT' }, { text: 'summary' }], rev: [new ProviderError('bad_request', 'busy')] });
     const r = await new Orchestrator(rt).runTask('ship', undefined, signal());
     assert.equal(r.status, 'failed');
     assert.equal(r.steps.length, 3);

@@ -93,7 +93,10 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     // Progress goes to stderr, never into the JSON.
     assert.match(r.err, /completed/);
     const runs = (await cli(['--runs', '--json'], ws)).json();
-    assert.deepEqual(Object.keys(runs.runs[0]), ['run_id', 'agent', 'status', 'started_at', 'updated_at']);
+    // The documented keys first, in order; the run index adds kind, cost, pending approvals, resumable.
+    assert.deepEqual(Object.keys(runs.runs[0]).slice(0, 5), ['run_id', 'agent', 'status', 'started_at', 'updated_at']);
+    assert.equal(runs.runs[0].kind, 'run');
+    assert.equal(runs.runs[0].cost_usd, json.cost_usd);
     assert.equal(runs.runs[0].run_id, json.run_id);
     // The store is in the user's state dir now (a temp one in tests), not in the workspace.
     assert.ok(fs.existsSync(path.join(testStoreOf(ws), 'logs', 'dev.md')));
@@ -183,7 +186,10 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     llm.enqueue({ kind: 'reply', text: 'x', usage: { input: 1000, output: 1000 } });
     await cli(['--agent', 'dev', '--prompt', 'hi'], ws);
     const s = (await cli(['--status', '--json'], ws)).json();
-    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'sandbox', 'config']);
+    // `runs` is a page now (the runs that need attention and the most recent), with the counts beside it.
+    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'run_counts', 'sandbox', 'config']);
+    assert.equal(s.run_counts.total, 1);
+    assert.equal(s.run_counts.completed, 1);
     assert.equal(s.config.workspace_file.path, path.join(ws, '.breakwater', 'agents.yaml'));
     assert.deepEqual(s.config.values['settings.budget_usd'], { from: 'workspace', file: path.join(ws, '.breakwater', 'agents.yaml') });
     assert.deepEqual(s.config.values['providers.anthropic.base_url'], { from: 'env', variable: 'ANTHROPIC_BASE_URL' });

@@ -16,6 +16,7 @@ const status = (over: Partial<BreakwaterStatus['costs']> = {}): BreakwaterStatus
   costs: { total_usd: 4.5, today_usd: 0.25, by_agent: { dev: 4.5 }, by_model: { 'gpt-4o': 4.5 }, budget: { budget_usd: 5, spent_usd: 4.5, remaining_usd: 0.5, warning: true }, ...over },
   runs: [],
   sandbox: { available: true, mode: 'auto', kind: 'bubblewrap' },
+  run_counts: { total: 0, running: 0, waiting_on_human: 0, interrupted: 0, completed: 0, failed: 0, damaged: 0 },
 });
 
 describe('statusSnapshot: the core status as the tree and status bar show it', () => {

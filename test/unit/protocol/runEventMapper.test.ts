@@ -32,6 +32,17 @@ describe('run events → chat protocol', () => {
     assert.deepEqual(m.map(text, true), [{ type: 'textDelta', runId: 'r-1', text: 'done' }]);
   });
 
+  it('an opened run that stopped resumably replays as interrupted with Resume; a final failure as failed', () => {
+    const m = new RunEventMapper('r-1');
+    const [transient] = m.map(ev(4, 'run_failed', { error: 'anthropic call failed: busy', kind: 'overloaded' }), true);
+    const [cancelled] = m.map(ev(5, 'run_cancelled', { reason: 'Stopped' }), true);
+    const [final] = m.map(ev(6, 'run_failed', { error: 'reached max_turns (3)', kind: 'max_turns' }), true);
+    for (const x of [transient, cancelled, final]) assert.equal(parseHostMessage(x).ok, true, JSON.stringify(x));
+    assert.ok(transient.type === 'runFinished' && transient.status === 'interrupted' && transient.error?.actions.includes('resume'));
+    assert.ok(cancelled.type === 'runFinished' && cancelled.status === 'interrupted' && cancelled.error?.message === 'Stopped');
+    assert.ok(final.type === 'runFinished' && final.status === 'failed' && !final.error?.actions.includes('resume'));
+  });
+
   it('parses slash commands', () => {
     assert.deepEqual(parseSlashCommand('/all  fix it'), { kind: 'all', prompt: 'fix it' });
     assert.deepEqual(parseSlashCommand('/logs dev'), { kind: 'logs', agent: 'dev' });

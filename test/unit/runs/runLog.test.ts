@@ -2,9 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import nodeFs from 'node:fs';
+import sinon from 'sinon';
 import { fold } from '../../../src/core/runs/fold';
 import { replayRunLog, replayText, RunLogWriter } from '../../../src/core/runs/runLog';
-import { isRunLockedError, isRunLogCorruptError } from '../../../src/core/runs/runLogErrors';
+import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError } from '../../../src/core/runs/runLogErrors';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bw-runs-'));
@@ -114,5 +116,84 @@ describe('run log', () => {
     const b = fold(structuredClone(events));
     assert.deepEqual(a, b);
     assert.equal(JSON.stringify(events), snapshot, 'fold must not mutate its input');
+  });
+
+  it('a new log exists only with its first event in it (a kill before that leaves no run at all)', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    let atMid: boolean | undefined;
+    const w = RunLogWriter.open(file, 'r-1', { onDurable: (e, stage) => (stage === 'mid' && e.seq === 0 ? (atMid = fs.existsSync(file)) : undefined) });
+    assert.equal(fs.existsSync(file), false, 'opening a writer creates nothing');
+    w.append('run_started', { run_id: 'r-1', agent: 'a', prompt: 'hi', config_hash: 'h' });
+    assert.equal(atMid, false, 'the log is linked into place with its first line already written');
+    assert.equal(replayRunLog(file).events.length, 1);
+    w.dispose();
+    assert.deepEqual(fs.readdirSync(dir), ['r.jsonl'], 'no temp file or lock left behind');
+  });
+
+  it('stops (and writes nothing) when the log grew behind its back', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const w = RunLogWriter.open(file, 'r-1');
+    const before = fs.readFileSync(file);
+    // A second writer that got past the lock (or a hand edit) appends a line.
+    fs.appendFileSync(file, `${JSON.stringify({ seq: 7, time: 1, type: 'run_resumed', payload: {} })}\n`);
+    const grown = fs.readFileSync(file);
+    assert.throws(() => w.append('run_resumed', { pid: 1 }), (e: unknown) => isRunLogConflictError(e) && /bytes where this writer left/.test(e.message));
+    assert.deepEqual(fs.readFileSync(file), grown, 'nothing interleaved');
+    assert.throws(() => w.append('run_resumed', { pid: 1 }), isRunLogConflictError, 'and stays stopped');
+    w.dispose();
+    assert.ok(grown.length > before.length);
+  });
+
+  it('stops when its log was moved or replaced', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const w = RunLogWriter.open(file, 'r-1');
+    fs.renameSync(file, `${file}.moved`);
+    fs.copyFileSync(`${file}.moved`, file);
+    assert.throws(() => w.append('run_resumed', { pid: 1 }), (e: unknown) => isRunLogConflictError(e) && /moved or replaced/.test(e.message));
+    w.dispose();
+  });
+
+  it('appends without a synchronous fsync; one background fsync covers every event queued meanwhile', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    // Spies on the real module (the writer's `fs` reads through to it); nothing is replaced.
+    const syncSpy = sinon.spy(nodeFs, 'fsyncSync');
+    const asyncSpy = sinon.spy(nodeFs, 'fsync');
+    try {
+      const w = RunLogWriter.open(file, 'r-1');
+      w.append('run_started', { run_id: 'r-1', agent: 'a', prompt: 'hi', config_hash: 'h' });
+      for (let i = 0; i < 200; i++) w.append('llm_call_started', { turn: i, provider: 'anthropic', model: 'm' });
+      assert.equal(syncSpy.callCount, 0, 'no fsync on the calling thread');
+      assert.ok(asyncSpy.callCount <= 1, `one fsync in flight at a time, not one per append (${asyncSpy.callCount})`);
+      await w.durable();
+      assert.ok(asyncSpy.callCount <= 3, `group commit: ${asyncSpy.callCount} fsyncs for 201 appends`);
+      await w.close();
+      assert.equal(syncSpy.callCount, 0);
+      assert.equal(replayRunLog(file).events.length, 201);
+    } finally {
+      syncSpy.restore();
+      asyncSpy.restore();
+    }
+  });
+
+  it('reads up to the damage when asked, with its line and byte offset', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'r.jsonl');
+    writeSampleRun(file);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines[4] = '{not json';
+    fs.writeFileSync(file, lines.join('\n'));
+    const r = replayRunLog(file, { upToDamage: true });
+    assert.equal(r.events.length, 4);
+    assert.equal(r.damage?.line, 5);
+    assert.match(r.damage?.detail ?? '', /not JSON/);
+    assert.equal(r.damage?.offset, Buffer.byteLength(lines.slice(0, 4).join('\n')) + 1);
+    assert.throws(() => RunLogWriter.open(file, 'r-1'), (e: unknown) => isRunLogCorruptError(e) && e.line === 5);
+    assert.equal(fs.existsSync(`${file}.lock`), false, 'a refused open releases the lock');
   });
 });
