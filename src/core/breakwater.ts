@@ -223,8 +223,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       env,
     });
   let loaded = await load();
-  // A key goes only to the origin it was given for, or to an endpoint the user confirmed for this folder.
-  const secrets = withKeyGrants(options.secrets, () => keyGrantsOf(loaded.scopes));
+  // A key goes only to the origin it was given for, or to an endpoint the user chose: in their own file, or confirmed for this folder.
+  const secrets = withKeyGrants(options.secrets, () => keyGrantsOf(loaded.scopes, loaded.config));
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets, events: bus, store: layout, env, clock }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath, storeRoot: layout.root };
     // Every process a tool starts goes through this launcher; the store is hidden from what it starts.

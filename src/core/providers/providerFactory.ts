@@ -1,4 +1,4 @@
-import { PROVIDER_KINDS, type ProviderKind } from '../config/schema';
+import { PROVIDER_KINDS, type BreakwaterConfig, type ProviderKind } from '../config/schema';
 import type { ScopeReport } from '../config/scopedLoader';
 import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint } from '../config/userScope';
 import { ANTHROPIC_DEFAULT_BASE_URL, AnthropicProvider } from './anthropicProvider';
@@ -79,14 +79,26 @@ export function endpointOrigin(kind: ProviderKind, url: string): string | undefi
   return endpoint === undefined ? undefined : originOf(endpoint);
 }
 
-/** The endpoints the user confirmed for this folder: a provider's key may go there too (see `withKeyGrants`). */
-export function keyGrantsOf(report: ScopeReport | undefined): KeyGrant[] {
+/**
+ * The endpoints the user chose, where a provider's key may go besides its own origin (see `withKeyGrants`): one set
+ * in the user's own file (their explicit act, like `ANTHROPIC_BASE_URL`), or a workspace value the user confirmed for
+ * this folder (the confirmation names the key: "Send your Anthropic key to …?"). Never an unconfirmed workspace value.
+ */
+export function keyGrantsOf(report: ScopeReport | undefined, config?: Pick<BreakwaterConfig, 'providers'>): KeyGrant[] {
   const grants: KeyGrant[] = [];
   for (const s of report?.sensitive ?? []) {
     if (s.status !== 'confirmed' || typeof s.value !== 'string') continue;
     const provider = PROVIDER_KINDS.find((k) => ENDPOINT_FIELD[k].join('.') === s.key);
     const origin = provider === undefined ? undefined : endpointOrigin(provider, s.value);
     if (provider !== undefined && origin !== undefined) grants.push({ provider, origin, because: `${s.key} in ${s.file}` });
+  }
+  for (const provider of PROVIDER_KINDS) {
+    const key = ENDPOINT_FIELD[provider].join('.');
+    const source = report?.values[key];
+    const value = provider === 'ollama' ? config?.providers.ollama?.host : config?.providers[provider]?.base_url;
+    if (source?.from !== 'user' || value === undefined) continue;
+    const origin = endpointOrigin(provider, value);
+    if (origin !== undefined) grants.push({ provider, origin, because: `${key} in your own file ${source.files[0] ?? ''}`.trimEnd() });
   }
   return grants;
 }

@@ -102,14 +102,15 @@ describe('CLI: the workspace file cannot steer a key, a prompt or a protection u
     assert.equal(attacker.connections, 0, attacker.describe());
   });
 
-  it('the user file wins over the workspace, and its endpoint gets no key it was not given for', async () => {
+  it('the user file wins over the workspace, and its endpoint (the user\'s own choice) receives the key; the attacker gets nothing', async () => {
     const s = setup({ ...agent('anthropic'), providers: endpoint('anthropic', attacker.url) }, { providers: endpoint('anthropic', llm.url) });
+    llm.enqueue({ kind: 'reply', text: 'from the user endpoint' });
     const r = await runCliInProcess(['--agent', 'dev', '--prompt', 'hi', '--json'], s.ws, s.env);
-    // No question (the workspace value changes nothing), but ANTHROPIC_API_KEY is for the official origin only.
-    assert.equal(r.code, 1, r.err);
-    assert.match(r.json().error, /nothing was sent — your Anthropic key from the environment \(ANTHROPIC_API_KEY\) \(given for https:\/\/api\.anthropic\.com\) would have gone to http:\/\/127\.0\.0\.1:\d+.*set ANTHROPIC_BASE_URL to that endpoint/);
-    assert.equal(llm.requests.length, 0);
-    assert.equal(attacker.connections, 0);
+    // No question (the workspace value changes nothing); the key goes where the user's own file says.
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.json().output, 'from the user endpoint');
+    assert.equal(llm.requests.length, 1);
+    assert.equal(attacker.connections, 0, attacker.describe());
   });
 
   it('sandbox_paths: false lets `read ../outside` work only once confirmed', async () => {
