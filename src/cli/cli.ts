@@ -7,6 +7,8 @@ import { UnknownTaskError } from '../core/agents/orchestrator';
 import { isConfigError } from '../core/config/configError';
 import type { RunEvent } from '../core/runs/events';
 import { isRunLockedError, isRunLogCorruptError, isWrongRunKindError } from '../core/runs/runLogErrors';
+import { isStateUnavailableError } from '../core/state/sharedState';
+import { isStoreWriteError, storeFaultCode as storeFault } from '../core/store/storeFaults';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
 import { crashHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
@@ -86,26 +88,43 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     });
   } catch (e) {
     if (isConfigError(e)) return usage(io, e.message, false);
+    if (isStoreWriteError(e) || isStateUnavailableError(e)) return failed(io, e);
     throw e;
   }
   const sub = bw.onRunEvent(({ runId, event }) => progress(runId, event));
   const warn = bw.onWarning(({ message }) => io.stderr.write(`! ${message}\n`));
+  let code: number;
   try {
-    return await execute(bw, args, io);
+    code = await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARun(e) || isWrongRunKindError(e)) return usage(io, (e as Error).message, false);
-    if (isRunLockedError(e) || isRunLogCorruptError(e)) {
-      io.stderr.write(`breakwater: ${(e as Error).message}\n`);
-      return EXIT.failed;
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARun(e) || isWrongRunKindError(e)) code = usage(io, (e as Error).message, false);
+    else if (isRunLockedError(e) || isRunLogCorruptError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e as Error);
+    else if (e instanceof Error && e.name === 'NothingPendingError') code = usage(io, e.message, false);
+    else {
+      await closeQuietly(bw, sub, warn);
+      throw e;
     }
-    if (e instanceof Error && e.name === 'NothingPendingError') return usage(io, e.message, false);
-    throw e;
-  } finally {
-    sub.dispose();
-    warn.dispose();
-    await bw.flush();
-    bw.dispose();
   }
+  try {
+    await bw.flush();
+  } catch (e) {
+    // Part of the record (costs, the audit ledger) could not be written: the run must not look complete.
+    if (!isStoreWriteError(e) && storeFault(e) === undefined) throw e;
+    code = failed(io, isStoreWriteError(e) ? e : new Error(`could not record everything in ${bw.layout.root}: ${(e as Error).message}`));
+  } finally {
+    await closeQuietly(bw, sub, warn);
+  }
+  return code;
+}
+
+function failed(io: CliIo, e: Error): number {
+  io.stderr.write(`breakwater: ${e.message}\n`);
+  return EXIT.failed;
+}
+
+async function closeQuietly(bw: Breakwater, ...subs: { dispose(): void }[]): Promise<void> {
+  for (const s of subs) s.dispose();
+  bw.dispose();
 }
 
 async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number> {

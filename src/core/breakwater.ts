@@ -24,6 +24,7 @@ import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
+import { openSharedState } from './state/openSharedState';
 import { StoreLayout } from './store/storeLayout';
 import { createToolEngine, type BreakwaterToolEngine } from './tools/toolEngine';
 import type { PreparedCall, ToolEngine, ToolHost, ToolOutcome } from './tools/types';
@@ -92,7 +93,10 @@ export interface Breakwater extends Disposable {
   readonly onRunEvent: Event<{ readonly runId: string; readonly event: RunEvent }>;
   /** Config errors of a reload (the previous config stays in use). */
   readonly onConfigError: Event<unknown>;
-  /** Things to tell the user that are not run events (a torn log line repaired on resume). */
+  /**
+   * Things to tell the user that are not run events (a torn log line repaired on resume; damaged state
+   * files, with `runId` ''). Warnings raised while the core was being created reach the first listener.
+   */
   readonly onWarning: Event<{ readonly runId: string; readonly message: string }>;
   config(): BreakwaterConfig;
   loadedConfig(): LoadedConfig;
@@ -134,11 +138,11 @@ export interface Breakwater extends Disposable {
   /** Resolves when breaker state and costs are on disk (call before a process exits). */
   flush(): Promise<void>;
   /**
-   * Closes a breaker by hand: a provider endpoint (`name` as in `status().breakers.providers[].name`)
-   * or a tool (`status().breakers.tools[].name`). Persisted, and announced as `breaker_transition`.
-   * Throws `BreakerResetError` for an unknown name.
+   * Closes a breaker by hand, for every process sharing it: a provider endpoint (`name` as in
+   * `status().breakers.providers[].name`) or a tool (`status().breakers.tools[].name`). Announced as
+   * `breaker_transition`. Rejects with `BreakerResetError` for an unknown name.
    */
-  resetBreaker(scope: 'provider' | 'tool', name: string): void;
+  resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
   /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
   exportCosts(): string;
   /**
@@ -167,15 +171,21 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const bus = new Emitter<CoreEvent>();
   const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
   const configErrors = new Emitter<unknown>();
-  const warnings = new Emitter<{ runId: string; message: string }>();
+  const warnings = replayToFirstListener(new Emitter<{ runId: string; message: string }>());
+  const warn = (message: string) => warnings.fire({ runId: '', message });
   let loaded = await loadConfig(options.configFile);
   const env = options.env ?? process.env;
-  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock }));
+  // One shared state per core: the providers' limiters, breakers and budgets and the tools' breakers.
+  const shared = await openSharedState({ config: loaded.config.state, layout, env, clock });
+  shared.warnings.forEach(warn);
+  shared.state.onWarning(warn);
+  const storeError = (err: Error) => warn(err.message);
+  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock, state: shared.state, onStoreError: storeError }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
-  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout });
-  const audit = new AuditLedger(layout.auditLedger, bus.event);
+  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, state: shared.state });
+  const audit = new AuditLedger(layout.auditLedger, bus.event, storeError);
   const opened = await AnswerCache.open({ file: layout.answerCache, clock });
-  if (opened.error) queueMicrotask(() => configErrors.fire(opened.error));
+  if (opened.error) warn(opened.error.message);
   const answerCache = opened.cache;
   const store = new RunStore(layout, { clock, ...(options.onDurable ? { onDurable: options.onDurable } : {}) });
   /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
@@ -304,14 +314,14 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       reconfigure(next);
       return next;
     },
-    resetBreaker: (scope, name) => {
+    resetBreaker: async (scope, name) => {
       if (scope === 'tool') {
         if (tools.reset === undefined) throw new BreakerResetError(scope, name, 'this core runs with a custom tool engine that cannot reset its breakers');
         if (!tools.reset(name)) throw new BreakerResetError(scope, name, `no tool named "${name}"; see status().breakers.tools for the names`);
         return;
       }
       if (!(gateway instanceof ResilientModelGateway)) throw new BreakerResetError(scope, name, 'this core runs with a custom gateway that has no breakers');
-      if (!gateway.registry.reset(name)) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
+      if (!(await gateway.registry.reset(name))) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
     },
     exportCosts: () => (gateway instanceof ResilientModelGateway ? gateway.ledger.export(loaded.config.settings.budget_usd) : JSON.stringify({ requests: [], summary: {}, budget: null })),
     proposeWrite: async (file, content) => {
@@ -335,6 +345,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
     dispose: () => {
       watcher?.dispose();
+      void shared.state.close();
       audit.dispose();
       bus.dispose();
       runEvents.dispose();
@@ -342,6 +353,21 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       warnings.dispose();
     },
   };
+}
+
+/** Delivers what was fired before anyone listened to the first listener (startup warnings reach the CLI). */
+function replayToFirstListener<T>(emitter: Emitter<T>): Emitter<T> & { readonly event: Event<T> } {
+  const early: T[] = [];
+  const fire = emitter.fire.bind(emitter);
+  const subscribe = emitter.event;
+  return Object.assign(emitter, {
+    fire: (e: T) => (emitter.hasListeners ? fire(e) : void early.push(e)),
+    event: ((listener: (e: T) => void) => {
+      const sub = subscribe(listener);
+      for (const e of early.splice(0)) listener(e);
+      return sub;
+    }) as Event<T>,
+  });
 }
 
 /** A breaker could not be reset: which one, and why. */

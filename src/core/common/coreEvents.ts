@@ -18,6 +18,8 @@ export type CoreEvent =
       readonly reason?: string;
       /** Epoch ms when an open breaker lets a probe through. */
       readonly retryAt?: number;
+      /** Another process caused it (seen in the shared state); the process that caused it audits it. */
+      readonly observed?: boolean;
     }
   | {
       readonly type: 'provider_failure';

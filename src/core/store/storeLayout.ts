@@ -29,6 +29,14 @@ export class StoreLayout {
     return path.join(this.root, 'state', 'tool-breakers.json');
   }
 
+  /**
+   * The shared state (limiter windows, breakers, budget reservations) that every process using this store
+   * appends to and folds: a folder of log segments (see `state/fileState.ts`).
+   */
+  get sharedState(): string {
+    return path.join(this.root, 'state', 'shared');
+  }
+
   /** Append-only cost ledger (JSONL): the workspace and per-agent budgets are sums over it. */
   get costLedger(): string {
     return path.join(this.root, 'state', 'costs.jsonl');
