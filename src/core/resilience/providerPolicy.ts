@@ -154,6 +154,10 @@ export class ProviderPolicy {
       }
       if (budget) options.onReserved?.(admitted.claim.id);
       const permit = admitted.kind === 'granted' ? admitted.permit : await this.waitForSlot(admitted.claim, admitted.slot, rules, signal);
+      if (signal.aborted) {
+        await this.end(admitted.claim, 'released', this.clock(), rules);
+        throw new ProviderError('aborted', `${this.name}: call cancelled`, { cause: signal.reason });
+      }
       const started = this.clock();
       let error: ProviderError;
       const inFlight = this.timeouts.start(signal, attemptNo, this.settings.timeoutMs, started);

@@ -175,12 +175,13 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     assert.match(third, /unavailable from b: /);
   });
 
-  it('--status --json has breakers, costs and runs', async () => {
+  it('--status --json has breakers, costs and runs (and where they are shared)', async () => {
     const ws = workspace(`settings:\n  budget_usd: 10\nagents:\n  dev: { provider: anthropic }\n`);
     llm.enqueue({ kind: 'reply', text: 'x', usage: { input: 1000, output: 1000 } });
     await cli(['--agent', 'dev', '--prompt', 'hi'], ws);
     const s = (await cli(['--status', '--json'], ws)).json();
-    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs']);
+    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'state']);
+    assert.equal(s.state.backend, 'file');
     assert.ok(Array.isArray(s.breakers.providers) && Array.isArray(s.breakers.tools));
     assert.ok(s.costs.total_usd > 0);
     assert.ok(s.costs.by_agent.dev > 0);
