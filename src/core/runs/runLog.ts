@@ -4,6 +4,7 @@ import type { Disposable } from '../common/lifecycle';
 import { parseRunEvent, runEventSchema, type RunEvent, type RunEventInput, type RunEventType } from './events';
 import { acquireRunLock } from './runLock';
 import { RunLogCorruptError } from './runLogErrors';
+import { asStoreWriteError, recording } from '../store/storeFaults';
 
 export interface TornTail {
   /** 1-based line number of the incomplete last line. */
@@ -77,10 +78,17 @@ export class RunLogWriter implements Disposable {
     private readonly events: RunEvent[],
     readonly repairedTail: TornTail | undefined,
     private readonly options: RunLogWriterOptions,
+    /** Bytes of complete lines: a failed append is cut back to this, so it never leaves half a line. */
+    private bytes: number,
   ) {}
 
   /** Opens (or creates) the log for writing; takes the run lock and cuts off a torn last line. */
   static open(file: string, runId: string, options: RunLogWriterOptions = {}): RunLogWriter {
+    // A full or read-only store stops the run here, before anything it could not record.
+    return recording(`the log of run ${runId}`, file, () => RunLogWriter.openWritable(file, runId, options));
+  }
+
+  private static openWritable(file: string, runId: string, options: RunLogWriterOptions): RunLogWriter {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const lock = acquireRunLock(`${file}.lock`, runId);
     try {
@@ -88,7 +96,7 @@ export class RunLogWriter implements Disposable {
       if (replay.tornTail) fs.truncateSync(file, replay.validBytes);
       const fd = fs.openSync(file, 'a');
       if (replay.events.length === 0) fsyncDir(path.dirname(file));
-      return new RunLogWriter(file, fd, lock, replay.events, replay.tornTail, options);
+      return new RunLogWriter(file, fd, lock, replay.events, replay.tornTail, options, replay.validBytes);
     } catch (e) {
       lock.dispose();
       throw e;
@@ -104,16 +112,27 @@ export class RunLogWriter implements Disposable {
     if (this.fd < 0) throw new Error(`run log ${this.file} is closed`);
     const event = runEventSchema.parse({ seq: this.events.length, time: Math.floor((this.options.clock ?? Date.now)()), type, payload }) as Extract<RunEvent, { type: T }>;
     const line = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
-    if (this.options.onDurable) {
-      const half = Math.floor(line.length / 2);
-      fs.writeSync(this.fd, line, 0, half);
+    try {
+      if (this.options.onDurable) {
+        const half = Math.floor(line.length / 2);
+        fs.writeSync(this.fd, line, 0, half);
+        fs.fsyncSync(this.fd);
+        this.options.onDurable(event, 'mid');
+        fs.writeSync(this.fd, line, half);
+      } else {
+        writeAll(this.fd, line);
+      }
       fs.fsyncSync(this.fd);
-      this.options.onDurable(event, 'mid');
-      fs.writeSync(this.fd, line, half);
-    } else {
-      writeAll(this.fd, line);
+    } catch (err) {
+      // Full disk or read-only store: cut the partial line off, so the run resumes cleanly once space is back.
+      try {
+        fs.ftruncateSync(this.fd, this.bytes);
+      } catch {
+        // The next writer cuts a torn last line off anyway (see `open`).
+      }
+      throw asStoreWriteError(err, `the ${type} event of run ${path.basename(this.file, '.jsonl')}`, this.file);
     }
-    fs.fsyncSync(this.fd);
+    this.bytes += line.length;
     this.events.push(event);
     this.options.onDurable?.(event, 'after');
     return event;

@@ -66,7 +66,7 @@ function openFile(options: OpenSharedStateOptions): OpenedSharedState {
   if (state.view().budget.unknown !== undefined) {
     // Spending could not be rebuilt last time; it may be repairable now (the damaged ledger line was fixed).
     const baseline = spendBaseline(options.layout);
-    if (baseline.unknown === undefined) void state.rebase(baseline.spent);
+    if (baseline.unknown === undefined) state.rebase(baseline.spent).catch((err: unknown) => warnings.push(`Spending could not be rebuilt in the shared state: ${(err as Error).message}`));
   }
   warnings.push(...state.warningsSoFar);
   return { state, warnings };

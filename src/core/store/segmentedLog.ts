@@ -27,6 +27,8 @@ export class SegmentedLog {
   private lineNo = 0;
   private pending: Buffer = Buffer.alloc(0);
   private gen = 0;
+  /** Why the open segment could only be opened for reading. */
+  private readOnlyCode: unknown;
 
   constructor(readonly dir: string) {}
 
@@ -71,14 +73,22 @@ export class SegmentedLog {
     });
   }
 
-  /** Opens segment `gen` for appending and reading from its start; false if it no longer exists. */
+  /**
+   * Opens segment `gen` for appending and reading from its start; false if it no longer exists. A store that
+   * cannot take writes (read-only, no permission) is opened for reading: figures can be shown, and the first
+   * append fails with `StoreWriteError`.
+   */
   open(gen: number): boolean {
     let fd: number;
+    this.readOnlyCode = undefined;
     try {
       fd = fs.openSync(this.pathOf(gen), fs.constants.O_RDWR | fs.constants.O_APPEND);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
+      fd = fs.openSync(this.pathOf(gen), fs.constants.O_RDONLY);
+      this.readOnlyCode = err;
     }
     this.close();
     this.fd = fd;
@@ -93,6 +103,7 @@ export class SegmentedLog {
   append(json: string, what: string): void {
     const buf = Buffer.from(`\n${json}\n`, 'utf8');
     recording(what, this.file, () => {
+      if (this.readOnlyCode !== undefined) throw this.readOnlyCode;
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
     });

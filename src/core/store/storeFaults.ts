@@ -9,6 +9,8 @@ const STORE_FAULTS: Readonly<Record<string, string>> = {
   EPERM: 'operation not permitted',
   EIO: 'input/output error',
   EFBIG: 'file too large',
+  EISDIR: 'a folder is where a file should be',
+  ENOTDIR: 'a file is where a folder should be',
 };
 
 /**
