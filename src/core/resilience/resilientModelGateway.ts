@@ -173,12 +173,14 @@ export class ResilientModelGateway implements ModelGateway {
         },
       );
       costUsd = costOf(price.price, turn.usage);
-      // The real cost replaces the reservation in the shared state first, then goes to the ledger. A ledger
-      // that cannot be written stops the run ("could not record"): the cost is already counted by budgets.
+      // The real cost replaces the reservation in the shared state, and goes to this store's ledger even when
+      // the shared state has just become unreachable (the call happened; the record must say so). Either
+      // failing stops the run ("could not record"); budgets already held the call's worst case.
+      let settleError: unknown;
       if (reservation !== undefined) {
         const settled = reservation;
         reservation = undefined;
-        await this.options.registry.state.settle(settled, costUsd);
+        await this.options.registry.state.settle(settled, costUsd).catch((err: unknown) => (settleError = err));
       }
       await this.options.ledger
         .record({
@@ -194,11 +196,13 @@ export class ResilientModelGateway implements ModelGateway {
         .catch((err: unknown) => {
           throw asStoreWriteError(err, `the cost of a ${model} call`, this.options.ledger.file);
         });
+      if (settleError !== undefined) throw settleError;
       this.budget.checkWarnings(options.agentName, chargedTo);
       return { ...turn, provider: target.provider, model, costUsd, attempts };
     } finally {
-      // A call that failed or was refused after its reservation: nothing known was charged.
-      if (reservation !== undefined) await this.options.registry.state.settle(reservation, 0);
+      // A call that failed or was refused after its reservation: nothing known was charged. If even that cannot
+      // be recorded (the shared state went away), the reservation lapses and is charged at its worst case.
+      if (reservation !== undefined) await this.options.registry.state.settle(reservation, 0).catch(() => undefined);
     }
   }
 
