@@ -37,6 +37,8 @@ export class FileState extends FoldingState {
   private readonly maxBytes: number;
   private needHeader = true;
   private readonly warned = new Set<string>();
+  /** Records posted but not yet seen in the fold (see `post`). */
+  private readonly posted = new Map<string, StateRecord>();
 
   private constructor(private readonly options: FileStateOptions) {
     super(options.clock);
@@ -70,6 +72,15 @@ export class FileState extends FoldingState {
       // skipped the same bytes), so it goes again, into the current segment.
     }
     throw new Error(`The shared state ${this.log.file} lost ${describe(record)} eight times in a row; it is being damaged while in use.`);
+  }
+
+  /**
+   * Appends without reading: its outcome is folded with the next read. A record that lands after a seal is
+   * void, so the next read of a process that posted (and has not seen the seal yet) sends it again.
+   */
+  protected override post(record: StateRecord): void {
+    this.log.append(JSON.stringify(record), describe(record));
+    this.posted.set(record.id, record);
   }
 
   protected catchUp(): void {
@@ -115,10 +126,13 @@ export class FileState extends FoldingState {
         if (record.k === 'seal') {
           this.rotate(record.at);
           switched = true;
+          // Posted records that landed after the seal are void: they go again into the new segment.
+          for (const r of [...this.posted.values()]) this.log.append(JSON.stringify(r), describe(r));
           if (found === undefined && target !== undefined) return { kind: 'void' };
           break;
         }
         const applied = this.fold(record);
+        this.posted.delete(record.id);
         if (record.id === target) found = applied;
       }
       if (switched) continue;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Emitter } from '../common/event';
-import type { BreakerRules, BreakerSnapshot } from '../resilience/circuitBreaker';
+import { CLOSED, type BreakerRules, type BreakerSnapshot } from '../resilience/circuitBreaker';
 import type { Clock } from '../resilience/timers';
 import type { LegacyBreaker } from './legacyBreakers';
 import type { StateRecord } from './records';
@@ -35,6 +35,13 @@ export abstract class FoldingState implements SharedState {
 
   /** Appends `record` where every process sees it and returns its outcome (throws `StoreWriteError`). */
   protected abstract submit(record: StateRecord): Applied;
+  /**
+   * Appends a record whose outcome nobody waits for (a settlement, a cancel, a renewal); it is folded with
+   * the next read. Defaults to `submit`.
+   */
+  protected post(record: StateRecord): void {
+    this.submit(record);
+  }
   /** Reads what other processes appended (no-op in memory). */
   protected abstract catchUp(): void;
 
@@ -53,20 +60,26 @@ export abstract class FoldingState implements SharedState {
   }
 
   cancel(claim: ClaimRef): Promise<void> {
-    return this.run(() => void this.submit({ k: 'cancel', id: this.newId(), at: this.clock(), key: claim.key, claim: claim.id, slot: claim.slot }));
+    return this.run(() => this.post({ k: 'cancel', id: this.newId(), at: this.clock(), key: claim.key, claim: claim.id, slot: claim.slot }));
   }
 
   finish(claim: ClaimRef, ended: AttemptEnd): Promise<BreakerSnapshot> {
     return this.run(() => {
       this.renewIfDue();
       const record: StateRecord = { k: 'done', id: this.newId(), at: this.clock(), key: claim.key, claim: claim.id, result: ended.result, ms: ended.ms, count: ended.count, br: ended.rules, ...(ended.reason !== undefined ? { reason: ended.reason.slice(0, 2000) } : {}) };
+      // A success never leaves the breaker anything but closed (it closes a probe, and a closed breaker stays
+      // closed), and nobody decides anything on it: post it, and let the next read fold it.
+      if (ended.result === 'success' && ended.rules.enabled) {
+        this.post(record);
+        return CLOSED;
+      }
       return this.submit(record).outcome as BreakerSnapshot;
     });
   }
 
   settle(reservation: string, usd: number): Promise<void> {
     return this.run(() => {
-      this.submit({ k: 'settle', id: this.newId(), at: this.clock(), res: reservation, usd });
+      this.post({ k: 'settle', id: this.newId(), at: this.clock(), res: reservation, usd });
       this.held.delete(reservation);
       if (this.held.size === 0) this.stopRenewing();
     });
@@ -157,7 +170,7 @@ export abstract class FoldingState implements SharedState {
   private renew(): void {
     if (this.held.size === 0) return;
     this.lastRenew = this.clock();
-    this.submit({ k: 'renew', id: this.newId(), at: this.lastRenew, res: [...this.held], leaseMs: LEASE_MS });
+    this.post({ k: 'renew', id: this.newId(), at: this.lastRenew, res: [...this.held], leaseMs: LEASE_MS });
   }
 
   private stopRenewing(): void {

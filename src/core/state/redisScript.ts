@@ -167,7 +167,9 @@ local function unslot(key, claim)
   redis.call('HDEL', P .. 'limtok:' .. key, claim)
 end
 
-local function figures(key, guard)
+-- The figures of one key. Token use needs a look at every slot in the window, so it is summed only for the
+-- status view (full = true) or when the endpoint has a token limit.
+local function figures(key, guard, full)
   local b = brget(key)
   local out = { breaker = { snap = snap(b), probeMaxMs = num(b.probeMaxMs, 30000), calls = num(b.calls, 0), failures = num(b.failures, 0), successes = num(b.successes, 0), totalMs = num(b.totalMs, 0) } }
   local cfg = redis.call('HGETALL', P .. 'limcfg:' .. key)
@@ -177,12 +179,13 @@ local function figures(key, guard)
     local w = num(c.windowMs, 60000)
     local shown = math.max(1, w - guard)
     local z = P .. 'lim:' .. key
-    local inwin = redis.call('ZRANGEBYSCORE', z, '(' .. (now - shown), now)
-    local tokens = 0
-    for _, m in ipairs(inwin) do tokens = tokens + num(redis.call('HGET', P .. 'limtok:' .. key, m), 0) end
     local tlim = null
     if c.tokenLimit ~= nil and c.tokenLimit ~= '' then tlim = tonumber(c.tokenLimit) end
-    out.limiter = { used = #inwin, limit = num(c.limit, 1), tokensUsed = tokens, tokenLimit = tlim, queued = redis.call('ZCOUNT', z, '(' .. now, '+inf'), windowMs = shown }
+    local tokens = 0
+    if full or tlim ~= null then
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', z, '(' .. (now - shown), now)) do tokens = tokens + num(redis.call('HGET', P .. 'limtok:' .. key, m), 0) end
+    end
+    out.limiter = { used = redis.call('ZCOUNT', z, '(' .. (now - shown), now), limit = num(c.limit, 1), tokensUsed = tokens, tokenLimit = tlim, queued = redis.call('ZCOUNT', z, '(' .. now, '+inf'), windowMs = shown }
   end
   return out
 end
@@ -288,13 +291,13 @@ elseif op == 'seed' then
 elseif op == 'view' then
   local breakers, limiters = {}, {}
   for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-    local f = figures(key, a.guard)
+    local f = figures(key, a.guard, true)
     breakers[key] = f.breaker
     if f.limiter then limiters[key] = f.limiter end
   end
   res.view = { breakers = breakers, limiters = limiters, budget = budgetFigures() }
 end
-if a.key ~= nil and op ~= 'view' and op ~= 'cancel' then res.figures = figures(a.key, a.guard or 0) end
+if a.key ~= nil and op ~= 'view' and op ~= 'cancel' then res.figures = figures(a.key, a.guard or 0, false) end
 res.transitions = transitions
 return cjson.encode(res)
 `;
