@@ -160,7 +160,12 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
     }
     case 'status': {
       const s = bw.status();
-      out(s, `providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`);
+      const retry = (at?: string) => (at === undefined ? '' : `, retry at ${at}`);
+      const rate = (r?: { used: number; limit: number; queued: number }) => (r === undefined ? '' : `, ${r.used}/${r.limit} requests this minute${r.queued > 0 ? `, ${r.queued} waiting` : ''}`);
+      out(
+        s,
+        `providers (shared: ${s.state.backend} ${s.state.location}):\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures${rate(b.rate_limit)}${retry(b.retry_at)})\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls${retry(b.retry_at)})\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.runs.length}\n`,
+      );
       return EXIT.completed;
     }
     case 'health': {

@@ -67,7 +67,10 @@ export interface BreakwaterOptions {
   readonly clock?: () => number;
   /** Environment for provider base-URL variables; defaults to `process.env`. Never passed to tools. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Reload the agents file when it changes; defaults to false (the CLI runs once). */
+  /**
+   * Reload the agents file when it changes, and follow what other processes do to the shared limits, breakers and
+   * budgets (`shared_state_changed`); defaults to false (the CLI runs once).
+   */
   readonly watchConfig?: boolean;
   /** Overrides for tests and hosts: a gateway, a tool engine, a fallback runner. */
   readonly gateway?: ModelGateway;
@@ -180,6 +183,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   shared.warnings.forEach(warn);
   shared.state.onWarning(warn);
   const storeError = (err: Error) => warn(err.message);
+  // A long-lived host (VS Code) shows what other processes (CLI runs, other windows, other machines) do.
+  const sharedWatch = options.watchConfig ? shared.state.watch(() => bus.fire({ type: 'shared_state_changed', at: clock() })) : undefined;
   const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets: options.secrets, events: bus, store: layout, env, clock, state: shared.state, onStoreError: storeError }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath };
   const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, state: shared.state });
@@ -345,6 +350,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
     dispose: () => {
       watcher?.dispose();
+      sharedWatch?.dispose();
       void shared.state.close();
       audit.dispose();
       bus.dispose();

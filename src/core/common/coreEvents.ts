@@ -45,4 +45,6 @@ export type CoreEvent =
     }
   | { readonly type: 'cost_recorded'; readonly runId?: string; readonly agent: string; readonly model: string; readonly usd: number; readonly at: number }
   | { readonly type: 'tool_stats_changed'; readonly tool: string; readonly at: number }
+  /** Another process changed the shared limits, breakers, stats or budget (views refresh; nothing to audit). */
+  | { readonly type: 'shared_state_changed'; readonly at: number }
   | { readonly type: 'run_changed'; readonly runId: string; readonly status: string; readonly at: number };

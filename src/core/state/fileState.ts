@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../resilience/timers';
 import { SegmentedLog, type LogLine } from '../store/segmentedLog';
 import { recording } from '../store/storeFaults';
+import { toDisposable, type Disposable } from '../common/lifecycle';
 import { FoldingState } from './foldingState';
 import { modelDataSchema, recordSchema, type StateRecord } from './records';
 import { StateModel, type Applied, type ModelData } from './stateModel';
@@ -85,6 +86,33 @@ export class FileState extends FoldingState {
 
   protected catchUp(): void {
     this.tail(undefined);
+  }
+
+  /** Watches the store folder (inotify and the like); a burst of appends is folded once, 200 ms after it starts. */
+  override watch(onChange: () => void): Disposable {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let watcher: fs.FSWatcher | undefined;
+    const check = () => {
+      timer = undefined;
+      const before = this.foreign;
+      try {
+        this.catchUp();
+      } catch (err) {
+        this.warn(`Could not read the shared state ${this.log.file}: ${(err as Error).message}`);
+        return;
+      }
+      if (this.foreign !== before) onChange();
+    };
+    try {
+      watcher = fs.watch(this.options.dir, () => (timer ??= setTimeout(check, 200)));
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      // No watching here (an unusual file system): views refresh when this process acts.
+    }
+    return toDisposable(() => {
+      watcher?.close();
+      if (timer !== undefined) clearTimeout(timer);
+    });
   }
 
   override close(): Promise<void> {

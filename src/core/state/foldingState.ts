@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Emitter } from '../common/event';
+import { toDisposable, type Disposable } from '../common/lifecycle';
 import { CLOSED, type BreakerRules, type BreakerSnapshot } from '../resilience/circuitBreaker';
 import type { Clock } from '../resilience/timers';
 import type { LegacyBreaker } from './legacyBreakers';
@@ -25,6 +26,8 @@ export abstract class FoldingState implements SharedState {
   readonly onWarning = this.warnings.event;
   /** Distinguishes this instance's records from every other's. */
   protected readonly tag = randomBytes(4).toString('hex');
+  /** Records of other processes folded so far (a watcher reports a change when it moves). */
+  protected foreign = 0;
   private seq = 0;
   /** Reservations this process holds, renewed while their calls run. */
   private readonly held = new Set<string>();
@@ -112,6 +115,11 @@ export abstract class FoldingState implements SharedState {
     return this.run(() => this.view());
   }
 
+  watch(onChange: () => void): Disposable {
+    void onChange;
+    return toDisposable(() => undefined);
+  }
+
   close(): Promise<void> {
     this.stopRenewing();
     this.transitions.dispose();
@@ -135,6 +143,7 @@ export abstract class FoldingState implements SharedState {
   protected fold(record: StateRecord): Applied {
     const applied = this.model.apply(record);
     const own = record.id.startsWith(`${this.tag}.`);
+    if (!own) this.foreign++;
     for (const t of applied.transitions) this.transitions.fire({ ...t, own });
     return applied;
   }

@@ -1,4 +1,5 @@
 import { Emitter } from '../common/event';
+import { toDisposable, type Disposable } from '../common/lifecycle';
 import type { StateConfig } from '../config/schema';
 import { spendBaseline } from '../cost/spendBaseline';
 import type { BreakerRules } from '../resilience/circuitBreaker';
@@ -78,6 +79,8 @@ function openFile(options: OpenSharedStateOptions): OpenedSharedState {
  */
 class FallbackState implements SharedState {
   private current: SharedState;
+  private watcher: (() => void) | undefined;
+  private watching: Disposable | undefined;
   private readonly transitions = new Emitter<Transition & { own: boolean }>();
   private readonly warnings = new Emitter<string>();
   readonly onTransition = this.transitions.event;
@@ -112,6 +115,15 @@ class FallbackState implements SharedState {
     return this.current.view();
   }
 
+  watch(onChange: () => void): Disposable {
+    this.watcher = onChange;
+    this.watching = this.current.watch(onChange);
+    return toDisposable(() => {
+      this.watcher = undefined;
+      this.watching?.dispose();
+    });
+  }
+
   close(): Promise<void> {
     this.transitions.dispose();
     this.warnings.dispose();
@@ -127,6 +139,8 @@ class FallbackState implements SharedState {
       const local = this.openLocal();
       this.current = local.state;
       this.follow(local.state);
+      this.watching?.dispose();
+      if (this.watcher) this.watching = local.state.watch(this.watcher);
       this.warnings.fire(`${redactUrl(redis.location)} stopped answering (${(err.cause as Error | undefined)?.message ?? err.message}); using this machine's store from now on (state.on_unavailable: local).`);
       for (const w of local.warnings) this.warnings.fire(w);
       void redis.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { Emitter } from '../common/event';
+import { toDisposable, type Disposable } from '../common/lifecycle';
 import type { BreakerRules, BreakerSnapshot } from '../resilience/circuitBreaker';
 import { LEASE_MS } from './foldingState';
 import { LIMITER_GUARD_MS } from './records';
@@ -146,6 +147,23 @@ export class RedisState implements SharedState {
     }
     this.cached = { breakers, limiters: asRecord(view.limiters), budget: { spent: asRecord(view.budget.spent), reserved: asRecord(view.budget.reserved), ...(view.budget.unknown ? { unknown: view.budget.unknown } : {}) } };
     return this.cached;
+  }
+
+  /** Asks the server every 2 s while watched; a change in any figure is reported. */
+  watch(onChange: () => void): Disposable {
+    let last = JSON.stringify(this.cached);
+    const timer = setInterval(() => {
+      this.refresh().then(
+        (v) => {
+          const now = JSON.stringify(v);
+          if (now !== last) onChange();
+          last = now;
+        },
+        () => undefined, // unreachable now: the next operation reports it
+      );
+    }, 2000);
+    timer.unref?.();
+    return toDisposable(() => clearInterval(timer));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { BreakerState } from '../common/coreEvents';
 import type { Event } from '../common/event';
+import type { Disposable } from '../common/lifecycle';
 import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from '../resilience/circuitBreaker';
 import type { BudgetClaim, LimiterRules } from './records';
 
@@ -41,6 +42,11 @@ export interface SharedState {
   readonly onTransition: Event<Transition & { readonly own: boolean }>;
   /** Damaged state that was skipped or rebuilt, once per cause (file and line, or what was lost). */
   readonly onWarning: Event<string>;
+  /**
+   * Calls `onChange` when other processes change the figures (the file backend watches the store folder,
+   * Redis is asked every 2 s), for views that must show them without waiting for this process to act.
+   */
+  watch(onChange: () => void): Disposable;
   close(): Promise<void>;
 }
 

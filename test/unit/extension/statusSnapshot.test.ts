@@ -68,6 +68,7 @@ describe('statusSnapshot: the core status as the tree and status bar show it', (
       assert.deepEqual(description, ['closed', '4 calls', 'avg 812 ms', 'rate 12/50 per min', '2 waiting']);
       assert.ok(tooltip.includes('Rate limit: 12 of 50 requests in the last minute (24 %)'), tooltip.join('\n'));
       assert.ok(tooltip.includes('Tokens: 9000 of 40000 in the last minute'));
+      assert.ok(tooltip.includes('Counted across every process that shares this store or state server'), 'the figures are the shared ones');
     });
 
     it('an open breaker says its failures and when the next probe goes through', () => {

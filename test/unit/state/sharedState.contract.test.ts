@@ -164,6 +164,24 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         assert.equal(end.budget.reserved.workspace ?? 0, 0);
       });
 
+      if (backend.shared) {
+        it('watch: a long-lived process hears when another one changes the figures', async () => {
+          const { a, b } = await pair();
+          let changes = 0;
+          const sub = a.watch(() => changes++);
+          try {
+            const c = await b.admit({ key: 'p:w', breaker: rules() });
+            await b.finish(c.claim, { result: 'failure', ms: 1, count: true, rules: rules(), reason: 'down' });
+            const deadline = Date.now() + 5_000;
+            while (changes === 0 && Date.now() < deadline) await sleep(50);
+            assert.ok(changes > 0, 'no change reported');
+            assert.equal(a.view().breakers['p:w']?.failures, 1);
+          } finally {
+            sub.dispose();
+          }
+        });
+      }
+
       it('a reset by one process closes the breaker for every process', async () => {
         const { a, b } = await pair();
         const r = rules({ threshold: 1, openMs: 60_000 });
