@@ -23,6 +23,9 @@ export interface FileStateOptions {
 
 const headerSchema = z.object({ k: z.literal('header'), gen: z.number().int().positive(), at: z.number(), model: modelDataSchema });
 
+/** Segments kept behind the newest, so a process a little behind still finds the one after its own. */
+const KEEP_SEGMENTS = 3;
+
 type Tail = { readonly kind: 'found'; readonly applied: Applied } | { readonly kind: 'void' } | { readonly kind: 'caught_up' };
 
 /**
@@ -115,7 +118,25 @@ export class FileState extends FoldingState {
     });
   }
 
+  /**
+   * Makes sure every posted record is in the fold of every process: a record posted after a seal is void until
+   * it is sent again, which happens when this process reads the seal — so read before going away.
+   */
+  private confirmPosted(): void {
+    for (let i = 0; i < 8 && this.posted.size > 0; i++) {
+      this.catchUp();
+      // Read to the end and still not there: a damaged line swallowed it. Send it again.
+      if (i > 0) for (const r of this.posted.values()) this.log.append(JSON.stringify(r), describe(r));
+    }
+    if (this.posted.size > 0) this.warn(`${this.posted.size} record(s) could not be confirmed in the shared state ${this.log.file}; budget reservations among them lapse in a minute.`);
+  }
+
   override close(): Promise<void> {
+    try {
+      this.confirmPosted();
+    } catch (err) {
+      this.warn(`Could not finish writing the shared state ${this.log.file}: ${(err as Error).message}`);
+    }
     this.log.close();
     return super.close();
   }
@@ -203,12 +224,21 @@ export class FileState extends FoldingState {
   private rotate(at: number): void {
     const next = this.log.generation + 1;
     const model = this.model.snapshot();
-    if (this.log.newest() > next) return this.openNewest(); // far behind: the segment we would write is long gone
-    this.log.create(next, JSON.stringify({ k: 'header', gen: next, at, model }));
+    // Far behind: the segment we would write is long gone, and a newer one holds everything before it.
+    if (this.log.newest() > next) return this.openNewest();
+    const created = this.log.create(next, JSON.stringify({ k: 'header', gen: next, at, model }));
     if (!this.log.open(next)) return this.openNewest();
+    // Between our look and our link, others may have moved two segments on and deleted `next`: then we just
+    // made a stale copy. A newer segment's header holds everything before it, so joining the newest is always
+    // right; nobody appends to a stale copy, since everyone who opens a segment looks again first.
+    const newest = this.log.newest();
+    if (newest > next) {
+      if (created && newest >= next + 2) this.log.remove(next);
+      return this.openNewest();
+    }
     this.needHeader = true;
     try {
-      this.log.removeOlder(next - 1);
+      this.log.removeOlder(next - KEEP_SEGMENTS);
     } catch {
       // Old segments are only garbage; a failure to delete them must not stop anything.
     }

@@ -139,14 +139,19 @@ export class SegmentedLog {
   }
 
   /**
-   * Deletes segments before `below`. The one before the open segment is kept, so a process that has not yet
-   * read its seal still finds the next segment; processes reading a deleted one keep their open files.
+   * Deletes segments before `below` (the caller keeps a few behind the open one, so a process that has not yet
+   * read their seals still finds the next segment); processes reading a deleted one keep their open files.
    */
   removeOlder(below: number): void {
     for (const name of fs.readdirSync(this.dir)) {
       const m = SEGMENT.exec(name);
       if (m && Number(m[1]) < below) fs.rmSync(path.join(this.dir, name), { force: true });
     }
+  }
+
+  /** Deletes one segment (a stale copy this process made). */
+  remove(gen: number): void {
+    fs.rmSync(this.pathOf(gen), { force: true });
   }
 
   close(): void {
