@@ -17,8 +17,13 @@ export interface FileStateOptions {
    * what was wrong on the way. Called when no segment exists yet, or when the newest one is damaged.
    */
   readonly seed: () => ModelData;
-  /** A segment is sealed and replaced once it grows past this many bytes; default 256 KiB. */
+  /** A segment is sealed and replaced once its records (after the header) pass this many bytes; default 256 KiB. */
   readonly maxSegmentBytes?: number;
+  /**
+   * Milliseconds a segment three or more behind the newest is kept after its last write; default 60 000. A
+   * segment's name must not become free while a process that fell behind could still create it again.
+   */
+  readonly keepSegmentsForMs?: number;
 }
 
 const headerSchema = z.object({ k: z.literal('header'), gen: z.number().int().positive(), at: z.number(), model: modelDataSchema });
@@ -40,6 +45,8 @@ export class FileState extends FoldingState {
   private readonly log: SegmentedLog;
   private readonly maxBytes: number;
   private needHeader = true;
+  /** Bytes of the open segment's header line (sealing counts only the records after it). */
+  private headerBytes = 0;
   private readonly warned = new Set<string>();
   /** Records posted but not yet seen in the fold (see `post`). */
   private readonly posted = new Map<string, StateRecord>();
@@ -65,7 +72,7 @@ export class FileState extends FoldingState {
 
   protected submit(record: StateRecord): Applied {
     const json = JSON.stringify(record);
-    for (let tries = 0; tries < 8; tries++) {
+    for (let tries = 0; tries < 100; tries++) {
       this.log.append(json, describe(record));
       const tail = this.tail(record.id);
       if (tail.kind === 'found') {
@@ -75,7 +82,7 @@ export class FileState extends FoldingState {
       // Our record landed after a seal, or a damaged line swallowed it: it is void for everyone (every process
       // skipped the same bytes), so it goes again, into the current segment.
     }
-    throw new Error(`The shared state ${this.log.file} lost ${describe(record)} eight times in a row; it is being damaged while in use.`);
+    throw new Error(`The shared state ${this.log.file} lost ${describe(record)} a hundred times in a row; it is being damaged while in use.`);
   }
 
   /**
@@ -198,6 +205,7 @@ export class FileState extends FoldingState {
     if (parsed?.success) {
       this.model = new StateModel(parsed.data.model);
       this.needHeader = false;
+      this.headerBytes = Buffer.byteLength(line.text) + 1;
       return true;
     }
     const why = parsed === undefined ? 'not JSON' : z.prettifyError(parsed.error).split('\n')[0];
@@ -226,19 +234,16 @@ export class FileState extends FoldingState {
     const model = this.model.snapshot();
     // Far behind: the segment we would write is long gone, and a newer one holds everything before it.
     if (this.log.newest() > next) return this.openNewest();
-    const created = this.log.create(next, JSON.stringify({ k: 'header', gen: next, at, model }));
+    this.log.create(next, JSON.stringify({ k: 'header', gen: next, at, model }));
     if (!this.log.open(next)) return this.openNewest();
     // Between our look and our link, others may have moved two segments on and deleted `next`: then we just
     // made a stale copy. A newer segment's header holds everything before it, so joining the newest is always
     // right; nobody appends to a stale copy, since everyone who opens a segment looks again first.
-    const newest = this.log.newest();
-    if (newest > next) {
-      if (created && newest >= next + 2) this.log.remove(next);
-      return this.openNewest();
-    }
+    // (A stale copy is left to the age-based clean-up below: deleting it at once would free its name again.)
+    if (this.log.newest() > next) return this.openNewest();
     this.needHeader = true;
     try {
-      this.log.removeOlder(next - KEEP_SEGMENTS);
+      this.log.removeOlder(next - KEEP_SEGMENTS, this.options.keepSegmentsForMs ?? 60_000);
     } catch {
       // Old segments are only garbage; a failure to delete them must not stop anything.
     }
@@ -259,7 +264,7 @@ export class FileState extends FoldingState {
       this.catchUp();
       return;
     }
-    if (size < this.maxBytes) return;
+    if (size - this.headerBytes < this.maxBytes) return;
     const seal: StateRecord = { k: 'seal', id: this.newId(), at: this.clock() };
     this.log.append(JSON.stringify(seal), 'the end of a shared-state segment');
     this.catchUp();

@@ -139,19 +139,23 @@ export class SegmentedLog {
   }
 
   /**
-   * Deletes segments before `below` (the caller keeps a few behind the open one, so a process that has not yet
-   * read their seals still finds the next segment); processes reading a deleted one keep their open files.
+   * Deletes segments before `below` that nobody has written for `idleMs` (the caller keeps a few behind the open
+   * one, so a process that has not yet read their seals still finds the next segment, and an old one's name never
+   * becomes free while a process that fell behind could still create it again); processes reading a deleted one
+   * keep their open files.
    */
-  removeOlder(below: number): void {
+  removeOlder(below: number, idleMs: number): void {
+    const now = Date.now();
     for (const name of fs.readdirSync(this.dir)) {
       const m = SEGMENT.exec(name);
-      if (m && Number(m[1]) < below) fs.rmSync(path.join(this.dir, name), { force: true });
+      if (!m || Number(m[1]) >= below) continue;
+      const file = path.join(this.dir, name);
+      try {
+        if (now - fs.statSync(file).mtimeMs >= idleMs) fs.rmSync(file, { force: true });
+      } catch {
+        // Removed by another process meanwhile.
+      }
     }
-  }
-
-  /** Deletes one segment (a stale copy this process made). */
-  remove(gen: number): void {
-    fs.rmSync(this.pathOf(gen), { force: true });
   }
 
   close(): void {

@@ -4,19 +4,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileState } from '../../../src/core/state/fileState';
-import { emptyModel } from '../../../src/core/state/stateModel';
+import { recordSchema } from '../../../src/core/state/records';
+import { emptyModel, StateModel, type ModelData } from '../../../src/core/state/stateModel';
 
 const WORKER = path.join(__dirname, 'fileStateWorker.ts');
 const br = { threshold: 3, openMs: 60_000, probeMaxMs: 1000, enabled: true };
 
-function worker(args: (string | number)[]): Promise<{ slots: number[]; warnings: string[] }> {
+type WorkerResult = { slots: number[]; outcomes: [string, string][]; warnings: string[] };
+
+function worker(args: (string | number)[]): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER, ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { slots: number[]; warnings: string[] }) : reject(new Error(`worker exit ${code}: ${err}`))));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerResult) : reject(new Error(`worker exit ${code}: ${err}`))));
   });
 }
 
@@ -26,9 +29,9 @@ describe('FileState: the shared log in the store folder', function () {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-filestate-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('6 processes hammering one store (sealed and replaced dozens of times meanwhile) never exceed the limit and agree on every figure', async () => {
+  it('6 processes hammering one store (sealed and replaced hundreds of times meanwhile) never exceed the limit and agree on every outcome', async () => {
     const limit = 500;
-    const results = await Promise.all(Array.from({ length: 6 }, () => worker([dir, 150, limit, 600_000, 16 * 1024])));
+    const results = await Promise.all(Array.from({ length: 6 }, () => worker([dir, 150, limit, 600_000, 4 * 1024])));
     const granted = results.flatMap((r) => r.slots);
     // 900 admissions against a limit of 500 in one (ten-minute) window: exactly 500 got a slot, across all processes.
     assert.equal(granted.length, limit);
@@ -40,7 +43,25 @@ describe('FileState: the shared log in the store folder', function () {
     assert.ok(Math.abs((v.budget.spent.workspace ?? 0) - 9) < 1e-6, `spent ${v.budget.spent.workspace}: every settle of every process`);
     assert.equal(v.budget.reserved.workspace ?? 0, 0);
     assert.ok(Number(gens.at(-1)!.slice(0, 8)) > 10, `segments were replaced while in use (now ${gens.join(', ')})`);
-    assert.ok(gens.length <= 4, `old segments are removed (${gens.length} left)`);
+    // The truth: every segment (none is old enough to be removed yet) folded from the first header, in order, each up
+    // to its first seal. Every header must equal that fold, and every process must have got that fold's outcome.
+    let model: StateModel | undefined;
+    const truth = new Map<string, string>();
+    for (const name of gens) {
+      const lines = fs.readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean);
+      const header = (JSON.parse(lines[0]!) as { model: ModelData }).model;
+      if (model === undefined) model = new StateModel(header);
+      else assert.deepEqual(header, model.snapshot(), `the header of ${name} is the fold of everything before it`);
+      for (const line of lines.slice(1)) {
+        const r = recordSchema.parse(JSON.parse(line));
+        if (r.k === 'seal') break;
+        const applied = model.apply(r);
+        if (r.k === 'admit') truth.set(r.id, (applied.outcome as { kind: string }).kind);
+      }
+    }
+    const reported = results.flatMap((r) => r.outcomes);
+    assert.equal(reported.length, 900);
+    assert.deepEqual(reported.filter(([id, kind]) => truth.get(id) !== kind), [], 'each process got the outcome the log says');
     await reader.close();
   });
 
@@ -83,9 +104,9 @@ describe('FileState: the shared log in the store folder', function () {
     await b.close();
   });
 
-  it('a process that fell behind after its segment was removed joins the newest one', async () => {
+  it('a process that fell behind after its segment was removed joins the newest one; old segments are removed', async () => {
     const slow = FileState.open({ dir, clock: () => Date.now(), seed: emptyModel, maxSegmentBytes: 1 << 30 });
-    const busy = FileState.open({ dir, clock: () => Date.now(), seed: emptyModel, maxSegmentBytes: 2048 });
+    const busy = FileState.open({ dir, clock: () => Date.now(), seed: emptyModel, maxSegmentBytes: 2048, keepSegmentsForMs: 0 });
     for (let i = 0; i < 60; i++) {
       const c = await busy.admit({ key: 'p:y', breaker: br });
       await busy.finish(c.claim, { result: 'success', ms: 1, count: true, rules: br });
@@ -95,6 +116,8 @@ describe('FileState: the shared log in the store folder', function () {
     await slow.finish(c.claim, { result: 'success', ms: 1, count: true, rules: br });
     assert.equal(busy.view().breakers['p:y']?.calls, 61);
     assert.equal(slow.view().breakers['p:y']?.calls, 61);
+    const left = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+    assert.ok(left.length <= 4 && Number(left.at(-1)!.slice(0, 8)) > 5, `old segments are removed (${left.join(', ')})`);
     await slow.close();
     await busy.close();
   });
