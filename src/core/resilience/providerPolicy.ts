@@ -3,7 +3,7 @@ import type { CoreEvent } from '../common/coreEvents';
 import type { Settings } from '../config/schema';
 import { isProviderError, ProviderError } from '../providers/errors';
 import type { BudgetRefusal } from '../cost/budget';
-import { LIMITER_GUARD_MS, type BudgetClaim } from '../state/records';
+import { LIMITER_GUARD_MS, type BudgetClaim, type LimiterRules } from '../state/records';
 import { providerKey, type AttemptEnd, type ClaimRef, type SharedState } from '../state/sharedState';
 import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from './circuitBreaker';
 import { SharedBreaker } from './sharedBreaker';
@@ -109,6 +109,8 @@ export class ProviderPolicy {
   private backoff: RetryBackoff;
   private readonly timeouts: AttemptTimeouts;
   private readonly key: string;
+  private cachedRules: { settings: ProviderPolicySettings; rules: BreakerRules } | undefined;
+  private cachedLimiter: { settings: ProviderPolicySettings; rules: LimiterRules } | undefined;
 
   constructor(
     readonly name: string,
@@ -142,12 +144,7 @@ export class ProviderPolicy {
       if (signal.aborted) throw new ProviderError('aborted', `${this.name}: call cancelled`, { cause: signal.reason });
       const rules = this.rules();
       const budget = attemptNo === 1 ? options.budget : undefined;
-      const admitted = await this.state.admit({
-        key: this.key,
-        breaker: rules,
-        limiter: { limit: this.settings.requestsPerMinute, tokenLimit: this.settings.tokensPerMinute, windowMs: WINDOW_MS + LIMITER_GUARD_MS, tokens },
-        ...(budget ? { budget } : {}),
-      });
+      const admitted = await this.state.admit(budget ? { key: this.key, breaker: rules, limiter: this.limiterRules(tokens), budget } : { key: this.key, breaker: rules, limiter: this.limiterRules(tokens) });
       if (admitted.kind === 'refused') {
         if (admitted.by === 'budget') throw options.budgetRefused?.(admitted) ?? new Error(`${this.name}: the budget refused the call`);
         throw this.breaker.refusal(admitted.state, admitted.retryAt);
@@ -236,9 +233,20 @@ export class ProviderPolicy {
     this.timeouts.dispose();
   }
 
+  /** The breaker's rules under the current settings (one object per settings, not per call). */
   private rules(): BreakerRules {
     const s = this.settings;
-    return { threshold: s.breakerThreshold, openMs: s.breakerOpenMs, enabled: s.breakerEnabled, probeMaxMs: s.timeoutMs > 0 ? s.timeoutMs : s.breakerOpenMs };
+    if (this.cachedRules?.settings !== s) this.cachedRules = { settings: s, rules: { threshold: s.breakerThreshold, openMs: s.breakerOpenMs, enabled: s.breakerEnabled, probeMaxMs: s.timeoutMs > 0 ? s.timeoutMs : s.breakerOpenMs } };
+    return this.cachedRules.rules;
+  }
+
+  private limiterRules(tokens: number): LimiterRules {
+    const s = this.settings;
+    const last = this.cachedLimiter;
+    if (last?.settings === s && last.rules.tokens === tokens) return last.rules;
+    const rules = { limit: s.requestsPerMinute, tokenLimit: s.tokensPerMinute, windowMs: WINDOW_MS + LIMITER_GUARD_MS, tokens };
+    this.cachedLimiter = { settings: s, rules };
+    return rules;
   }
 
   /** Sleeps until a queued claim's slot (cancellable: the slot is then given back), then takes the permit. */
@@ -257,7 +265,7 @@ export class ProviderPolicy {
   }
 
   private end(claim: ClaimRef, result: AttemptResult, started: number, rules: BreakerRules, reason?: string): Promise<BreakerSnapshot> {
-    const ended: AttemptEnd = { result, ms: Math.max(0, this.clock() - started), count: true, rules, ...(reason !== undefined ? { reason } : {}) };
+    const ended: AttemptEnd = reason === undefined ? { result, ms: Math.max(0, this.clock() - started), count: true, rules } : { result, ms: Math.max(0, this.clock() - started), count: true, rules, reason };
     return this.breaker.record(claim, ended);
   }
 

@@ -51,7 +51,9 @@ export abstract class FoldingState implements SharedState {
   admit(request: AdmitRequest): Promise<Claimed<AdmitOutcome>> {
     return this.run(() => {
       this.renewIfDue();
-      const record: StateRecord = { k: 'admit', id: this.newId(), at: this.clock(), key: request.key, br: request.breaker, ...(request.limiter ? { lim: request.limiter } : {}), ...(request.budget ? { bud: request.budget } : {}) };
+      const record: Extract<StateRecord, { k: 'admit' }> = { k: 'admit', id: this.newId(), at: this.clock(), key: request.key, br: request.breaker };
+      if (request.limiter) record.lim = request.limiter;
+      if (request.budget) record.bud = request.budget;
       const outcome = this.submit(record).outcome as AdmitOutcome;
       if (request.budget && request.budget.scopes.length > 0 && outcome.kind !== 'refused') this.hold(record.id);
       return { ...outcome, claim: { id: record.id, key: request.key, slot: outcome.kind === 'queued' ? outcome.slot : record.at } };
@@ -69,7 +71,8 @@ export abstract class FoldingState implements SharedState {
   finish(claim: ClaimRef, ended: AttemptEnd): Promise<BreakerSnapshot> {
     return this.run(() => {
       this.renewIfDue();
-      const record: StateRecord = { k: 'done', id: this.newId(), at: this.clock(), key: claim.key, claim: claim.id, result: ended.result, ms: ended.ms, count: ended.count, br: ended.rules, ...(ended.reason !== undefined ? { reason: ended.reason.slice(0, 2000) } : {}) };
+      const record: Extract<StateRecord, { k: 'done' }> = { k: 'done', id: this.newId(), at: this.clock(), key: claim.key, claim: claim.id, result: ended.result, ms: ended.ms, count: ended.count, br: ended.rules };
+      if (ended.reason !== undefined) record.reason = ended.reason.slice(0, 2000);
       // A success never leaves the breaker anything but closed (it closes a probe, and a closed breaker stays
       // closed), and nobody decides anything on it: post it, and let the next read fold it.
       if (ended.result === 'success' && ended.rules.enabled) {
