@@ -19,12 +19,12 @@ export class StoreLayout {
     return path.join(this.root, 'backups', runId);
   }
 
-  /** Persisted provider breaker state (survives a window reload and CLI invocations). */
+  /** Provider breaker state as versions before the shared state kept it: taken into `sharedState` once, then removed. */
   get breakers(): string {
     return path.join(this.root, 'state', 'breakers.json');
   }
 
-  /** Persisted tool breaker state. */
+  /** Tool breaker state as versions before the shared state kept it: taken into `sharedState` once, then removed. */
   get toolBreakers(): string {
     return path.join(this.root, 'state', 'tool-breakers.json');
   }
