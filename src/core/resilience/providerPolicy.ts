@@ -150,7 +150,7 @@ export class ProviderPolicy {
         throw this.breaker.refusal(admitted.state, admitted.retryAt);
       }
       if (budget) options.onReserved?.(admitted.claim.id);
-      const permit = admitted.kind === 'granted' ? admitted.permit : await this.waitForSlot(admitted.claim, admitted.slot, rules, signal);
+      const permit = admitted.kind === 'granted' ? admitted.permit : await this.waitForSlot(admitted.claim, admitted.waitMs, rules, signal);
       if (signal.aborted) {
         await this.end(admitted.claim, 'released', this.clock(), rules);
         throw new ProviderError('aborted', `${this.name}: call cancelled`, { cause: signal.reason });
@@ -250,8 +250,7 @@ export class ProviderPolicy {
   }
 
   /** Sleeps until a queued claim's slot (cancellable: the slot is then given back), then takes the permit. */
-  private async waitForSlot(claim: ClaimRef, slot: number, rules: BreakerRules, signal: AbortSignal): Promise<Permit> {
-    const waitMs = Math.max(0, slot - this.clock());
+  private async waitForSlot(claim: ClaimRef, waitMs: number, rules: BreakerRules, signal: AbortSignal): Promise<Permit> {
     this.events.fire({ type: 'throttled', name: this.name, waitMs, at: this.clock() });
     try {
       await sleep(waitMs, signal);

@@ -217,7 +217,7 @@ if op == 'admit' then
       local s = now
       if a.lim ~= nil then s = slot(a.key, a.lim, a.id) end
       if s > now then
-        res.outcome = { kind = 'queued', slot = s }
+        res.outcome = { kind = 'queued', slot = s, waitMs = s - now }
       else
         local _, permit = gate(a.key, b, a.br, a.id)
         res.outcome = { kind = 'granted', permit = permit }

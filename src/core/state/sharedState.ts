@@ -75,7 +75,11 @@ export type AdmitOutcome =
   | BreakerRefusal
   | { readonly kind: 'refused'; readonly by: 'budget'; readonly scope: string; readonly committedUsd: number; readonly capUsd: number; readonly unknown?: string }
   | { readonly kind: 'granted'; readonly permit: Permit }
-  | { readonly kind: 'queued'; readonly slot: number };
+  /**
+   * `slot` is on the backend's clock (Redis: the server's); `waitMs` is how long to wait from now, so a machine
+   * whose clock is off still waits the right time.
+   */
+  | { readonly kind: 'queued'; readonly slot: number; readonly waitMs: number };
 export type StartOutcome = BreakerRefusal | { readonly kind: 'granted'; readonly permit: Permit };
 
 export interface AttemptEnd {

@@ -152,7 +152,7 @@ export class StateModel {
       if (refusal) return refusal;
     }
     const slot = r.lim ? this.slot(r.key, r.at, r.lim) : r.at;
-    if (slot > r.at) return { kind: 'queued', slot };
+    if (slot > r.at) return { kind: 'queued', slot, waitMs: slot - r.at };
     return closed ? GRANTED_NORMAL : { kind: 'granted', permit: this.permit(r.key, b, r.br, r.at, r.id, transitions) };
   }
 

@@ -68,6 +68,7 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         const c4 = await admit(b);
         assert.deepEqual([c1.kind, c2.kind, c3.kind, c4.kind], ['granted', 'granted', 'queued', 'queued']);
         assert.ok(c3.claim.slot - c1.claim.slot >= 1_500, `third slot ${c3.claim.slot - c1.claim.slot} ms after the first`);
+        assert.ok(c3.kind === 'queued' && c3.waitMs > 1_000 && c3.waitMs <= 1_500, 'told how long to wait, on the backend\'s clock');
         assert.ok(c4.claim.slot >= c3.claim.slot && c4.claim.slot - c2.claim.slot >= 1_500, 'FIFO, and the window of the second');
         assert.equal(b.view().limiters['p:x']?.queued, 2, 'both processes see two waiting');
         await a.cancel(c3.claim);
