@@ -2,7 +2,8 @@
 # Installs what the tests, the demo and packaging need, on a fresh Debian machine or CI runner.
 # Idempotent: each step is skipped when its result is already there, so re-running it costs about a second.
 #   1. Debian packages (Chromium for the browser tiers, ripgrep for grep/glob, bubblewrap + socat for the command sandbox,
-#      build headers for code-server's native modules)
+#      build headers for code-server's native modules, redis-server for the shared-state tests, which start their own on
+#      a free loopback port)
 #   2. npm ci, when node_modules is missing
 #   3. a real VS Code: code-server 4.100.3 (= VS Code 1.100.3) from the npm registry under .vscode-test/code-server,
 #      exactly as ../shared/REAL-VSCODE-HOST.md describes (this machine cannot download desktop VS Code).
@@ -19,7 +20,7 @@ log() { printf '\n▶ [setup] %s\n' "$*"; }
 
 # ── 1. Debian packages ────────────────────────────────────────────────────────────────────────────
 # bubblewrap + socat: the OS sandbox around agents' commands (socat relays network_allow and ssh out of it).
-APT_PACKAGES=(libkrb5-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium openssh-client bubblewrap socat)
+APT_PACKAGES=(libkrb5-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium openssh-client bubblewrap socat redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -35,7 +36,7 @@ if [[ ${#missing[@]} -gt 0 && "${BW_SKIP_APT:-}" != 1 ]]; then
   "${SUDO[@]}" apt-get update -q
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-for cmd in rg chromium bwrap socat; do
+for cmd in rg chromium bwrap socat redis-server; do
   command -v "$cmd" >/dev/null || { echo "setup: '$cmd' is not installed; install the Debian packages ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 

@@ -10,10 +10,14 @@ import { yesFlagApprover, type Approver } from '../core/agents/approvals';
 import { UnknownTaskError } from '../core/agents/orchestrator';
 import { isConfigError } from '../core/config/configError';
 import { configStatus, type ConfigStatus } from '../core/config/configStatus';
+import type { LoadedConfig } from '../core/config/loader';
+import { loadScopedConfig } from '../core/config/scopedLoader';
 import { TrustFile } from '../core/config/trustStore';
 import { trustStorePath, userConfigPath } from '../core/config/userScope';
 import type { RunEvent } from '../core/runs/events';
 import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError, isWrongRunKindError, RunLogCorruptError } from '../core/runs/runLogErrors';
+import { isStateUnavailableError } from '../core/state/sharedState';
+import { isStoreWriteError, storeFaultCode as storeFault } from '../core/store/storeFaults';
 import { parseCliArgs, UsageError, type CliArgs } from './args';
 import { crashHookFromEnv, lockHookFromEnv } from './crashHook';
 import { envSecrets } from './envSecrets';
@@ -80,6 +84,26 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   if (!isDir(workspace)) return usage(io, `--workspace ${workspace} is not a folder; pass an existing directory`);
   const configFile = args.config ? path.resolve(io.cwd, args.config) : path.join(workspace, '.breakwater', 'agents.yaml');
   if (args.config && !fs.existsSync(configFile)) return usage(io, `--config ${configFile} does not exist; fix the path, or omit --config to use ${path.join(workspace, '.breakwater', 'agents.yaml')}`);
+  // User scope: the user's own agents file, and the record of what the user confirmed of each workspace's file.
+  const trustFile = await TrustFile.open(trustStorePath(io.env), { onWarning: (m) => io.stderr.write(`! ${m}\n`) });
+  const trustLine: TrustCommandLine = { workspace, ...(args.config ? { config: configFile } : {}) };
+  const userConfigFile = userConfigPath(io.env);
+  // The config first, on its own: --trust-config and the refusal of unconfirmed values need no store, no sandbox, no
+  // shared state, and nothing is started (not even --health) while a workspace value the user has not seen is unconfirmed.
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadScopedConfig({ userFile: userConfigFile, workspaceFile: configFile, folder: workspace, trust: { kind: 'trusted', confirmations: trustFile }, env: io.env });
+  } catch (e) {
+    if (isConfigError(e)) return usage(io, e.message, false);
+    throw e;
+  }
+  if (args.command.kind === 'trust-config') return runTrustConfig(loaded, trustFile, { yes: args.yes, json: args.json, line: trustLine }, io);
+  const unconfirmed = unconfirmedOf(loaded);
+  if (unconfirmed.length > 0 && !READ_ONLY.has(args.command.kind)) {
+    io.stderr.write(refusal(unconfirmed, loaded, trustLine));
+    return EXIT.usage;
+  }
+
   const store = chooseStore(workspace, args.store, io.cwd, io.env);
   const storeDir = store.dir;
   if (store.from === 'default') {
@@ -87,10 +111,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     if (moved.kind === 'moved') io.stderr.write(`breakwater: moved the run store out of the workspace, from ${moved.from} to ${moved.to}\n`);
     if (moved.kind === 'both_exist') io.stderr.write(`breakwater: ${moved.from} holds runs from before the store moved to ${moved.to}, which already exists; nothing was moved. Pass --store ${moved.from} to use those runs, or move them by hand.\n`);
   }
-  // User scope: the user's own agents file, and the record of what the user confirmed of each workspace's file.
-  const trustFile = await TrustFile.open(trustStorePath(io.env), { onWarning: (m) => io.stderr.write(`! ${m}\n`) });
-  const trustLine: TrustCommandLine = { workspace, ...(args.config ? { config: configFile } : {}) };
-
   let approver: Approver | undefined = io.stdinIsTTY && io.stdin ? terminalApprover(io.stdin, io.stderr) : undefined;
   if (args.yes) approver = yesFlagApprover(approver);
   const progress = (runId: string, e: RunEvent) => io.stderr.write(progressLine(runId, e));
@@ -100,9 +120,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       workspaceFolders: [workspace],
       storeDir,
       configFile,
-      userConfigFile: userConfigPath(io.env),
+      userConfigFile,
       confirmations: trustFile,
       trustFolder: workspace,
+      loadedConfig: loaded,
       secrets: envSecrets(io.env),
       trusted: true,
       ripgrepPath: io.env.BREAKWATER_RG_PATH ?? 'rg',
@@ -116,43 +137,47 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     });
   } catch (e) {
     if (isConfigError(e)) return usage(io, e.message, false);
+    if (isStoreWriteError(e) || isStateUnavailableError(e)) return failed(io, e);
     throw e;
-  }
-  const unconfirmed = unconfirmedOf(bw.loadedConfig());
-  if (args.command.kind === 'trust-config' || (unconfirmed.length > 0 && !READ_ONLY.has(args.command.kind))) {
-    try {
-      if (args.command.kind === 'trust-config') return await runTrustConfig(bw.loadedConfig(), trustFile, { yes: args.yes, json: args.json, line: trustLine }, io);
-      // No confirmation, no run: nothing is sent to a workspace's endpoint the user has not seen (not even --health).
-      io.stderr.write(refusal(unconfirmed, bw.loadedConfig(), trustLine));
-      return EXIT.usage;
-    } finally {
-      await bw.flush();
-      bw.dispose();
-    }
   }
   io.stderr.write(unconfirmedNotice(unconfirmed, trustLine));
   const sub = bw.onRunEvent(({ runId, event }) => progress(runId, event));
   const warn = bw.onWarning(({ message }) => io.stderr.write(`! ${message}\n`));
+  let code: number;
   try {
-    return await execute(bw, args, io);
+    code = await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) return usage(io, (e as Error).message, false);
-    if (isRunLogCorruptError(e)) {
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) code = usage(io, (e as Error).message, false);
+    else if (isRunLogCorruptError(e)) {
       io.stderr.write(`breakwater: ${damagedHelp(e.file, e.line, e.detail, runIdOf(args))}`);
-      return EXIT.failed;
+      code = EXIT.failed;
+    } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e as Error);
+    else if (isNothingPendingError(e)) code = usage(io, e.message, false);
+    else {
+      await closeQuietly(bw, sub, warn);
+      throw e;
     }
-    if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e)) {
-      io.stderr.write(`breakwater: ${(e as Error).message}\n`);
-      return EXIT.failed;
-    }
-    if (isNothingPendingError(e)) return usage(io, e.message, false);
-    throw e;
-  } finally {
-    sub.dispose();
-    warn.dispose();
-    await bw.flush();
-    bw.dispose();
   }
+  try {
+    await bw.flush();
+  } catch (e) {
+    // Part of the record (costs, the audit ledger) could not be written: the run must not look complete.
+    if (!isStoreWriteError(e) && storeFault(e) === undefined) throw e;
+    code = failed(io, isStoreWriteError(e) ? e : new Error(`could not record everything in ${bw.layout.root}: ${(e as Error).message}`));
+  } finally {
+    await closeQuietly(bw, sub, warn);
+  }
+  return code;
+}
+
+function failed(io: CliIo, e: Error): number {
+  io.stderr.write(`breakwater: ${e.message}\n`);
+  return EXIT.failed;
+}
+
+async function closeQuietly(bw: Breakwater, ...subs: { dispose(): void }[]): Promise<void> {
+  for (const s of subs) s.dispose();
+  bw.dispose();
 }
 
 async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number> {
@@ -193,7 +218,12 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       const status = bw.status();
       const s = { ...status, config: { ...(status.config ?? configStatus(bw.loadedConfig())), keys: await bw.keySources() } };
       const counts = Object.entries(s.run_counts).filter(([k, n]) => k !== 'total' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
-      out(s, `${humanConfig(s.config)}providers:\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures)\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls)\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.run_counts.total}${counts ? ` (${counts})` : ''}\n${sandboxLine(s.sandbox)}`);
+      const retry = (at?: string) => (at === undefined ? '' : `, retry at ${at}`);
+      const rate = (r?: { used: number; limit: number; queued: number }) => (r === undefined ? '' : `, ${r.used}/${r.limit} requests this minute${r.queued > 0 ? `, ${r.queued} waiting` : ''}`);
+      out(
+        s,
+        `${humanConfig(s.config)}providers (shared: ${s.state.backend} ${s.state.location}):\n${s.breakers.providers.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls, ${b.failures} failures${rate(b.rate_limit)}${retry(b.retry_at)})\n`).join('') || '  (no agent uses a provider)\n'}tools:\n${s.breakers.tools.map((b) => `  ${b.name}: ${b.state} (${b.calls} calls${retry(b.retry_at)})\n`).join('')}cost: $${s.costs.total_usd.toFixed(4)}${s.costs.budget.budget_usd === null ? '' : ` of $${s.costs.budget.budget_usd}`}\nruns: ${s.run_counts.total}${counts ? ` (${counts})` : ''}\n${sandboxLine(s.sandbox)}`,
+      );
       return EXIT.completed;
     }
     case 'health': {

@@ -29,6 +29,7 @@ import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type ArchiveResult, type RepairResult, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
+import { openSharedState } from './state/openSharedState';
 import { StoreLayout } from './store/storeLayout';
 import { CommandSandbox } from './sandbox/commandSandbox';
 import { userStateDir } from './store/userStateDir';
@@ -69,6 +70,11 @@ export interface BreakwaterOptions {
   readonly confirmations?: Confirmations;
   /** The folder confirmations are recorded for; defaults to the first workspace folder. */
   readonly trustFolder?: string;
+  /**
+   * The config as the host already loaded it with these same scopes (the CLI checks confirmations before it builds a
+   * core); loaded here when absent. Reloads always read the files again.
+   */
+  readonly loadedConfig?: LoadedConfig;
   readonly secrets: SecretSource;
   /** False in Restricted Mode: only read-only tools, and no sensitive value of the workspace file is used. */
   readonly trusted: boolean;
@@ -80,7 +86,10 @@ export interface BreakwaterOptions {
   readonly clock?: () => number;
   /** Environment for provider base-URL variables; defaults to `process.env`. Never passed to tools. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Reload the agents file when it changes; defaults to false (the CLI runs once). */
+  /**
+   * Reload the agents file when it changes, and follow what other processes do to the shared limits, breakers and
+   * budgets (`shared_state_changed`); defaults to false (the CLI runs once).
+   */
   readonly watchConfig?: boolean;
   /** Overrides for tests and hosts: a gateway, a tool engine, a fallback runner. */
   readonly gateway?: ModelGateway;
@@ -113,7 +122,10 @@ export interface Breakwater extends Disposable {
   readonly onRunEvent: Event<{ readonly runId: string; readonly event: RunEvent }>;
   /** Config errors of a reload (the previous config stays in use). */
   readonly onConfigError: Event<unknown>;
-  /** Things to tell the user that are not run events (a torn log line repaired on resume). */
+  /**
+   * Things to tell the user that are not run events (a torn log line repaired on resume; damaged state
+   * files, with `runId` ''). Warnings raised while the core was being created reach the first listener.
+   */
   readonly onWarning: Event<{ readonly runId: string; readonly message: string }>;
   config(): BreakwaterConfig;
   /** The effective config with its scopes: which file each value came from, and the workspace's sensitive values. */
@@ -169,11 +181,11 @@ export interface Breakwater extends Disposable {
   /** Resolves when breaker state and costs are on disk (call before a process exits). */
   flush(): Promise<void>;
   /**
-   * Closes a breaker by hand: a provider endpoint (`name` as in `status().breakers.providers[].name`)
-   * or a tool (`status().breakers.tools[].name`). Persisted, and announced as `breaker_transition`.
-   * Throws `BreakerResetError` for an unknown name.
+   * Closes a breaker by hand, for every process sharing it: a provider endpoint (`name` as in
+   * `status().breakers.providers[].name`) or a tool (`status().breakers.tools[].name`). Announced as
+   * `breaker_transition`. Rejects with `BreakerResetError` for an unknown name.
    */
-  resetBreaker(scope: 'provider' | 'tool', name: string): void;
+  resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
   /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
   exportCosts(): string;
   /**
@@ -212,7 +224,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const bus = new Emitter<CoreEvent>();
   const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
   const configErrors = new Emitter<unknown>();
-  const warnings = new Emitter<{ runId: string; message: string }>();
+  const warnings = replayToFirstListener(new Emitter<{ runId: string; message: string }>());
+  const warn = (message: string) => warnings.fire({ runId: '', message });
   const env = options.env ?? process.env;
   const load = () =>
     loadScopedConfig({
@@ -222,12 +235,19 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       trust: options.trusted ? { kind: 'trusted', confirmations: options.confirmations ?? NO_CONFIRMATIONS } : { kind: 'restricted' },
       env,
     });
-  let loaded = await load();
+  let loaded = options.loadedConfig ?? (await load());
   // A key goes only to the origin it was given for, or to an endpoint the user chose: in their own file, or confirmed for this folder.
   const secrets = withKeyGrants(options.secrets, () => keyGrantsOf(loaded.scopes, loaded.config));
-  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets, events: bus, store: layout, env, clock }));
+  // One shared state per core: the providers' limiters, breakers and budgets and the tools' breakers.
+  const shared = await openSharedState({ config: loaded.config.state, layout, env, clock });
+  shared.warnings.forEach(warn);
+  shared.state.onWarning(warn);
+  const storeError = (err: Error) => warn(err.message);
+  // A long-lived host (VS Code) shows what other processes (CLI runs, other windows, other machines) do.
+  const sharedWatch = options.watchConfig ? shared.state.watch(() => bus.fire({ type: 'shared_state_changed', at: clock() })) : undefined;
+  const gateway = options.gateway ?? (await ResilientModelGateway.open({ config: loaded.config, secrets, events: bus, store: layout, env, clock, state: shared.state, onStoreError: storeError }));
   const host: ToolHost = { workspaceFolders: options.workspaceFolders, trusted: options.trusted, ripgrepPath: options.ripgrepPath, storeRoot: layout.root };
-    // Every process a tool starts goes through this launcher; the store is hidden from what it starts.
+  // Every process a tool starts goes through this launcher; the store is hidden from what it starts.
   const sandbox = new CommandSandbox({
     bwrap: options.bwrapPath ?? env.BREAKWATER_BWRAP ?? 'bwrap',
     ...(env.BREAKWATER_SOCAT !== undefined ? { socat: env.BREAKWATER_SOCAT } : {}),
@@ -237,10 +257,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   });
   // Probed once per process; awaited here so `status()` (synchronous) can say whether commands are sandboxed.
   await sandbox.availability();
-  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, store: layout, sandbox });
-  const audit = new AuditLedger(layout.auditLedger, bus.event);
+  const tools: ToolEngine | BreakwaterToolEngine = options.toolEngine ?? createToolEngine({ host, events: bus, clock, state: shared.state, sandbox });
+  const audit = new AuditLedger(layout.auditLedger, bus.event, storeError);
   const opened = await AnswerCache.open({ file: layout.answerCache, clock });
-  if (opened.error) queueMicrotask(() => configErrors.fire(opened.error));
+  if (opened.error) warn(opened.error.message);
   const answerCache = opened.cache;
   const store = new RunStore(layout, {
     clock,
@@ -397,14 +417,14 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       reconfigure(next);
       return next;
     },
-    resetBreaker: (scope, name) => {
+    resetBreaker: async (scope, name) => {
       if (scope === 'tool') {
         if (tools.reset === undefined) throw new BreakerResetError(scope, name, 'this core runs with a custom tool engine that cannot reset its breakers');
         if (!tools.reset(name)) throw new BreakerResetError(scope, name, `no tool named "${name}"; see status().breakers.tools for the names`);
         return;
       }
       if (!(gateway instanceof ResilientModelGateway)) throw new BreakerResetError(scope, name, 'this core runs with a custom gateway that has no breakers');
-      if (!gateway.registry.reset(name)) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
+      if (!(await gateway.registry.reset(name))) throw new BreakerResetError(scope, name, `no provider breaker named "${name}"; see status().breakers.providers for the names`);
     },
     exportCosts: () => (gateway instanceof ResilientModelGateway ? gateway.ledger.export(loaded.config.settings.budget_usd) : JSON.stringify({ requests: [], summary: {}, budget: null })),
     proposeWrite: async (file, content) => {
@@ -432,6 +452,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       sandbox.dispose();
       store.index.dispose();
       watcher?.dispose();
+      sharedWatch?.dispose();
+      void shared.state.close();
       audit.dispose();
       bus.dispose();
       runEvents.dispose();
@@ -457,6 +479,21 @@ async function keySourceOf(kind: ProviderKind, config: BreakwaterConfig, secrets
   if (lookup.kind === 'elsewhere') return { provider: kind, endpoint, source: null, problem: `the ${kind} key from ${lookup.keys.map((k) => `${k.source} is for ${k.origin}`).join(', ')}, not ${origin}; it is not sent. ${lookup.howToAllow}` };
   if (lookup.kind === 'error') return { provider: kind, endpoint, source: null, problem: `could not read the key: ${lookup.message}` };
   return { provider: kind, endpoint, source: null };
+}
+
+/** Delivers what was fired before anyone listened to the first listener (startup warnings reach the CLI). */
+function replayToFirstListener<T>(emitter: Emitter<T>): Emitter<T> & { readonly event: Event<T> } {
+  const early: T[] = [];
+  const fire = emitter.fire.bind(emitter);
+  const subscribe = emitter.event;
+  return Object.assign(emitter, {
+    fire: (e: T) => (emitter.hasListeners ? fire(e) : void early.push(e)),
+    event: ((listener: (e: T) => void) => {
+      const sub = subscribe(listener);
+      for (const e of early.splice(0)) listener(e);
+      return sub;
+    }) as Event<T>,
+  });
 }
 
 /** A breaker could not be reset: which one, and why. */

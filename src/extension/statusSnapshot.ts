@@ -77,20 +77,21 @@ export function formatRetryIn(retryAt: number | undefined, now: number): string 
 
 /**
  * A breaker row of the tree, seed 000's fleet stats: state, calls, average latency, failures, time
- * to the next probe, and for providers the rate limit's use in its one-minute window.
+ * to the next probe, and for providers the rate limit's use in its one-minute window. Every figure is the
+ * shared one — what every process using the same store (or Redis) did — so a CLI run elsewhere shows here.
  */
 export function breakerParts(b: BreakerView, now: number, t: Translate = untranslated): { description: string[]; tooltip: string[] } {
   const parts = [b.state === 'half_open' ? 'half-open' : b.state, t('{0} calls', b.calls), t('avg {0} ms', Math.round(b.avgMs))];
   if (b.failures > 0) parts.push(t('{0} failures', b.failures));
   if (b.state === 'open' && b.retryAt !== undefined) parts.push(t('probe in {0}', formatRetryIn(b.retryAt, now)));
-  const tooltip = [b.name, ...parts, t('{0} successes', b.successes)];
+  const tooltip = [b.name, ...parts, t('{0} successes', b.successes), t('Counted across every process that shares this store or state server')];
   const rl = b.rateLimit;
   if (rl) {
     parts.push(t('rate {0}/{1} per min', rl.used, rl.limit));
     if (rl.queued !== undefined && rl.queued > 0) parts.push(t('{0} waiting', rl.queued));
     tooltip.push(t('Rate limit: {0} of {1} requests in the last minute ({2} %)', rl.used, rl.limit, rl.limit > 0 ? Math.round((rl.used / rl.limit) * 100) : 0));
     if (rl.tokensUsed !== undefined) tooltip.push(rl.tokensLimit ? t('Tokens: {0} of {1} in the last minute', rl.tokensUsed, rl.tokensLimit) : t('Tokens: {0} in the last minute (no limit)', rl.tokensUsed));
-    if (rl.queued !== undefined && rl.queued > 0) tooltip.push(t('{0} callers waiting for the limit', rl.queued));
+    if (rl.queued !== undefined && rl.queued > 0) tooltip.push(t('{0} callers waiting for the limit, in every process', rl.queued));
   }
   return { description: parts, tooltip };
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
-import { eventsOf, makeWorkspace, onlyRunId, runBuiltCli, spawnBuiltCli } from './cliProcess';
+import { eventsOf, makeWorkspace, onlyRunId, runBuiltCli, startBuiltCli } from './cliProcess';
 
 /**
  * A real CLI process is SIGKILLed right after EACH event of a run that calls `bash` once (including
@@ -84,7 +84,7 @@ describe('crash tests: killed at every event boundary, listed and resumed', func
     const ws = makeWorkspace(AGENTS);
     // A slow answer, so the signal arrives mid-stream.
     llm.enqueue({ kind: 'reply', text: 'x'.repeat(400), tokenDelayMs: 50, chunkSize: 1 }, { kind: 'reply', text: 'finished' });
-    const { child, done } = await spawnBuiltCli(['--agent', 'dev', '--prompt', 'take your time', '--json'], { cwd: ws, env: env() });
+    const { child, done } = startBuiltCli(['--agent', 'dev', '--prompt', 'take your time', '--json'], { cwd: ws, env: env() });
     for (let i = 0; i < 200 && llm.requests.length === 0; i++) await sleep(25);
     assert.equal(llm.requests.length, 1, 'the model call started');
     child.kill('SIGINT');

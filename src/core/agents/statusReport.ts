@@ -9,8 +9,10 @@ import type { SandboxStatus } from '../sandbox/commandSandbox';
 import type { ToolEngine } from '../tools/types';
 
 /** One breaker row of `--status --json` (PRODUCT.md): a provider endpoint (`kind@url`) or a tool (seed 000's fleet stats). */
-export interface BreakerRow extends Omit<ProviderBreakerStatus, 'rate_limit'> {
+export interface BreakerRow extends Omit<ProviderBreakerStatus, 'rate_limit' | 'consecutive_failures'> {
   readonly name: string;
+  /** Providers only: consecutive transient failures counted toward opening, in every process. */
+  readonly consecutive_failures?: number;
   /** Providers only: requests in the last minute against the limit, and callers waiting. */
   readonly rate_limit?: ProviderBreakerStatus['rate_limit'];
 }
@@ -24,8 +26,14 @@ export interface BreakwaterStatus {
     readonly today_usd: number;
     readonly by_agent: Record<string, number>;
     readonly by_model: Record<string, number>;
-    readonly budget: { readonly budget_usd: number | null; readonly spent_usd: number; readonly remaining_usd: number | null; readonly warning: boolean };
+    /**
+     * The workspace budget as every process sharing it sees it: spent (including calls whose process died
+     * mid-call, at their worst case) and reserved by calls in flight anywhere.
+     */
+    readonly budget: { readonly budget_usd: number | null; readonly spent_usd: number; readonly reserved_usd: number; readonly remaining_usd: number | null; readonly warning: boolean; readonly unknown?: string };
   };
+  /** Where limits, breakers and budgets are shared: `file` (the store folder), `redis` or `memory` (this process only). */
+  readonly state: { readonly backend: 'memory' | 'file' | 'redis'; readonly location: string };
   /**
    * A page, not every run (`--runs` lists them all): the runs that need attention (running, waiting
    * on a human, interrupted, damaged; at most `STATUS_OPEN_RUNS`), then the most recently updated
@@ -73,6 +81,10 @@ export const STATUS_RECENT_RUNS = 20;
 export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; store: RunStore; config: BreakwaterConfig; now?: number }): BreakwaterStatus {
   let providers: BreakerRow[] = [];
   let total = 0;
+  let spent: number | undefined;
+  let reserved = 0;
+  let unknown: string | undefined;
+  let state: BreakwaterStatus['state'] = { backend: 'memory', location: 'memory' };
   let today = 0;
   const byAgent: Record<string, number> = {};
   const byModel: Record<string, number> = {};
@@ -83,6 +95,12 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
     today = round(t.byDay[utcDay(deps.now ?? Date.now())]?.usd ?? 0);
     for (const [k, v] of Object.entries(t.byAgent)) byAgent[k] = round(v.usd);
     for (const [k, v] of Object.entries(t.byModel)) byModel[k] = round(v.usd);
+    const shared = deps.gateway.registry.state;
+    const b = shared.view().budget;
+    spent = round(b.spent.workspace ?? 0);
+    reserved = round(b.reserved.workspace ?? 0);
+    unknown = b.unknown;
+    state = { backend: shared.backend, location: shared.location };
   }
   const tools: BreakerRow[] = deps.tools.stats().map((s) => ({
     name: s.tool,
@@ -94,6 +112,8 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
     ...(s.retryAt ? { retry_at: new Date(s.retryAt).toISOString() } : {}),
   }));
   const budget = deps.config.settings.budget_usd;
+  // The shared figure counts every process (and any spending before this ledger); the ledger is this store's.
+  const spentUsd = Math.max(spent ?? 0, total);
   return {
     breakers: { providers, tools },
     costs: {
@@ -101,10 +121,18 @@ export function buildStatus(deps: { gateway: ModelGateway; tools: ToolEngine; st
       today_usd: today,
       by_agent: byAgent,
       by_model: byModel,
-      budget: { budget_usd: budget, spent_usd: total, remaining_usd: budget === null ? null : round(Math.max(0, budget - total)), warning: budget !== null && total >= budget * 0.8 },
+      budget: {
+        budget_usd: budget,
+        spent_usd: spentUsd,
+        reserved_usd: reserved,
+        remaining_usd: budget === null ? null : round(Math.max(0, budget - spentUsd - reserved)),
+        warning: budget !== null && spentUsd >= budget * 0.8,
+        ...(unknown !== undefined ? { unknown } : {}),
+      },
     },
     ...statusRuns(deps.store.list()),
     sandbox: sandboxStatusOf(deps.tools, deps.config),
+    state,
   };
 }
 

@@ -18,6 +18,8 @@ export type CoreEvent =
       readonly reason?: string;
       /** Epoch ms when an open breaker lets a probe through. */
       readonly retryAt?: number;
+      /** Another process caused it (seen in the shared state); the process that caused it audits it. */
+      readonly observed?: boolean;
     }
   | {
       readonly type: 'provider_failure';
@@ -43,4 +45,6 @@ export type CoreEvent =
     }
   | { readonly type: 'cost_recorded'; readonly runId?: string; readonly agent: string; readonly model: string; readonly usd: number; readonly at: number }
   | { readonly type: 'tool_stats_changed'; readonly tool: string; readonly at: number }
+  /** Another process changed the shared limits, breakers, stats or budget (views refresh; nothing to audit). */
+  | { readonly type: 'shared_state_changed'; readonly at: number }
   | { readonly type: 'run_changed'; readonly runId: string; readonly status: string; readonly at: number };

@@ -1,7 +1,9 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
-import type { CostLedger } from './costLedger';
 import { systemClock, type Clock } from '../resilience/timers';
+import { LEASE_MS } from '../state/foldingState';
+import type { BudgetClaim } from '../state/records';
+import type { AdmitOutcome, SharedState } from '../state/sharedState';
 
 const brand = Symbol.for('breakwater.BudgetExceededError');
 
@@ -19,12 +21,16 @@ export class BudgetExceededError extends Error {
     /** The most this call could cost (estimated input + max output). */
     readonly estimateUsd: number,
     readonly how: string,
+    /** Why spending is unknown, when the refusal is because it could not be rebuilt. */
+    readonly unknown?: string,
   ) {
     const left = Math.max(0, budgetUsd - committedUsd);
     const whose = scope === 'workspace' ? 'The workspace budget' : `The budget of agent "${budgetName}"`;
     const key = scope === 'workspace' ? '`settings.budget_usd`' : `\`agents.${budgetName}.budget_usd\``;
     super(
-      `${whose} of ${usd(budgetUsd)} would be crossed: ${usd(committedUsd)} is spent or committed and this call could cost up to ${usd(estimateUsd)} (${how}); ${usd(left)} is left. Raise ${key}, lower the agent's max_tokens, or use a cheaper model.`,
+      unknown !== undefined
+        ? `${whose} of ${usd(budgetUsd)} cannot be checked, so nothing was sent: ${unknown}`
+        : `${whose} of ${usd(budgetUsd)} would be crossed: ${usd(committedUsd)} is spent or committed (in every process sharing this budget) and this call could cost up to ${usd(estimateUsd)} (${how}); ${usd(left)} is left. Raise ${key}, lower the agent's max_tokens, or use a cheaper model.`,
     );
     this.name = 'BudgetExceededError';
   }
@@ -46,18 +52,13 @@ export interface BudgetLimits {
 }
 
 export interface BudgetOptions {
-  readonly ledger: CostLedger;
+  /** Where spending and reservations are shared with every other process (see `src/core/state/`). */
+  readonly state: SharedState;
   readonly limits: BudgetLimits;
   readonly events: Emitter<CoreEvent>;
   readonly clock?: Clock;
   /** Fraction of a budget at which `budget_warning` fires, once per budget; defaults to 0.8. */
   readonly warnAt?: number;
-}
-
-/** The most a call in flight may still cost, held against the budgets until it settles. */
-export interface BudgetReservation {
-  /** The call finished: the ledger now holds its real cost. */
-  release(): void;
 }
 
 export interface BudgetStatus {
@@ -67,14 +68,17 @@ export interface BudgetStatus {
   readonly remainingUsd: number;
 }
 
+/** A budget refusal as the shared state reports it. */
+export type BudgetRefusal = Extract<AdmitOutcome, { by: 'budget' }>;
+
 /**
- * Workspace and per-agent budgets over the cost ledger. A call reserves its worst-case cost before it
- * is sent; concurrent calls see each other's reservations, so eight agents at once cannot jointly
- * overshoot a budget that each alone would fit.
+ * Workspace and per-agent budgets, held in the shared state: a call reserves its worst-case cost before it
+ * is sent (in the same atomic step that admits it to the endpoint's limiter and breaker), the reservation is
+ * replaced by the real cost when it ends, and every process sharing the store (or Redis) sees every other's
+ * reservations and spending — so concurrent runs cannot jointly overshoot a budget that each alone would fit.
  */
 export class BudgetGuard {
   private limits: BudgetLimits;
-  private readonly reserved = new Map<string, number>();
   private readonly warned = new Set<string>();
   private readonly clock: Clock;
 
@@ -87,47 +91,38 @@ export class BudgetGuard {
     this.limits = limits;
   }
 
-  /**
-   * Reserves `estimateUsd` for a call by `agent` (and the agents it is charged to), or throws
-   * `BudgetExceededError` — after firing `budget_refused` — without reserving anything.
-   */
-  reserve(agent: string, chargedTo: readonly string[], estimateUsd: number, how: string): BudgetReservation {
-    const scopes = this.scopesFor(agent, chargedTo);
-    for (const s of scopes) {
-      const committed = this.spentIn(s.key) + (this.reserved.get(s.key) ?? 0);
-      if (committed + estimateUsd > s.budget) {
-        this.options.events.fire({ type: 'budget_refused', scope: s.scope, name: s.name, spentUsd: committed, budgetUsd: s.budget, at: this.clock() });
-        throw new BudgetExceededError(s.scope, s.name, s.budget, committed, estimateUsd, how);
-      }
-    }
-    for (const s of scopes) this.reserved.set(s.key, (this.reserved.get(s.key) ?? 0) + estimateUsd);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const s of scopes) this.reserved.set(s.key, Math.max(0, (this.reserved.get(s.key) ?? 0) - estimateUsd));
-        this.checkWarnings(agent, chargedTo);
-      },
-    };
+  /** What a call by `agent` (and the agents it is charged to) must reserve, or undefined when no budget applies. */
+  claim(agent: string, chargedTo: readonly string[], estimateUsd: number): BudgetClaim | undefined {
+    const scopes = this.scopesFor(agent, chargedTo).map((s) => ({ key: s.key, cap: s.budget }));
+    return scopes.length === 0 ? undefined : { usd: estimateUsd, scopes, leaseMs: LEASE_MS };
   }
 
-  /** Fires `budget_warning` once per budget when spending reaches the warning fraction. */
+  /** The error for a refused reservation (after firing `budget_refused`). */
+  refused(refusal: BudgetRefusal, estimateUsd: number, how: string): BudgetExceededError {
+    const scope = refusal.scope === 'workspace' ? 'workspace' : 'agent';
+    const name = scope === 'agent' ? refusal.scope.slice('agent:'.length) : undefined;
+    this.options.events.fire({ type: 'budget_refused', scope, ...(name !== undefined ? { name } : {}), spentUsd: refusal.committedUsd, budgetUsd: refusal.capUsd, at: this.clock() });
+    return new BudgetExceededError(scope, name, refusal.capUsd, refusal.committedUsd, estimateUsd, how, refusal.unknown);
+  }
+
+  /** Fires `budget_warning` once per budget when spending (in every process) reaches the warning fraction. */
   checkWarnings(agent: string, chargedTo: readonly string[] = []): void {
     const warnAt = this.options.warnAt ?? 0.8;
+    const spent = this.options.state.view().budget.spent;
     for (const s of this.scopesFor(agent, chargedTo)) {
-      const spent = this.spentIn(s.key);
-      if (spent >= s.budget * warnAt && !this.warned.has(s.key)) {
+      const used = spent[s.key] ?? 0;
+      if (used >= s.budget * warnAt && !this.warned.has(s.key)) {
         this.warned.add(s.key);
-        this.options.events.fire({ type: 'budget_warning', scope: s.scope, name: s.name, spentUsd: spent, budgetUsd: s.budget, at: this.clock() });
+        this.options.events.fire({ type: 'budget_warning', scope: s.scope, name: s.name, spentUsd: used, budgetUsd: s.budget, at: this.clock() });
       }
     }
   }
 
   status(): { workspace?: BudgetStatus; agents: Record<string, BudgetStatus> } {
+    const { spent, reserved } = this.options.state.view().budget;
     const make = (key: string, budget: number): BudgetStatus => {
-      const spentUsd = this.spentIn(key);
-      const reservedUsd = this.reserved.get(key) ?? 0;
+      const spentUsd = spent[key] ?? 0;
+      const reservedUsd = reserved[key] ?? 0;
       return { budgetUsd: budget, spentUsd, reservedUsd, remainingUsd: Math.max(0, budget - spentUsd - reservedUsd) };
     };
     const agents: Record<string, BudgetStatus> = {};
@@ -143,10 +138,6 @@ export class BudgetGuard {
       if (budget != null) scopes.push({ key: `agent:${name}`, scope: 'agent', name, budget });
     }
     return scopes;
-  }
-
-  private spentIn(key: string): number {
-    return key === 'workspace' ? this.options.ledger.spent() : this.options.ledger.spent(key.slice('agent:'.length));
   }
 }
 

@@ -68,6 +68,11 @@ export class CostLedger {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** `StoreLayout.costLedger`. */
+  get file(): string {
+    return this.options.file;
+  }
+
   static async open(options: CostLedgerOptions): Promise<CostLedger> {
     const ledger = new CostLedger(options);
     const { entries, invalidLines } = await readJsonl(options.file, costEntrySchema);

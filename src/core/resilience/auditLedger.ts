@@ -40,7 +40,8 @@ const AUDITED = new Set<CoreEvent['type']>(['provider_failure', 'breaker_transit
 /**
  * Appends every failure (with its cause's stack), breaker transition, fallback and budget refusal
  * from the CoreEvent bus to the audit ledger (JSONL, fsync per line, in firing order). A write that
- * fails goes to `onError` (default: re-thrown asynchronously), never silently dropped.
+ * fails goes to `onError` (default: re-thrown asynchronously), never silently dropped; `flush` rejects with
+ * it too, so a run cannot end as if everything were recorded.
  */
 export class AuditLedger implements Disposable {
   private readonly appender: JsonlAppender;
@@ -53,7 +54,8 @@ export class AuditLedger implements Disposable {
   ) {
     this.appender = new JsonlAppender(file);
     this.subscription = events((e) => {
-      if (!AUDITED.has(e.type)) return;
+      // A transition another process caused is that process's to record: the ledger has it once.
+      if (!AUDITED.has(e.type) || (e.type === 'breaker_transition' && e.observed === true)) return;
       this.appender.append(e).catch((err: unknown) => this.onError(new Error(`Could not append a ${e.type} event to the audit ledger ${file}`, { cause: err })));
     });
   }

@@ -1,14 +1,14 @@
-import { ConsecutiveBreaker } from 'cockatiel';
 import { z } from 'zod';
-import type { BreakerState } from '../common/coreEvents';
-import { CircuitOpenError } from './errors';
-import type { Clock } from './timers';
 
 /**
- * A provider's circuit breaker. Cockatiel's `CircuitBreakerPolicy` makes callers that arrive while a
- * half-open probe is in flight WAIT for it; we need them to fail fast with the time to retry, and we
- * need the state on disk, so the state machine is ours while counting uses cockatiel's
- * `ConsecutiveBreaker` (its `IBreaker`).
+ * The one circuit breaker of Breakwater, for provider endpoints and tools alike (seed 000, seed 001): a
+ * pure state machine over a snapshot, applied by the shared state (`src/core/state/`) in the order every
+ * process agrees on, so the count of consecutive failures, the opening, the single half-open probe and its
+ * result are the same for every process that shares the store (or the Redis server). The Redis backend
+ * runs the same rules in Lua (`state/redisScripts.ts`); keep the two in step.
+ *
+ * Cockatiel's `CircuitBreakerPolicy` makes callers that arrive while a half-open probe is in flight WAIT
+ * for it; we make them fail fast with the time to retry, so the state machine is ours.
  */
 export const breakerSnapshotSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('closed'), consecutiveFailures: z.number().int().nonnegative() }),
@@ -19,171 +19,104 @@ export const breakerSnapshotSchema = z.discriminatedUnion('state', [
     retryAt: z.number(),
     reason: z.string(),
   }),
-  z.object({ state: z.literal('half_open'), openedAt: z.number(), probeStartedAt: z.number(), reason: z.string() }),
+  z.object({
+    state: z.literal('half_open'),
+    openedAt: z.number(),
+    probeStartedAt: z.number(),
+    reason: z.string(),
+    /** The claim that holds the probe; absent in snapshots written before the state was shared. */
+    probe: z.string().optional(),
+    /** Epoch ms after which the probe counts as lost (its process died) and the next caller probes. */
+    probeUntil: z.number().optional(),
+  }),
 ]);
 export type BreakerSnapshot = z.infer<typeof breakerSnapshotSchema>;
 
-export interface CircuitBreakerOptions {
-  /** Consecutive transient failures that open the breaker (`circuit_breaker_threshold`, default 5). */
+export const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 }) as BreakerSnapshot;
+
+/** The settings a breaker runs on; every claim carries them, so processes with different configs still agree. */
+export interface BreakerRules {
+  /** Consecutive transient failures that open it (`circuit_breaker_threshold`, default 5; tools: `tool_breaker_threshold`, 3). */
   readonly threshold: number;
   /** Milliseconds an open breaker waits before one probe (`circuit_breaker_timeout` × 1000, default 30 000). */
   readonly openMs: number;
-  /** `enable_circuit_breaker`; when false every call goes through and nothing is counted. */
-  readonly enabled: boolean;
-  /** How long callers are told to wait while a probe is in flight (ms); the per-call timeout is the worst case. */
+  /** Milliseconds a probe may take before it counts as lost (the per-call timeout; its worst case). */
   readonly probeMaxMs: number;
-  readonly clock: Clock;
-  /** `adopted`: the state came from another process through the store, so it must not be written back. */
-  readonly onTransition?: (from: BreakerState, to: BreakerState, snapshot: BreakerSnapshot, adopted: boolean) => void;
+  /** `enable_circuit_breaker`; when false every call goes through and nothing opens it. */
+  readonly enabled: boolean;
 }
 
-/** What `acquire` hands out: a normal call, or the one half-open probe. */
+/** What a caller got: a normal call, or the one half-open probe. */
 export type Permit = 'normal' | 'probe';
 
-export class ProviderCircuitBreaker {
-  private counter: ConsecutiveBreaker;
-  private snap: BreakerSnapshot = { state: 'closed', consecutiveFailures: 0 };
-  /** The failure that opened the breaker in this process (kept as the cause of fail-fast errors). */
-  private lastFailure: unknown;
+/** The result of an attempt, as the breaker counts it. */
+export type AttemptResult =
+  /** It worked. */
+  | 'success'
+  /** A transient failure (5xx, overload, timeout, network): counts toward opening. */
+  | 'failure'
+  /** The endpoint answered with the user's own error (auth, bad request): not a failure, but proof it is up. */
+  | 'answered'
+  /** Cancelled or a bug above the endpoint: nothing learned; a cancelled probe hands the turn on. */
+  | 'released';
 
-  constructor(
-    readonly name: string,
-    private options: CircuitBreakerOptions,
-  ) {
-    this.counter = new ConsecutiveBreaker(options.threshold);
-  }
+export type Gate =
+  | { readonly ok: true; readonly permit: Permit; readonly next: BreakerSnapshot }
+  | { readonly ok: false; readonly state: 'open' | 'half_open'; readonly retryAt: number };
 
-  get state(): BreakerState {
-    return this.snap.state;
-  }
+/** Whether a call could go now, without taking anything (fail fast before queueing or reserving budget). */
+export function breakerCheck(snap: BreakerSnapshot, rules: BreakerRules, now: number): Gate {
+  if (!rules.enabled || snap.state === 'closed') return { ok: true, permit: 'normal', next: snap };
+  if (snap.state === 'open') return now < snap.retryAt ? { ok: false, state: 'open', retryAt: snap.retryAt } : { ok: true, permit: 'probe', next: snap };
+  const until = probeDeadline(snap, rules);
+  return now < until ? { ok: false, state: 'half_open', retryAt: until } : { ok: true, permit: 'probe', next: snap };
+}
 
-  snapshot(): BreakerSnapshot {
-    return this.snap.state === 'closed' ? { state: 'closed', consecutiveFailures: this.counter.state } : this.snap;
-  }
+/**
+ * Right before sending: a normal permit, or the one probe (open and due → half-open, held by `claim`), or a
+ * refusal with the time to retry. A half-open breaker whose probe outlived its worst case is probed again.
+ */
+export function breakerGate(snap: BreakerSnapshot, rules: BreakerRules, now: number, claim: string): Gate {
+  const check = breakerCheck(snap, rules, now);
+  if (!check.ok || check.permit === 'normal') return check;
+  const open = snap as Exclude<BreakerSnapshot, { state: 'closed' }>;
+  return {
+    ok: true,
+    permit: 'probe',
+    next: { state: 'half_open', openedAt: open.openedAt, probeStartedAt: now, reason: open.reason, probe: claim, probeUntil: now + rules.probeMaxMs },
+  };
+}
 
-  reconfigure(options: CircuitBreakerOptions): void {
-    const failures = this.counter.state;
-    this.options = options;
-    this.counter = new ConsecutiveBreaker(options.threshold);
-    this.counter.state = failures;
-  }
-
-  /** Restores persisted state without firing transitions. A half-open probe from a dead process is open again, due now. */
-  restore(snapshot: BreakerSnapshot): void {
-    if (snapshot.state === 'half_open') {
-      this.snap = { state: 'open', openedAt: snapshot.openedAt, retryAt: snapshot.probeStartedAt, reason: snapshot.reason };
-    } else {
-      this.snap = snapshot;
-      this.counter.state = snapshot.state === 'closed' ? snapshot.consecutiveFailures : 0;
+/** The breaker after an attempt by `claim` (holding `permit`) ended with `result`. */
+export function breakerAfter(snap: BreakerSnapshot, rules: BreakerRules, now: number, claim: string, result: AttemptResult, reason: string): BreakerSnapshot {
+  if (!rules.enabled) return snap.state === 'closed' ? snap : CLOSED;
+  const isProbe = snap.state === 'half_open' && snap.probe === claim;
+  if (isProbe) {
+    switch (result) {
+      case 'success':
+      case 'answered':
+        return CLOSED;
+      case 'failure':
+        return { state: 'open', openedAt: now, retryAt: now + rules.openMs, reason: `probe failed: ${reason}` };
+      case 'released':
+        return { state: 'open', openedAt: snap.openedAt, retryAt: now, reason: snap.reason };
     }
   }
+  if (snap.state !== 'closed') return snap; // an attempt that started before it opened teaches nothing now
+  if (result === 'success') return snap.consecutiveFailures === 0 ? snap : CLOSED;
+  if (result !== 'failure') return snap;
+  const failures = snap.consecutiveFailures + 1;
+  return failures >= rules.threshold ? { state: 'open', openedAt: now, retryAt: now + rules.openMs, reason } : { state: 'closed', consecutiveFailures: failures };
+}
 
-  /** Throws `CircuitOpenError` if a call could not go through now; takes nothing. */
-  check(): void {
-    const snap = this.snap;
-    if (snap.state === 'closed' || !this.options.enabled) return;
-    const now = this.options.clock();
-    if (snap.state === 'open') {
-      if (now < snap.retryAt) throw new CircuitOpenError(this.name, 'open', snap.retryAt, now, this.lastFailure);
-      return;
-    }
-    throw new CircuitOpenError(this.name, 'half_open', snap.probeStartedAt + this.options.probeMaxMs, now, this.lastFailure);
-  }
+/** When a half-open probe counts as lost. */
+export function probeDeadline(snap: Extract<BreakerSnapshot, { state: 'half_open' }>, rules: BreakerRules): number {
+  return snap.probeUntil ?? snap.probeStartedAt + rules.probeMaxMs;
+}
 
-  /** Right before sending: a normal permit, the one probe (open → half-open), or a fail-fast throw. */
-  acquire(): Permit {
-    const snap = this.snap;
-    if (snap.state === 'closed' || !this.options.enabled) return 'normal';
-    this.check();
-    // Open and due: this caller is the probe; everyone else now fails fast until it settles.
-    const open = snap as Extract<BreakerSnapshot, { state: 'open' }>;
-    this.transition({ state: 'half_open', openedAt: open.openedAt, probeStartedAt: this.options.clock(), reason: open.reason });
-    return 'probe';
-  }
-
-  success(permit: Permit): void {
-    if (permit === 'probe') {
-      if (this.snap.state === 'half_open') this.closeAfterProbe();
-      return;
-    }
-    if (this.snap.state === 'closed') this.counter.success();
-  }
-
-  /** Whether a transient failure with this permit would leave the breaker not closed (so no retry should follow). */
-  wouldBeOpenAfterFailure(permit: Permit): boolean {
-    if (!this.options.enabled) return false;
-    if (permit === 'probe' || this.snap.state !== 'closed') return true;
-    return this.counter.state + 1 >= this.options.threshold;
-  }
-
-  /** A transient failure: counts toward opening; a failed probe reopens for another full wait. */
-  failure(permit: Permit, reason: string, cause: unknown): void {
-    if (!this.options.enabled) return;
-    if (permit === 'probe') {
-      if (this.snap.state === 'half_open') this.open(`probe failed: ${reason}`, cause);
-      return;
-    }
-    if (this.snap.state === 'closed' && this.counter.failure()) this.open(reason, cause);
-  }
-
-  /**
-   * The endpoint answered, but with an error that is the user's to fix (auth, bad request, context too
-   * long): it does not count as a failure. A probe that gets such an answer proves the endpoint is up.
-   */
-  answered(permit: Permit): void {
-    if (permit === 'probe' && this.snap.state === 'half_open') this.closeAfterProbe();
-  }
-
-  /** The call was cancelled: nothing learned. A cancelled probe hands the turn to the next caller. */
-  released(permit: Permit): void {
-    if (permit === 'probe' && this.snap.state === 'half_open') {
-      const s = this.snap;
-      this.transition({ state: 'open', openedAt: s.openedAt, retryAt: this.options.clock(), reason: s.reason });
-    }
-  }
-
-  /**
-   * Takes the state another process (a CLI invocation, another window) wrote to the shared store, when it
-   * differs from ours: an outage seen there fails fast here too, and a breaker closed there closes here. A
-   * half-open state there means its probe is in flight: fail fast until that probe's worst case has passed.
-   * Returns whether anything changed.
-   */
-  adopt(snapshot: BreakerSnapshot): boolean {
-    const next: BreakerSnapshot =
-      snapshot.state === 'half_open'
-        ? { state: 'open', openedAt: snapshot.openedAt, retryAt: snapshot.probeStartedAt + this.options.probeMaxMs, reason: snapshot.reason }
-        : snapshot;
-    const current = this.snap;
-    if (next.state === current.state && (next.state !== 'open' || current.state !== 'open' || next.openedAt <= current.openedAt)) return false;
-    if (next.state === 'closed' || next.state === 'open') this.counter.success();
-    this.lastFailure = undefined;
-    this.transition(next, true);
-    return true;
-  }
-
-  /** Manual reset (command "Reset Breaker"). */
-  reset(): void {
-    this.counter.success();
-    this.lastFailure = undefined;
-    if (this.snap.state !== 'closed') this.transition({ state: 'closed', consecutiveFailures: 0 });
-  }
-
-  private open(reason: string, cause: unknown): void {
-    const now = this.options.clock();
-    this.lastFailure = cause;
-    this.counter.success();
-    this.transition({ state: 'open', openedAt: now, retryAt: now + this.options.openMs, reason });
-  }
-
-  private closeAfterProbe(): void {
-    this.counter.success();
-    this.lastFailure = undefined;
-    this.transition({ state: 'closed', consecutiveFailures: 0 });
-  }
-
-  private transition(next: BreakerSnapshot, adopted = false): void {
-    const from = this.snap.state;
-    this.snap = next;
-    this.options.onTransition?.(from, next.state, next, adopted);
-  }
+/** Epoch ms from which a call may be tried again, for an open or half-open breaker. */
+export function retryAtOf(snap: BreakerSnapshot, rules: Pick<BreakerRules, 'probeMaxMs'>): number | undefined {
+  if (snap.state === 'open') return snap.retryAt;
+  if (snap.state === 'half_open') return snap.probeUntil ?? snap.probeStartedAt + rules.probeMaxMs;
+  return undefined;
 }

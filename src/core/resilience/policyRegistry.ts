@@ -1,22 +1,18 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
+import type { Disposable } from '../common/lifecycle';
 import type { ProviderKind } from '../config/schema';
-import { BreakerStore } from './breakerStore';
-import type { BreakerSnapshot } from './circuitBreaker';
+import { MemoryState } from '../state/foldingState';
+import type { SharedState } from '../state/sharedState';
 import { ProviderPolicy, type ProviderPolicySettings, type ProviderPolicyStats } from './providerPolicy';
 import { systemClock, type Clock } from './timers';
 
 export interface PolicyRegistryOptions {
   readonly settings: ProviderPolicySettings;
   readonly events: Emitter<CoreEvent>;
-  /** `StoreLayout.breakers`; omit to keep breaker state in memory only (tests). */
-  readonly breakerFile?: string;
+  /** Limits, breakers and budgets shared with other processes; defaults to this process only (`MemoryState`). */
+  readonly state?: SharedState;
   readonly clock?: Clock;
-  /**
-   * Breaker state that could not be read or written. Defaults to re-throwing asynchronously so the
-   * failure is reported, never swallowed.
-   */
-  readonly onStoreError?: (err: Error) => void;
 }
 
 /** The policy key: `anthropic@https://api.anthropic.com` — one per provider endpoint. */
@@ -24,50 +20,35 @@ export function policyKey(kind: ProviderKind, endpoint: string): string {
   return `${kind}@${endpoint.replace(/\/+$/, '')}`;
 }
 
+const PROVIDER = 'p:';
+
 /**
- * Every provider policy in the process, shared by all agents and concurrent runs. Breaker state is
- * loaded from the store when the registry opens and written back on every transition.
+ * Every provider policy in the process, shared by all agents and concurrent runs, over the state shared with
+ * every other process. Breaker transitions this process causes are announced (and audited); those other
+ * processes cause are announced as `observed`, so views refresh without the audit ledger recording them twice.
  */
 export class PolicyRegistry {
   private readonly policies = new Map<string, ProviderPolicy>();
-  private readonly store: BreakerStore | undefined;
   private readonly clock: Clock;
   private settings: ProviderPolicySettings;
-  private readonly onStoreError: (err: Error) => void;
+  readonly state: SharedState;
+  private readonly subscription: Disposable;
 
   private constructor(private readonly options: PolicyRegistryOptions) {
     this.clock = options.clock ?? systemClock;
     this.settings = options.settings;
-    this.store = options.breakerFile === undefined ? undefined : new BreakerStore(options.breakerFile);
-    this.onStoreError = options.onStoreError ?? ((err) => queueMicrotask(() => { throw err; }));
+    this.state = options.state ?? new MemoryState(this.clock);
+    this.subscription = this.state.onTransition((t) => {
+      if (!t.key.startsWith(PROVIDER)) return;
+      const name = t.key.slice(PROVIDER.length);
+      const retryAt = t.snap.state === 'open' ? t.snap.retryAt : undefined;
+      const reason = t.reason ?? (t.snap.state === 'closed' ? undefined : t.snap.reason);
+      options.events.fire({ type: 'breaker_transition', scope: 'provider', name, from: t.from, to: t.to, at: t.at, reason, retryAt, ...(t.own ? {} : { observed: true }) });
+    });
   }
 
-  /** Opens the registry, restoring every persisted breaker (an open one keeps failing fast). */
   static async open(options: PolicyRegistryOptions): Promise<PolicyRegistry> {
-    const registry = new PolicyRegistry(options);
-    if (registry.store) {
-      const loaded = await registry.store.load();
-      if (!loaded.ok) registry.onStoreError(loaded.error);
-      for (const [name, snapshot] of loaded.breakers) registry.policyByName(name).breaker.restore(snapshot);
-    }
-    return registry;
-  }
-
-  /**
-   * Takes breaker state that other processes sharing the store (CLI invocations, another window) wrote since
-   * we last looked: reads the file only when its modification time or size changed. Cheap enough to call
-   * before every model call.
-   */
-  async refreshFromStore(): Promise<void> {
-    if (!this.store) return;
-    const changed = await this.store.changedSinceLastLook();
-    if (!changed) return;
-    const loaded = await this.store.load();
-    if (!loaded.ok) {
-      this.onStoreError(loaded.error);
-      return;
-    }
-    for (const [name, snapshot] of loaded.breakers) this.policyByName(name).breaker.adopt(snapshot);
+    return new PolicyRegistry(options);
   }
 
   /** The shared policy for a provider endpoint, created on first use. */
@@ -76,19 +57,18 @@ export class PolicyRegistry {
   }
 
   get(name: string): ProviderPolicy | undefined {
-    return this.policies.get(name);
+    return this.policies.get(name) ?? (this.knownShared().includes(name) ? this.policyByName(name) : undefined);
   }
 
+  /** Endpoints used in this process or, as the shared state says, by any other. */
   names(): string[] {
-    return [...this.policies.keys()];
+    return [...new Set([...this.policies.keys(), ...this.knownShared()])];
   }
 
-  /** Manual reset of one breaker (by policy key); false if there is no such policy. */
-  reset(name: string): boolean {
-    const policy = this.policies.get(name);
-    if (!policy) return false;
-    policy.breaker.reset();
-    return true;
+  /** Manual reset of one breaker (by policy key), for every process; false if no process ever used it. */
+  async reset(name: string): Promise<boolean> {
+    const policy = this.get(name);
+    return policy === undefined ? false : policy.breaker.reset();
   }
 
   /** Applies new settings (config reload) to every policy. */
@@ -98,30 +78,29 @@ export class PolicyRegistry {
   }
 
   stats(): ProviderPolicyStats[] {
-    return [...this.policies.values()].map((p) => p.stats());
+    return this.names().map((name) => this.policyByName(name).stats());
   }
 
-  /** Resolves when every breaker transition so far is on disk. */
-  async flush(): Promise<void> {
-    await this.store?.flush();
-  }
+  /** Kept for hosts that call it before exiting: every record is written when its operation returns. */
+  async flush(): Promise<void> {}
 
   dispose(): void {
+    this.subscription.dispose();
     for (const policy of this.policies.values()) policy.dispose();
+  }
+
+  private knownShared(): string[] {
+    return Object.keys(this.state.view().breakers)
+      .filter((k) => k.startsWith(PROVIDER))
+      .map((k) => k.slice(PROVIDER.length));
   }
 
   private policyByName(name: string): ProviderPolicy {
     let policy = this.policies.get(name);
     if (!policy) {
-      policy = new ProviderPolicy(name, this.settings, this.options.events, this.clock, (n, snapshot) => this.persist(n, snapshot));
+      policy = new ProviderPolicy(name, this.settings, this.options.events, this.clock, this.state);
       this.policies.set(name, policy);
     }
     return policy;
-  }
-
-  private persist(name: string, snapshot: BreakerSnapshot): void {
-    this.store?.save(name, snapshot).catch((err: unknown) => {
-      this.onStoreError(new Error(`Could not save the state of breaker ${name}`, { cause: err }));
-    });
   }
 }

@@ -5,6 +5,9 @@ import { BudgetGuard, type BudgetLimits } from '../cost/budget';
 import { CostLedger } from '../cost/costLedger';
 import { costOf, PriceTable } from '../cost/priceTable';
 import { estimateInputTokens } from '../providers/estimateTokens';
+import { openSharedState } from '../state/openSharedState';
+import type { SharedState } from '../state/sharedState';
+import { asStoreWriteError } from '../store/storeFaults';
 import { resolveModel } from '../providers/modelAliases';
 import { createProvider, type CreateProviderOptions } from '../providers/providerFactory';
 import { ZERO_USAGE, type ChatRequest, type LlmProvider, type SecretSource, type StopReason, type Usage } from '../providers/types';
@@ -28,13 +31,15 @@ export interface ResilientModelGatewayOptions {
   /** Environment for the SDKs' base-URL variables; defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly clock?: Clock;
-  /** Durable state (breakers, costs) that could not be read or saved; default: re-thrown asynchronously. */
+  /** Durable state that could not be read (a damaged ledger line, …); default: re-thrown asynchronously. */
   readonly onStoreError?: (err: Error) => void;
 }
 
 export interface OpenGatewayOptions extends Omit<ResilientModelGatewayOptions, 'registry' | 'ledger'> {
-  /** Breaker state and the cost ledger live here. */
+  /** The cost ledger lives here (and the shared state, unless `state` is given). */
   readonly store: StoreLayout;
+  /** Limits, breakers and budgets shared with other processes; default: opened from `config.state`. */
+  readonly state?: SharedState;
 }
 
 type TurnToolCalls = ModelTurn['toolCalls'][number];
@@ -58,19 +63,21 @@ export class ResilientModelGateway implements ModelGateway {
     this.prices = new PriceTable(options.config.settings.prices);
     this.createProvider = options.providerFactory ?? createProvider;
     this.onStoreError = options.onStoreError ?? ((err) => queueMicrotask(() => { throw err; }));
-    this.budget = new BudgetGuard({ ledger: options.ledger, limits: budgetLimits(options.config), events: options.events, clock: this.clock });
+    this.budget = new BudgetGuard({ state: options.registry.state, limits: budgetLimits(options.config), events: options.events, clock: this.clock });
   }
 
   /** Builds the gateway with its registry and ledger opened from the store (the composition roots use this). */
   static async open(options: OpenGatewayOptions): Promise<ResilientModelGateway> {
-    const registry = await PolicyRegistry.open({
-      settings: policySettingsFrom(options.config.settings),
-      events: options.events,
-      breakerFile: options.store.breakers,
-      clock: options.clock,
-      onStoreError: options.onStoreError,
-    });
+    const clock = options.clock ?? systemClock;
+    const state = options.state ?? (await openSharedState({ config: options.config.state, layout: options.store, env: options.env ?? process.env, clock })).state;
+    const registry = await PolicyRegistry.open({ settings: policySettingsFrom(options.config.settings), events: options.events, state, clock });
     const ledger = await CostLedger.open({ file: options.store.costLedger, events: options.events, clock: options.clock });
+    if (ledger.invalidLines.length > 0) {
+      const n = ledger.invalidLines;
+      (options.onStoreError ?? ((err) => queueMicrotask(() => { throw err; })))(
+        new Error(`${options.store.costLedger} line${n.length > 1 ? 's' : ''} ${n.slice(0, 5).join(', ')}${n.length > 5 ? ', …' : ''} ${n.length > 1 ? 'are' : 'is'} damaged and left out of the cost totals; budgets count spending from the shared state (or refuse to spend while it cannot be rebuilt).`),
+      );
+    }
     const gateway = new ResilientModelGateway({ ...options, registry, ledger });
     await gateway.registerConfiguredEndpoints();
     return gateway;
@@ -96,9 +103,9 @@ export class ResilientModelGateway implements ModelGateway {
     return this.options.ledger;
   }
 
-  /** Resolves when every breaker transition and cost line so far is on disk (call before the CLI exits). */
+  /** Resolves when every cost line so far is on disk (call before the CLI exits); shared-state records are written as they happen. */
   async flush(): Promise<void> {
-    await Promise.all([this.options.registry.flush(), this.options.ledger.flush()]);
+    await this.options.ledger.flush();
   }
 
   /** Applies a reloaded config: limits, budgets, prices, endpoints. */
@@ -114,22 +121,21 @@ export class ResilientModelGateway implements ModelGateway {
   async call(target: ModelTarget, request: Omit<ChatRequest, 'model' | 'signal'>, options: ModelCallOptions): Promise<ModelTurn> {
     const model = resolveModel(target.provider, target.model);
     const provider = await this.providerFor(target.provider);
-    // A CLI invocation or another window may have opened (or closed) this endpoint's breaker meanwhile.
-    await this.options.registry.refreshFromStore().catch((err: unknown) => this.onStoreError(new Error('Could not read the shared breaker state', { cause: err })));
     const policy = this.options.registry.policyFor(target.provider, provider.endpoint);
-    // Fail fast on an open breaker before anything else (no budget reservation for a call that cannot go).
-    if (policy.breaker.state !== 'closed') policy.breaker.check();
-
     const inputEstimate = estimateInputTokens(request);
     const price = this.prices.lookup(target.provider, model);
     const worstCase = costOf(price.price, { ...ZERO_USAGE, inputTokens: inputEstimate, outputTokens: request.maxTokens });
-    const how = `${inputEstimate} input tokens estimated at 4 characters per token + ${request.maxTokens} max output tokens, at ${model} prices (${price.source})`;
+    const how = `at most ${inputEstimate} input tokens (one per byte of UTF-8, a bound for any script) + ${request.maxTokens} max output tokens, at ${model} prices (${price.source})`;
     const chargedTo = options.chargedTo ?? [];
-    const reservation = this.budget.reserve(options.agentName, chargedTo, worstCase, how);
+    const budget = this.budget.claim(options.agentName, chargedTo, worstCase);
+    let reservation: string | undefined;
+    let costUsd = 0;
 
     let attempts = 0;
     let partial = '';
     try {
+      // One admission takes the breaker check, the budget reservation and the rate-limit slot, shared with
+      // every process; an open breaker or a refused budget throws before anything is sent.
       const turn = await policy.execute(
         async ({ signal, attemptNo }) => {
           attempts = attemptNo;
@@ -158,24 +164,45 @@ export class ResilientModelGateway implements ModelGateway {
           }
           return { text, toolCalls, usage, stopReason };
         },
-        { signal: options.signal, estimatedTokens: inputEstimate + request.maxTokens, partialText: () => partial, onDiscard: options.onDiscard },
+        {
+          signal: options.signal,
+          estimatedTokens: inputEstimate + request.maxTokens,
+          partialText: () => partial,
+          onDiscard: options.onDiscard,
+          ...(budget ? { budget, budgetRefused: (r) => this.budget.refused(r, worstCase, how), onReserved: (id) => (reservation = id) } : {}),
+        },
       );
-      const costUsd = costOf(price.price, turn.usage);
-      // The answer is not thrown away for a disk error: the cost is in memory (budgets hold) and the
-      // write failure is reported.
-      await this.options.ledger.record({
-        runId: options.runId,
-        agent: options.agentName,
-        chargedTo: chargedTo.length > 0 ? [...chargedTo] : undefined,
-        provider: target.provider,
-        model,
-        usage: turn.usage,
-        usd: costUsd,
-        priceSource: price.source,
-      }).catch((err: unknown) => this.onStoreError(new Error(`Could not write the cost of a ${model} call to the ledger`, { cause: err })));
+      costUsd = costOf(price.price, turn.usage);
+      // The real cost replaces the reservation in the shared state, and goes to this store's ledger even when
+      // the shared state has just become unreachable (the call happened; the record must say so). Either
+      // failing stops the run ("could not record"); budgets already held the call's worst case.
+      let settleError: unknown;
+      if (reservation !== undefined) {
+        const settled = reservation;
+        reservation = undefined;
+        await this.options.registry.state.settle(settled, costUsd).catch((err: unknown) => (settleError = err));
+      }
+      await this.options.ledger
+        .record({
+          runId: options.runId,
+          agent: options.agentName,
+          chargedTo: chargedTo.length > 0 ? [...chargedTo] : undefined,
+          provider: target.provider,
+          model,
+          usage: turn.usage,
+          usd: costUsd,
+          priceSource: price.source,
+        })
+        .catch((err: unknown) => {
+          throw asStoreWriteError(err, `the cost of a ${model} call`, this.options.ledger.file);
+        });
+      if (settleError !== undefined) throw settleError;
+      this.budget.checkWarnings(options.agentName, chargedTo);
       return { ...turn, provider: target.provider, model, costUsd, attempts };
     } finally {
-      reservation.release();
+      // A call that failed or was refused after its reservation: nothing known was charged. If even that cannot
+      // be recorded (the shared state went away), the reservation lapses and is charged at its worst case.
+      if (reservation !== undefined) await this.options.registry.state.settle(reservation, 0).catch(() => undefined);
     }
   }
 

@@ -5,6 +5,7 @@ import { acquireRunLock, type LockStep, type RunLock } from './runLock';
 import { RunLogConflictError } from './runLogErrors';
 import { replayRunLog, type Replay, type TornTail } from './runLogReplay';
 import type { Disposable } from '../common/lifecycle';
+import { asStoreWriteError, recording } from '../store/storeFaults';
 
 export { replayRunLog, replayText, type LogDamage, type Replay, type ReplayFrom, type TornTail } from './runLogReplay';
 
@@ -74,6 +75,11 @@ export class RunLogWriter implements Disposable {
    * Cuts off a torn last line; throws `RunLogCorruptError` for a damaged one.
    */
   static open(file: string, runId: string, options: RunLogWriterOptions = {}): RunLogWriter {
+    // A full or read-only store stops the run here, before anything it could not record.
+    return recording(`the log of run ${runId}`, file, () => RunLogWriter.openWritable(file, runId, options));
+  }
+
+  private static openWritable(file: string, runId: string, options: RunLogWriterOptions): RunLogWriter {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const lock = acquireRunLock(`${file}.lock`, runId, options.onLockStep ? { onStep: options.onLockStep } : {});
     try {
@@ -104,8 +110,16 @@ export class RunLogWriter implements Disposable {
     if (this.broken) throw this.broken;
     const event = runEventSchema.parse({ seq: this.events.length, time: Math.floor((this.options.clock ?? Date.now)()), type, payload }) as Extract<RunEvent, { type: T }>;
     const line = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
-    if (this.fd < 0) this.create(line, event);
-    else this.write(line, event);
+    try {
+      if (this.fd < 0) this.create(line, event);
+      else this.write(line, event);
+    } catch (err) {
+      // Full disk or read-only store: a "could not record" error that names the event; the run stops before
+      // the step it could not record and resumes once the store takes writes again.
+      const recorded = asStoreWriteError(err, `the ${type} event of run ${this.runId}`, this.file) as Error;
+      if (this.broken === err) this.broken = recorded;
+      throw recorded;
+    }
     this.events.push(event);
     this.appended++;
     this.scheduleSync();
@@ -253,7 +267,8 @@ export class RunLogWriter implements Disposable {
         this.synced = Math.max(this.synced, target);
         this.noteProgress();
       } catch (e) {
-        this.broken ??= new Error(`could not make ${this.file} durable (run ${this.runId}): ${(e as Error).message}`, { cause: e });
+        const fault = asStoreWriteError(e, `the events of run ${this.runId}`, this.file);
+        this.broken ??= fault !== e ? (fault as Error) : new Error(`could not make ${this.file} durable (run ${this.runId}): ${(e as Error).message}`, { cause: e });
       } finally {
         this.syncing = undefined;
       }

@@ -28,14 +28,22 @@ export class StoreLayout {
     return path.join(this.root, 'backups', runId);
   }
 
-  /** Persisted provider breaker state (survives a window reload and CLI invocations). */
+  /** Provider breaker state as versions before the shared state kept it: taken into `sharedState` once, then removed. */
   get breakers(): string {
     return path.join(this.root, 'state', 'breakers.json');
   }
 
-  /** Persisted tool breaker state. */
+  /** Tool breaker state as versions before the shared state kept it: taken into `sharedState` once, then removed. */
   get toolBreakers(): string {
     return path.join(this.root, 'state', 'tool-breakers.json');
+  }
+
+  /**
+   * The shared state (limiter windows, breakers, budget reservations) that every process using this store
+   * appends to and folds: a folder of log segments (see `state/fileState.ts`).
+   */
+  get sharedState(): string {
+    return path.join(this.root, 'state', 'shared');
   }
 
   /** Append-only cost ledger (JSONL): the workspace and per-agent budgets are sums over it. */

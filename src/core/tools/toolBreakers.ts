@@ -1,9 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { z } from 'zod';
 import type { Emitter } from '../common/event';
-import type { BreakerState, CoreEvent } from '../common/coreEvents';
-import { atomicWriteFile } from '../sandbox/atomicWrite';
+import type { CoreEvent } from '../common/coreEvents';
+import type { Disposable } from '../common/lifecycle';
+import type { ToolName } from '../config/schema';
+import { breakerCheck, retryAtOf, type BreakerRules } from '../resilience/circuitBreaker';
+import { MemoryState } from '../state/foldingState';
+import { toolKey, type ClaimRef, type SharedState } from '../state/sharedState';
 import type { ToolStats } from './types';
 
 /** Seed 000's per-tool breaker settings. */
@@ -14,155 +15,94 @@ export interface BreakerConfig {
   readonly resetMs: number;
 }
 
-const recordSchema = z.object({
-  state: z.enum(['closed', 'open', 'half_open']),
-  consecutiveFailures: z.number().int().nonnegative(),
-  failures: z.number().int().nonnegative(),
-  successes: z.number().int().nonnegative(),
-  calls: z.number().int().nonnegative(),
-  totalMs: z.number().nonnegative(),
-  retryAt: z.number().optional(),
-});
-type BreakerRecord = z.infer<typeof recordSchema>;
-const fileSchema = z.record(z.string(), recordSchema);
-
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly retryAt: number };
+export type Admission = { readonly ok: true; readonly claim: ClaimRef } | { readonly ok: false; readonly retryAt: number };
 
 export interface ToolBreakersOptions {
   readonly clock: () => number;
   readonly events?: Emitter<CoreEvent>;
-  /** `StoreLayout.toolBreakers`; state survives reloads and CLI invocations when given. */
-  readonly persistPath?: string;
-  /** Where a failure to load or save breaker state goes; defaults to re-throwing asynchronously. */
+  /** Shared with every process using the store (or Redis); defaults to this process only. */
+  readonly state?: SharedState;
+  /** How long a probe may run before it counts as lost (the command timeout), in ms; default 120 000. */
+  readonly probeMaxMs?: number;
+  /** Where a failed reset goes; defaults to re-throwing asynchronously. */
   readonly onError?: (err: unknown) => void;
 }
 
+const TOOL = 't:';
+
 /**
- * A circuit breaker and fleet stats per tool (seed 000): an error result counts as a failure, a
- * refused call counts as nothing; an open breaker lets one probe through after the reset time.
+ * The circuit breaker and fleet stats of each tool (seed 000): the same breaker as a provider endpoint's
+ * (`resilience/circuitBreaker.ts`, shared state, one probe for every process, fail fast while it runs), in
+ * the `tool` scope. An error result counts as a failure; a refused call counts as nothing; a cancelled one
+ * teaches nothing (and hands a probe on).
  */
-export class ToolBreakers {
-  private readonly records = new Map<string, BreakerRecord>();
-  private readonly probing = new Set<string>();
-  private saving: Promise<void> = Promise.resolve();
+export class ToolBreakers implements Disposable {
+  private readonly state: SharedState;
   private readonly onError: (err: unknown) => void;
+  private readonly subscription: Disposable;
 
   constructor(private readonly options: ToolBreakersOptions) {
+    this.state = options.state ?? new MemoryState(options.clock);
     this.onError = options.onError ?? ((err) => queueMicrotask(() => { throw err; }));
-    if (options.persistPath !== undefined) this.load(options.persistPath);
-  }
-
-  admit(tool: string, config: BreakerConfig): Admission {
-    const r = this.record(tool);
-    if (r.state === 'closed') return { ok: true };
-    const now = this.options.clock();
-    if (r.state === 'open') {
-      if (now < (r.retryAt ?? 0)) return { ok: false, retryAt: r.retryAt ?? now + config.resetMs };
-      this.transition(tool, r, 'half_open', 'reset time elapsed; one probe may run');
-    }
-    if (this.probing.has(tool)) return { ok: false, retryAt: now + 1000 };
-    this.probing.add(tool);
-    return { ok: true };
-  }
-
-  /** Fails fast without admitting a probe (for `prepare`, which must not consume it). */
-  peek(tool: string): Admission {
-    const r = this.record(tool);
-    if (r.state === 'open' && this.options.clock() < (r.retryAt ?? 0)) return { ok: false, retryAt: r.retryAt ?? 0 };
-    return { ok: true };
-  }
-
-  settle(tool: string, result: 'success' | 'failure' | 'neutral', ms: number, config: BreakerConfig): void {
-    const r = this.record(tool);
-    this.probing.delete(tool);
-    if (result !== 'neutral') {
-      r.calls++;
-      r.totalMs += ms;
-    }
-    if (result === 'success') {
-      r.successes++;
-      r.consecutiveFailures = 0;
-      if (r.state !== 'closed') this.transition(tool, r, 'closed', 'probe succeeded');
-    } else if (result === 'failure') {
-      r.failures++;
-      r.consecutiveFailures++;
-      if (r.state === 'half_open' || (r.state === 'closed' && r.consecutiveFailures >= config.threshold)) {
-        r.retryAt = this.options.clock() + config.resetMs;
-        this.transition(tool, r, 'open', `${r.consecutiveFailures} consecutive failures`);
-      }
-    }
-    this.options.events?.fire({ type: 'tool_stats_changed', tool, at: this.options.clock() });
-    this.persist();
-  }
-
-  /**
-   * Closes a tool's breaker by hand (the user's Reset Breaker): the failure streak is forgotten and
-   * the next call runs; calls, failures and latency stay (they are history, not state). Emits the
-   * transition when the breaker was not closed, and persists like every other change.
-   */
-  reset(tool: string): void {
-    const r = this.record(tool);
-    this.probing.delete(tool);
-    r.consecutiveFailures = 0;
-    if (r.state !== 'closed') this.transition(tool, r, 'closed', 'reset by the user');
-    else this.persist();
-  }
-
-  stats(tools: readonly string[]): ToolStats[] {
-    return tools.map((tool) => {
-      const r = this.record(tool);
-      const s = { tool, state: r.state, failures: r.failures, successes: r.successes, calls: r.calls, avgMs: r.calls === 0 ? 0 : r.totalMs / r.calls };
-      return (r.state === 'open' ? { ...s, retryAt: r.retryAt } : s) as ToolStats;
+    this.subscription = this.state.onTransition((t) => {
+      if (!t.key.startsWith(TOOL)) return;
+      const retryAt = t.snap.state === 'open' ? t.snap.retryAt : undefined;
+      const reason = t.reason ?? (t.snap.state === 'open' ? t.snap.reason : t.snap.state === 'half_open' ? 'reset time elapsed; one probe may run' : 'probe succeeded');
+      options.events?.fire({ type: 'breaker_transition', scope: 'tool', name: t.key.slice(TOOL.length), from: t.from, to: t.to, at: t.at, reason, ...(retryAt !== undefined ? { retryAt } : {}), ...(t.own ? {} : { observed: true }) });
     });
   }
 
-  /** Waits for pending saves (tests and shutdown). */
+  /** Takes the call's turn (the one probe when the breaker is due), or fails fast with the time to retry. */
+  async admit(tool: string, config: BreakerConfig): Promise<Admission> {
+    const admitted = await this.state.admit({ key: toolKey(tool), breaker: this.rules(config) });
+    if (admitted.kind === 'refused') return { ok: false, retryAt: admitted.by === 'breaker' ? admitted.retryAt : this.options.clock() };
+    return { ok: true, claim: admitted.claim };
+  }
+
+  /** Fails fast without taking anything (for `prepare`, which must not consume the probe). */
+  peek(tool: string, config?: BreakerConfig): { ok: true } | { ok: false; retryAt: number } {
+    const figures = this.state.view().breakers[toolKey(tool)];
+    if (figures === undefined) return { ok: true };
+    const rules = config ? this.rules(config) : { threshold: 1, openMs: 0, probeMaxMs: figures.probeMaxMs, enabled: true };
+    const gate = breakerCheck(figures.snap, rules, this.options.clock());
+    return gate.ok ? { ok: true } : { ok: false, retryAt: gate.retryAt };
+  }
+
+  async settle(claim: ClaimRef, result: 'success' | 'failure' | 'neutral', ms: number, config: BreakerConfig): Promise<void> {
+    await this.state.finish(claim, { result: result === 'neutral' ? 'released' : result, ms, count: result !== 'neutral', rules: this.rules(config), ...(result === 'failure' ? { reason: 'the tool returned an error' } : {}) });
+    this.options.events?.fire({ type: 'tool_stats_changed', tool: claim.key.slice(TOOL.length), at: this.options.clock() });
+  }
+
+  /**
+   * Closes a tool's breaker by hand (the user's Reset Breaker), for every process: the failure streak is
+   * forgotten and the next call runs; calls, failures and latency stay (they are history, not state).
+   */
+  reset(tool: string): void {
+    this.state.reset(toolKey(tool), 'reset by the user').catch(this.onError);
+  }
+
+  stats(tools: readonly ToolName[]): ToolStats[] {
+    const view = this.state.view();
+    return tools.map((tool) => {
+      const b = view.breakers[toolKey(tool)];
+      const state = b?.snap.state ?? 'closed';
+      const calls = b?.calls ?? 0;
+      const retryAt = b === undefined ? undefined : retryAtOf(b.snap, b);
+      const s = { tool, state, failures: b?.failures ?? 0, successes: b?.successes ?? 0, calls, avgMs: calls === 0 ? 0 : (b?.totalMs ?? 0) / calls };
+      return retryAt !== undefined && state !== 'closed' ? { ...s, retryAt } : s;
+    });
+  }
+
+  /** Every change is recorded when its operation returns; kept for hosts that wait before exiting. */
   flush(): Promise<void> {
-    return this.saving;
+    return Promise.resolve();
   }
 
-  private record(tool: string): BreakerRecord {
-    let r = this.records.get(tool);
-    if (r === undefined) {
-      r = { state: 'closed', consecutiveFailures: 0, failures: 0, successes: 0, calls: 0, totalMs: 0 };
-      this.records.set(tool, r);
-    }
-    return r;
+  dispose(): void {
+    this.subscription.dispose();
   }
 
-  private transition(tool: string, r: BreakerRecord, to: BreakerState, reason: string): void {
-    const from = r.state;
-    r.state = to;
-    if (to !== 'open') delete r.retryAt;
-    this.options.events?.fire({ type: 'breaker_transition', scope: 'tool', name: tool, from, to, at: this.options.clock(), reason, ...(r.retryAt !== undefined ? { retryAt: r.retryAt } : {}) });
-    this.persist();
-  }
-
-  private load(file: string): void {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err);
-      return;
-    }
-    const parsed = fileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      this.onError(new Error(`Ignoring ${file}: ${parsed.error.message}`));
-      return;
-    }
-    for (const [tool, r] of Object.entries(parsed.data)) this.records.set(tool, r.state === 'half_open' ? { ...r, state: 'open' } : r);
-  }
-
-  private persist(): void {
-    const file = this.options.persistPath;
-    if (file === undefined) return;
-    const snapshot = JSON.stringify(Object.fromEntries(this.records), null, 2);
-    this.saving = this.saving
-      .then(async () => {
-        await fs.promises.mkdir(path.dirname(file), { recursive: true });
-        await atomicWriteFile(file, snapshot);
-      })
-      .catch((err) => this.onError(err));
+  private rules(config: BreakerConfig): BreakerRules {
+    return { threshold: config.threshold, openMs: config.resetMs, probeMaxMs: this.options.probeMaxMs ?? 120_000, enabled: true };
   }
 }

@@ -10,7 +10,7 @@ import { decide } from '../sandbox/approvalPolicy';
 import { CommandSandbox, DEFAULT_SANDBOX_SETTINGS, type SandboxSettings, type SandboxStatus } from '../sandbox/commandSandbox';
 import { IgnoreRules } from '../sandbox/ignoreRules';
 import { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
-import type { StoreLayout } from '../store/storeLayout';
+import type { SharedState } from '../state/sharedState';
 import { bashTool, sshTool } from './commandTools';
 import { readIfExists, sha256 } from './fileHashes';
 import { editTool, readTool, writeTool } from './fileTools';
@@ -31,15 +31,15 @@ export interface ToolEngineOptions {
   readonly autoApproveDomains?: readonly string[];
   /** Let http_request reach link-local and cloud metadata addresses; default false. */
   readonly allowMetadataAddresses?: boolean;
-  /** Persists tool breaker state to `store.toolBreakers` when given. */
-  readonly store?: StoreLayout;
+  /** Tool breakers and fleet stats shared with every process using the store (or Redis); default: this process only. */
+  readonly state?: SharedState;
   /** Output limits; default 100 000 bytes and 2 000 lines. */
   readonly outputCap?: OutputCap;
   /** Milliseconds a bash/ssh command may run; default 120 000. */
   readonly commandTimeoutMs?: number;
   /** Calls of one tool running at once (more wait in a queue of 64); default 4. */
   readonly concurrencyPerTool?: number;
-  /** Where a failure to persist breaker state goes; defaults to re-throwing asynchronously. */
+  /** Where a failed breaker reset goes; defaults to re-throwing asynchronously. */
   readonly onError?: (err: unknown) => void;
   /** The launcher of every process a tool starts (the OS sandbox); a default one (bwrap on PATH) otherwise. */
   readonly sandbox?: CommandSandbox;
@@ -113,7 +113,7 @@ class DefaultToolEngine implements ToolEngine {
   constructor(private readonly options: ToolEngineOptions) {
     this.clock = options.clock ?? Date.now;
     this.commands = options.sandbox ?? new CommandSandbox();
-    this.breakers = new ToolBreakers({ clock: this.clock, events: options.events, persistPath: options.store?.toolBreakers, onError: options.onError });
+    this.breakers = new ToolBreakers({ clock: this.clock, events: options.events, state: options.state, probeMaxMs: options.commandTimeoutMs ?? 120_000, onError: options.onError });
   }
 
   specs(tools: readonly ToolName[]): ToolSpec[] {
@@ -138,7 +138,7 @@ class DefaultToolEngine implements ToolEngine {
     if (!parsed.success) {
       return { ...base, decision: { kind: 'allow', reason: 'invalid arguments' }, summary: `${call.name} (invalid arguments)`, unverifiable: def.unverifiable, invalid: `Invalid arguments for ${call.name}: ${z.prettifyError(parsed.error)}` };
     }
-    const open = this.breakers.peek(def.name);
+    const open = this.breakers.peek(def.name, context.breaker);
     if (!open.ok) {
       return { ...base, args: parsed.data, decision: { kind: 'block', reason: this.disabledMessage(def.name, open.retryAt) }, summary: `${def.name} (temporarily disabled)`, unverifiable: def.unverifiable };
     }
@@ -195,7 +195,7 @@ class DefaultToolEngine implements ToolEngine {
         return { status: 'error', error: `${prepared.precondition.path} changed since approval; nothing was written. Read it again and retry.` };
       }
     }
-    const admission = this.breakers.admit(def.name, context.breaker);
+    const admission = await this.breakers.admit(def.name, context.breaker);
     if (!admission.ok) return { status: 'blocked', error: this.disabledMessage(def.name, admission.retryAt) };
 
     const started = this.clock();
@@ -206,7 +206,7 @@ class DefaultToolEngine implements ToolEngine {
       outcome = { status: 'error', error: `${def.name} failed: ${err instanceof Error ? err.message : String(err)}` };
     }
     const result = outcome.status === 'ok' ? 'success' : outcome.status === 'error' && !signal.aborted ? 'failure' : 'neutral';
-    this.breakers.settle(def.name, result, Math.max(0, this.clock() - started), context.breaker);
+    await this.breakers.settle(admission.claim, result, Math.max(0, this.clock() - started), context.breaker);
     return outcome;
   }
 
@@ -238,7 +238,7 @@ class DefaultToolEngine implements ToolEngine {
     return true;
   }
 
-  /** Waits for pending breaker-state saves. */
+  /** Breaker state is recorded as it changes; kept for hosts that wait before exiting. */
   flush(): Promise<void> {
     return this.breakers.flush();
   }
@@ -277,7 +277,7 @@ class DefaultToolEngine implements ToolEngine {
   /** The run store and the old in-workspace layout: never reachable by a tool. */
   private storeRoots(): string[] {
     const host = this.options.host;
-    const given = host.storeRoot ?? this.options.store?.root;
+    const given = host.storeRoot;
     return [...(given !== undefined ? [given] : []), ...host.workspaceFolders.map((f) => path.join(f, '.breakwater', 'runs'))];
   }
 

@@ -181,19 +181,20 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     assert.match(third, /unavailable from b: /);
   });
 
-  it('--status --json has breakers, costs, runs and where the config came from', async () => {
+  it('--status --json has breakers, costs, runs, where they are shared and where the config came from', async () => {
     const ws = workspace(`settings:\n  budget_usd: 10\nagents:\n  dev: { provider: anthropic }\n`);
     llm.enqueue({ kind: 'reply', text: 'x', usage: { input: 1000, output: 1000 } });
     await cli(['--agent', 'dev', '--prompt', 'hi'], ws);
     const s = (await cli(['--status', '--json'], ws)).json();
     // `runs` is a page now (the runs that need attention and the most recent), with the counts beside it.
-    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'run_counts', 'sandbox', 'config']);
+    assert.deepEqual(Object.keys(s), ['breakers', 'costs', 'runs', 'run_counts', 'sandbox', 'state', 'config']);
     assert.equal(s.run_counts.total, 1);
     assert.equal(s.run_counts.completed, 1);
     assert.equal(s.config.workspace_file.path, path.join(ws, '.breakwater', 'agents.yaml'));
     assert.deepEqual(s.config.values['settings.budget_usd'], { from: 'workspace', file: path.join(ws, '.breakwater', 'agents.yaml') });
     assert.deepEqual(s.config.values['providers.anthropic.base_url'], { from: 'env', variable: 'ANTHROPIC_BASE_URL' });
     assert.deepEqual(s.config.keys, [{ provider: 'anthropic', endpoint: llm.url, source: 'the environment (ANTHROPIC_API_KEY)' }]);
+    assert.equal(s.state.backend, 'file');
     assert.ok(Array.isArray(s.breakers.providers) && Array.isArray(s.breakers.tools));
     assert.ok(s.costs.total_usd > 0);
     assert.ok(s.costs.by_agent.dev > 0);

@@ -139,7 +139,8 @@ describe('CLI: the workspace file cannot steer a key, a prompt or a protection u
     'settings.allowed_commands': { workspace: { settings: { allowed_commands: ['curl'] } }, user: { settings: { allowed_commands: ['git'] } } },
     'settings.ssh_strict_host_checking': { workspace: { settings: { ssh_strict_host_checking: false } } },
     'settings.prices.claude-sonnet-4-5': { workspace: { settings: { prices: { 'claude-sonnet-4-5': { input: 0, output: 0 } } } } },
-    state: { workspace: { state: { backend: 'redis', url: 'redis://127.0.0.1:1' } } },
+    // Unreachable on purpose: once confirmed, the run starts on this machine's store (on_unavailable: local).
+    state: { workspace: { state: { backend: 'redis', url: 'redis://127.0.0.1:1', on_unavailable: 'local' } } },
     'servers.evil': { workspace: { servers: { evil: { host: 'evil.example.com' } } } },
   };
   for (const [key, c] of Object.entries(EVERY_KEY)) {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BudgetGuard, isBudgetExceededError } from '../../../src/core/cost/budget';
 import { CostLedger } from '../../../src/core/cost/costLedger';
+import { MemoryState } from '../../../src/core/state/foldingState';
 import { recordingBus } from '../resilience/helpers';
 
 const usage = { inputTokens: 1000, outputTokens: 500, cacheReadTokens: 200, cacheCreationTokens: 0 };
@@ -70,54 +71,71 @@ describe('CostLedger', () => {
   });
 });
 
-describe('BudgetGuard', () => {
-  let dir: string;
-  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-budget-'))));
-  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
-
-  const setup = async (limits: { workspaceUsd: number | null; agentUsd: Record<string, number | null> }) => {
+describe('BudgetGuard (over the shared state)', () => {
+  const rules = { threshold: 5, openMs: 30_000, probeMaxMs: 60_000, enabled: true };
+  const setup = (limits: { workspaceUsd: number | null; agentUsd: Record<string, number | null> }) => {
     const rec = recordingBus();
-    const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: rec.bus });
-    return { ledger, guard: new BudgetGuard({ ledger, limits, events: rec.bus }), ...rec };
+    const state = new MemoryState(() => Date.now());
+    const guard = new BudgetGuard({ state, limits, events: rec.bus });
+    /** Reserves as the gateway does (one admission), or throws the guard's error. */
+    const reserve = async (agent: string, chargedTo: string[], usd: number, how = 'x') => {
+      const claim = guard.claim(agent, chargedTo, usd);
+      const admitted = await state.admit({ key: 'p:test', breaker: rules, ...(claim ? { budget: claim } : {}) });
+      if (admitted.kind === 'refused') throw admitted.by === 'budget' ? guard.refused(admitted, usd, how) : new Error('breaker');
+      return { release: (cost = 0) => state.settle(admitted.claim.id, cost) };
+    };
+    const spend = async (agent: string, usd: number) => (await reserve(agent, [], usd)).release(usd);
+    return { state, guard, reserve, spend, ...rec };
   };
-  const spend = (ledger: CostLedger, agent: string, usd: number) => ledger.record({ agent, provider: 'openai', model: 'gpt-4o', usage, usd });
 
   it('warns once when spending reaches 80 % of the workspace budget', async () => {
-    const { ledger, guard, of } = await setup({ workspaceUsd: 10, agentUsd: {} });
-    await spend(ledger, 'a', 7.99);
+    const { guard, spend, of } = setup({ workspaceUsd: 10, agentUsd: {} });
+    await spend('a', 7.99);
     guard.checkWarnings('a');
     assert.equal(of('budget_warning').length, 0);
-    await spend(ledger, 'a', 0.01);
+    await spend('a', 0.01);
     guard.checkWarnings('a');
-    await spend(ledger, 'a', 0.5);
+    await spend('a', 0.5);
     guard.checkWarnings('a');
     assert.deepEqual(of('budget_warning').map((e) => [e.scope, e.budgetUsd]), [['workspace', 10]]);
   });
 
   it('refuses a call whose worst case would cross the budget, naming the budget and what is left', async () => {
-    const { ledger, guard, of } = await setup({ workspaceUsd: null, agentUsd: { dev: 1 } });
-    await spend(ledger, 'dev', 0.9);
-    assert.throws(
-      () => guard.reserve('dev', [], 0.2, '2,000 input tokens estimated + 4,096 max output'),
+    const { reserve, spend, of } = setup({ workspaceUsd: null, agentUsd: { dev: 1 } });
+    await spend('dev', 0.9);
+    await assert.rejects(
+      reserve('dev', [], 0.2, '2,000 input tokens estimated + 4,096 max output'),
       (e: unknown) => isBudgetExceededError(e) && e.scope === 'agent' && e.budgetName === 'dev' && Math.abs(e.remainingUsd - 0.1) < 1e-9 && /agents\.dev\.budget_usd/.test(e.message) && /\$0\.10 is left/.test(e.message),
     );
     assert.equal(of('budget_refused').length, 1);
     // Another agent is not limited by dev's budget.
-    guard.reserve('other', [], 0.2, 'x').release();
+    await (await reserve('other', [], 0.2)).release();
   });
 
   it('holds concurrent reservations against the budget so parallel calls cannot jointly overshoot', async () => {
-    const { guard } = await setup({ workspaceUsd: 1, agentUsd: {} });
-    const held = [guard.reserve('a', [], 0.4, 'x'), guard.reserve('b', [], 0.4, 'x')];
-    assert.throws(() => guard.reserve('c', [], 0.4, 'x'), isBudgetExceededError);
-    held[0]!.release();
-    guard.reserve('c', [], 0.4, 'x');
+    const { guard, reserve } = setup({ workspaceUsd: 1, agentUsd: {} });
+    const held = [await reserve('a', [], 0.4), await reserve('b', [], 0.4)];
+    await assert.rejects(reserve('c', [], 0.4), isBudgetExceededError);
+    await held[0]!.release();
+    await reserve('c', [], 0.4);
     assert.ok(Math.abs(guard.status().workspace!.remainingUsd - 0.2) < 1e-9);
   });
 
   it('charges a delegate\'s call to its caller\'s budget too', async () => {
-    const { ledger, guard } = await setup({ workspaceUsd: null, agentUsd: { lead: 1 } });
-    await spend(ledger, 'lead', 0.95);
-    assert.throws(() => guard.reserve('helper', ['lead'], 0.1, 'x'), (e: unknown) => isBudgetExceededError(e) && e.budgetName === 'lead');
+    const { reserve, spend } = setup({ workspaceUsd: null, agentUsd: { lead: 1 } });
+    await spend('lead', 0.95);
+    await assert.rejects(reserve('helper', ['lead'], 0.1), (e: unknown) => isBudgetExceededError(e) && e.budgetName === 'lead');
+  });
+
+  it('a reservation whose process stopped renewing it is charged at its worst case; a late settle corrects it', async () => {
+    let now = 1_000_000;
+    const state = new MemoryState(() => now);
+    const guard = new BudgetGuard({ state, limits: { workspaceUsd: 1, agentUsd: {} }, events: recordingBus().bus, clock: () => now });
+    const admitted = await state.admit({ key: 'p:test', breaker: rules, budget: guard.claim('a', [], 0.6)! });
+    now += 10 * 60_000;
+    await state.admit({ key: 't:read', breaker: rules }); // any record moves the shared clock on: the lease has lapsed
+    assert.equal(guard.status().workspace!.spentUsd, 0.6);
+    await state.settle(admitted.claim.id, 0.1);
+    assert.ok(Math.abs(guard.status().workspace!.spentUsd - 0.1) < 1e-9);
   });
 });

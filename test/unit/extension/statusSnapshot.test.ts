@@ -12,11 +12,12 @@ const NOW = Date.parse('2026-03-10T12:00:00Z');
 const row = (over: Partial<BreakerRow> = {}): BreakerRow => ({ name: 'openai@https://api.openai.com/v1', state: 'closed', failures: 0, successes: 4, calls: 4, avg_ms: 812.4, ...over });
 const view = (over: Partial<BreakerView> = {}): BreakerView => ({ name: 'openai@x', state: 'closed', failures: 0, successes: 4, calls: 4, avgMs: 812.4, ...over });
 const status = (over: Partial<BreakwaterStatus['costs']> = {}): BreakwaterStatus => ({
-  breakers: { providers: [row({ rate_limit: { used: 12, limit: 50, tokens_used: 9000, tokens_limit: null, queued: 2 } })], tools: [row({ name: 'bash', state: 'open', failures: 3, retry_at: new Date(NOW + 90_000).toISOString() })] },
-  costs: { total_usd: 4.5, today_usd: 0.25, by_agent: { dev: 4.5 }, by_model: { 'gpt-4o': 4.5 }, budget: { budget_usd: 5, spent_usd: 4.5, remaining_usd: 0.5, warning: true }, ...over },
+  breakers: { providers: [row({ rate_limit: { used: 12, limit: 50, tokens_used: 9000, tokens_limit: null, queued: 2, window_ms: 60_000 } })], tools: [row({ name: 'bash', state: 'open', failures: 3, retry_at: new Date(NOW + 90_000).toISOString() })] },
+  costs: { total_usd: 4.5, today_usd: 0.25, by_agent: { dev: 4.5 }, by_model: { 'gpt-4o': 4.5 }, budget: { budget_usd: 5, spent_usd: 4.5, reserved_usd: 0, remaining_usd: 0.5, warning: true }, ...over },
   runs: [],
   sandbox: { available: true, mode: 'auto', kind: 'bubblewrap' },
   run_counts: { total: 0, running: 0, waiting_on_human: 0, interrupted: 0, completed: 0, failed: 0, damaged: 0 },
+  state: { backend: 'file', location: '/store/state/shared' },
 });
 
 describe('statusSnapshot: the core status as the tree and status bar show it', () => {
@@ -70,6 +71,7 @@ describe('statusSnapshot: the core status as the tree and status bar show it', (
       assert.deepEqual(description, ['closed', '4 calls', 'avg 812 ms', 'rate 12/50 per min', '2 waiting']);
       assert.ok(tooltip.includes('Rate limit: 12 of 50 requests in the last minute (24 %)'), tooltip.join('\n'));
       assert.ok(tooltip.includes('Tokens: 9000 of 40000 in the last minute'));
+      assert.ok(tooltip.includes('Counted across every process that shares this store or state server'), 'the figures are the shared ones');
     });
 
     it('an open breaker says its failures and when the next probe goes through', () => {

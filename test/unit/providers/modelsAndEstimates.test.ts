@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
+import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import { estimateInputTokens, estimateTextTokens } from '../../../src/core/providers/estimateTokens';
 import { isModelResolutionError, MODEL_ALIASES, resolveModel } from '../../../src/core/providers/modelAliases';
 import { createProvider } from '../../../src/core/providers/providerFactory';
@@ -27,28 +29,49 @@ describe('providers: model aliases', () => {
   });
 });
 
-describe('providers: input token estimate', () => {
-  it('counts one token per four characters, rounded up', () => {
+describe('providers: input token estimate (an upper bound for any script)', () => {
+  it('counts one token per UTF-8 byte', () => {
     assert.equal(estimateTextTokens(''), 0);
-    assert.equal(estimateTextTokens('abcd'), 1);
-    assert.equal(estimateTextTokens('abcde'), 2);
+    assert.equal(estimateTextTokens('abcd'), 4);
+    assert.equal(estimateTextTokens('日本'), 6);
   });
 
   it('adds framing per message and per tool, and the tool schema size', () => {
     const base = { system: '', messages: [], tools: [] };
     assert.equal(estimateInputTokens(base), 3);
     const oneMessage = estimateInputTokens({ ...base, messages: [{ role: 'user', text: 'x'.repeat(400) }] });
-    assert.equal(oneMessage, 3 + 4 + 100);
+    assert.equal(oneMessage, 3 + 4 + 400);
     const tool = { name: 'read', description: 'Read a file.', parameters: z.object({ path: z.string() }) };
     const withTool = estimateInputTokens({ ...base, tools: [tool] });
     const { $schema: _s, ...schema } = z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown>;
-    assert.equal(withTool, 3 + 8 + Math.ceil(('read' + 'Read a file.' + JSON.stringify(schema)).length / 4));
+    assert.equal(withTool, 3 + 8 + Buffer.byteLength('read' + 'Read a file.' + JSON.stringify(schema)));
   });
 
   it('counts tool calls and tool results in the history', () => {
     const small = estimateInputTokens({ system: 's', messages: [{ role: 'tool', results: [{ callId: 'a', toolName: 'read', content: '', isError: false }] }], tools: [] });
     const big = estimateInputTokens({ system: 's', messages: [{ role: 'tool', results: [{ callId: 'a', toolName: 'read', content: 'y'.repeat(4000), isError: false }] }], tools: [] });
-    assert.equal(big - small, 1000);
+    assert.equal(big - small, 4000);
+  });
+
+  // A real tokenizer (OpenAI's o200k and cl100k) must never find more tokens than the estimate, whatever the
+  // script: the old rule of 4 characters per token undercounted Japanese more than twice over.
+  it('bounds what a real tokenizer counts for Japanese, Chinese, code, JSON, emoji and random bytes', () => {
+    const samples = {
+      japanese: '吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。'.repeat(20),
+      chinese: '天地玄黄，宇宙洪荒。日月盈昃，辰宿列张。'.repeat(20),
+      code: 'function f(a: number[]): number { return a.reduce((x, y) => x + y, 0) >>> 0; }\n'.repeat(30),
+      json: JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: i, k: `v${i}`, ok: i % 2 === 0, n: null }))),
+      emoji: '🙂🚀✨👩‍💻🇯🇵'.repeat(40),
+      noise: Array.from({ length: 2000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 94))).join(''),
+    };
+    for (const [name, text] of Object.entries(samples)) {
+      for (const tokenizer of [o200k, cl100k]) {
+        const real = tokenizer.encode(text).length;
+        assert.ok(estimateTextTokens(text) >= real, `${name}: estimate ${estimateTextTokens(text)} < ${real} real tokens`);
+      }
+    }
+    const old = (t: string) => Math.ceil(t.length / 4);
+    assert.ok(old(samples.japanese) < o200k.encode(samples.japanese).length, 'the old rule undercounts Japanese (this test can fail)');
   });
 });
 

@@ -7,6 +7,9 @@ import { isBrokenCircuitError } from 'cockatiel';
 import { ProviderError } from '../../../src/core/providers/errors';
 import { isCircuitOpenError } from '../../../src/core/resilience/errors';
 import { PolicyRegistry } from '../../../src/core/resilience/policyRegistry';
+import { openSharedState } from '../../../src/core/state/openSharedState';
+import type { SharedState } from '../../../src/core/state/sharedState';
+import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { policySettings, recordingBus } from './helpers';
 
 const signal = new AbortController().signal;
@@ -18,23 +21,30 @@ describe('provider circuit breaker (through the shared policy)', () => {
   let clock: sinon.SinonFakeTimers;
   let dir: string;
   let registries: PolicyRegistry[] = [];
+  let states: SharedState[] = [];
   beforeEach(async () => {
     registries = [];
+    states = [];
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-breaker-'));
     clock = sinon.useFakeTimers({ now: 10_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   });
   afterEach(async () => {
     clock.restore();
-    // Let pending breaker writes land before the folder goes.
-    await Promise.all(registries.map((r) => r.flush()));
+    registries.forEach((r) => r.dispose());
+    await Promise.all(states.map((s) => s.close()));
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const open = async (overrides = {}, file: string | undefined = path.join(dir, 'state', 'breakers.json')) => {
+  /** A registry over the store's shared state, as one process (a CLI invocation, a window) opens it. */
+  const open = async (overrides = {}) => {
     const rec = recordingBus();
-    const registry = await PolicyRegistry.open({ settings: policySettings({ maxRetries: 0, breakerThreshold: 3, breakerOpenMs: 30_000, ...overrides }), events: rec.bus, breakerFile: file });
+    const warnings: string[] = [];
+    const opened = await openSharedState({ config: { backend: 'file', on_unavailable: 'fail' }, layout: new StoreLayout(dir), env: {}, clock: () => Date.now() });
+    warnings.push(...opened.warnings);
+    states.push(opened.state);
+    const registry = await PolicyRegistry.open({ settings: policySettings({ maxRetries: 0, breakerThreshold: 3, breakerOpenMs: 30_000, ...overrides }), events: rec.bus, state: opened.state });
     registries.push(registry);
-    return { registry, policy: registry.policyFor('anthropic', 'http://127.0.0.1:9/'), ...rec };
+    return { registry, policy: registry.policyFor('anthropic', 'http://127.0.0.1:9/'), warnings, ...rec };
   };
 
   it('opens after exactly `threshold` consecutive transient failures and then fails fast with retryAt', async () => {
@@ -120,74 +130,92 @@ describe('provider circuit breaker (through the shared policy)', () => {
   it('a manual reset closes it at once', async () => {
     const { registry, policy } = await open();
     for (let i = 0; i < 3; i++) await policy.execute(fail500, { signal }).catch(() => undefined);
-    assert.equal(registry.reset(policy.name), true);
+    assert.equal(await registry.reset(policy.name), true);
     assert.equal(policy.breaker.state, 'closed');
-    assert.equal(registry.reset('nope@x'), false);
+    assert.equal(await registry.reset('nope@x'), false);
   });
 
   it('survives a reload: a new registry on the same store fails fast without sending, then probes on time', async () => {
     const first = await open();
     for (let i = 0; i < 3; i++) await first.policy.execute(fail500, { signal }).catch(() => undefined);
-    await first.registry.flush();
-    const saved = JSON.parse(await fs.readFile(path.join(dir, 'state', 'breakers.json'), 'utf8'));
-    assert.equal(saved.breakers[first.policy.name].state, 'open');
 
     // "Reload": a fresh registry, as the next CLI invocation or window would build.
     const second = await open();
     assert.equal(second.registry.stats()[0]!.state, 'open');
+    assert.equal(second.registry.stats()[0]!.calls, 3, 'the fleet stats are shared too');
     let sent = 0;
     await assert.rejects(second.policy.execute(async () => { sent++; return 'x'; }, { signal }), isCircuitOpenError);
     assert.equal(sent, 0);
     await clock.tickAsync(30_000);
     assert.equal(await second.policy.execute(async () => { sent++; return 'back'; }, { signal }), 'back');
     assert.equal(sent, 1);
-    await second.registry.flush();
-    const after = JSON.parse(await fs.readFile(path.join(dir, 'state', 'breakers.json'), 'utf8'));
-    assert.equal(after.breakers[first.policy.name].state, 'closed');
+    assert.equal(first.policy.breaker.state, 'closed', 'the probe closed it for the first process too');
   });
 
-  it('a long-running process adopts what another process sharing the store did, without writing it back', async () => {
+  it('failures are counted across processes: two each in two processes open a threshold-3 breaker', async () => {
+    const a = await open();
+    const b = await open();
+    await a.policy.execute(fail500, { signal }).catch(() => undefined);
+    await b.policy.execute(fail500, { signal }).catch(() => undefined);
+    assert.equal(a.policy.breaker.state, 'closed');
+    await a.policy.execute(fail500, { signal }).catch(() => undefined);
+    assert.equal(b.policy.breaker.state, 'open');
+    let sent = 0;
+    await assert.rejects(b.policy.execute(async () => { sent++; return 'x'; }, { signal }), isCircuitOpenError);
+    assert.equal(sent, 0);
+  });
+
+  it('a long-running process sees what another process did, and only the one that caused a transition audits it', async () => {
     const window = await open(); // the VS Code window, open all along
     const cli = await open(); // a CLI invocation during an outage
     for (let i = 0; i < 3; i++) await cli.policy.execute(fail500, { signal }).catch(() => undefined);
-    await cli.registry.flush();
-    assert.equal(window.policy.breaker.state, 'closed', 'nothing read yet');
+    assert.deepEqual(cli.of('breaker_transition').map((t) => [t.to, t.observed]), [['open', undefined]]);
 
-    await window.registry.refreshFromStore();
     assert.equal(window.policy.breaker.state, 'open');
-    assert.equal(window.of('breaker_transition').at(-1)?.to, 'open', 'the tree hears about it');
+    assert.deepEqual(window.of('breaker_transition').map((t) => [t.to, t.observed]), [['open', true]], 'the tree hears about it, marked as seen from elsewhere');
     let sent = 0;
     await assert.rejects(window.policy.execute(async () => { sent++; return 'x'; }, { signal }), (e: unknown) => isCircuitOpenError(e));
     assert.equal(sent, 0, 'the window fails fast too');
 
-    // Adopting is not news: the window wrote nothing, so a second look reads nothing and changes nothing.
-    const before = await fs.stat(path.join(dir, 'state', 'breakers.json'));
-    await window.registry.flush();
-    await window.registry.refreshFromStore();
-    assert.equal((await fs.stat(path.join(dir, 'state', 'breakers.json'))).mtimeMs, before.mtimeMs);
-
     // The CLI user resets the breaker; the window follows.
-    cli.registry.reset(cli.policy.name);
-    await cli.registry.flush();
-    await window.registry.refreshFromStore();
+    await cli.registry.reset(cli.policy.name);
     assert.equal(window.policy.breaker.state, 'closed');
   });
 
-  it('a probe left half-open by a process that died is due again on load', async () => {
-    const file = path.join(dir, 'breakers.json');
-    await fs.writeFile(file, JSON.stringify({ version: 1, breakers: { 'openai@http://h': { state: 'half_open', openedAt: 1, probeStartedAt: Date.now() - 5, reason: 'server: down' } } }));
-    const { registry } = await open({}, file);
+  it('after the timeout exactly one of several processes probes; the others fail fast until it settles', async () => {
+    const procs = [await open(), await open(), await open(), await open()];
+    for (let i = 0; i < 3; i++) await procs[0]!.policy.execute(fail500, { signal }).catch(() => undefined);
+    await clock.tickAsync(30_000);
+    let probes = 0;
+    let finish!: (v: string) => void;
+    const results = procs.map((p) => p.policy.execute(() => { probes++; return new Promise<string>((r) => (finish = r)); }, { signal }).catch((e: unknown) => e));
+    await clock.tickAsync(0);
+    assert.equal(probes, 1);
+    finish('up');
+    const settled = await Promise.all(results);
+    assert.equal(settled.filter((r) => r === 'up').length, 1);
+    assert.ok(settled.filter((r) => r !== 'up').every((e) => isCircuitOpenError(e) && e.state === 'half_open'));
+    assert.ok(procs.every((p) => p.policy.breaker.state === 'closed'));
+  });
+
+  it('a probe left half-open by a process that died is due again on load (a breakers.json of an older version)', async () => {
+    await fs.mkdir(path.join(dir, 'state'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'state', 'breakers.json'), JSON.stringify({ version: 1, breakers: { 'openai@http://h': { state: 'half_open', openedAt: 1, probeStartedAt: Date.now() - 5, reason: 'server: down' } } }));
+    const { registry } = await open();
     const policy = registry.get('openai@http://h')!;
     assert.equal(policy.breaker.state, 'open');
     assert.equal(await policy.execute(async () => 'probe ok', { signal }), 'probe ok');
+    await assert.rejects(fs.stat(path.join(dir, 'state', 'breakers.json')), 'imported once, then removed');
   });
 
-  it('reports a corrupt state file and starts closed rather than failing to start', async () => {
-    const file = path.join(dir, 'breakers.json');
-    await fs.writeFile(file, '{ not json');
-    const errors: Error[] = [];
-    const registry = await PolicyRegistry.open({ settings: policySettings(), events: recordingBus().bus, breakerFile: file, onStoreError: (e) => errors.push(e) });
-    assert.equal(registry.stats().length, 0);
-    assert.match(errors[0]!.message, /not valid \(not JSON/);
+  it('reports a corrupt breakers.json once, naming it, and starts closed rather than failing to start', async () => {
+    await fs.mkdir(path.join(dir, 'state'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'state', 'breakers.json'), '{ not json');
+    const { registry, warnings } = await open();
+    assert.ok(registry.stats().every((b) => b.state === 'closed'));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /breakers\.json is damaged \(not JSON/);
+    const again = await open();
+    assert.deepEqual(again.warnings, [], 'moved aside: the next process is not warned again');
   });
 });

@@ -3,6 +3,8 @@ import * as sinon from 'sinon';
 import { isProviderError, ProviderError } from '../../../src/core/providers/errors';
 import { isCircuitOpenError } from '../../../src/core/resilience/errors';
 import { ProviderPolicy } from '../../../src/core/resilience/providerPolicy';
+import { MemoryState } from '../../../src/core/state/foldingState';
+import { LIMITER_GUARD_MS } from '../../../src/core/state/records';
 import { policySettings, recordingBus } from './helpers';
 
 const signal = new AbortController().signal;
@@ -16,7 +18,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
 
   const make = (overrides = {}) => {
     const rec = recordingBus();
-    const policy = new ProviderPolicy('fake@http://x', policySettings(overrides), rec.bus, () => Date.now(), () => undefined);
+    const policy = new ProviderPolicy('fake@http://x', policySettings(overrides), rec.bus, () => Date.now(), new MemoryState(() => Date.now()));
     return { policy, ...rec };
   };
 
@@ -197,6 +199,8 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     assert.ok(errors.every((e) => isProviderError(e) || isCircuitOpenError(e)));
   });
 
+  // The window is one minute plus a guard (LIMITER_GUARD_MS): a slot is given again only once the provider
+  // cannot still count its first use, whatever the delay between admission and arrival.
   it('makes a caller over the rate limit wait its turn and says so with a throttled event', async () => {
     const { policy, of } = make({ requestsPerMinute: 1 });
     const sentAt: number[] = [];
@@ -206,9 +210,9 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     };
     await policy.execute(send, { signal });
     const second = policy.execute(send, { signal });
-    await clock.tickAsync(60_000);
+    await clock.tickAsync(60_000 + LIMITER_GUARD_MS);
     await second;
-    assert.deepEqual(sentAt.map((t) => t - sentAt[0]!), [0, 60_000]);
-    assert.deepEqual(of('throttled').map((e) => [e.name, e.waitMs]), [['fake@http://x', 60_000]]);
+    assert.deepEqual(sentAt.map((t) => t - sentAt[0]!), [0, 60_000 + LIMITER_GUARD_MS]);
+    assert.deepEqual(of('throttled').map((e) => [e.name, e.waitMs]), [['fake@http://x', 60_000 + LIMITER_GUARD_MS]]);
   });
 });

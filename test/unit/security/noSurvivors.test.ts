@@ -6,7 +6,7 @@ import { replayRunLog } from '../../../src/core/runs/runLog';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { testStoreOf } from '../../fixtures/stateHome';
 import { makeHarness, type Harness } from '../tools/harness';
-import { ensureBuiltCli, startBuiltCli } from './builtCli';
+import { startBuiltCli } from '../../fixtures/builtCli';
 import { markedSleep, noneLeft, processesWith, someRunning } from './processTable';
 import { cliEnv, escapeWorld, KEY, type EscapeWorld } from './sandboxHarness';
 
@@ -21,16 +21,15 @@ describe('security: no process outlives its call (real bubblewrap, built CLI)', 
   this.timeout(90_000);
   const llm = useFakeLlm();
   let world: EscapeWorld | undefined;
-  before(() => ensureBuiltCli());
   afterEach(() => world?.cleanup());
 
   /** Runs the built CLI under --yes; approves the call by its id when it waits for that. */
   async function runBuilt(command: string) {
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command } }] }, { kind: 'reply', text: 'done' });
     const env = cliEnv(llm, world as EscapeWorld);
-    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], (world as EscapeWorld).ws, env).done;
+    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], { cwd: (world as EscapeWorld).ws, env }).done;
     const runId = (JSON.parse(first.stdout) as { run_id: string }).run_id;
-    const final = first.code === 3 ? await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], (world as EscapeWorld).ws, env).done : first;
+    const final = first.code === 3 ? await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], { cwd: (world as EscapeWorld).ws, env }).done : first;
     return { first, final, modelSaw: JSON.stringify(llm.requests.at(-1)?.body ?? {}) };
   }
 
@@ -71,7 +70,7 @@ describe('security: no process outlives its call (real bubblewrap, built CLI)', 
       world = escapeWorld();
       const s = markedSleep();
       llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command: `${ignoring(s.command)} & ( ${s.command} & ); wait` } }] }, { kind: 'reply', text: 'never' });
-      const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], world.ws, cliEnv(llm, world));
+      const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], { cwd: world.ws, env: cliEnv(llm, world) });
       assert.equal(await someRunning(s.marker), true, run.stderr());
       run.child.kill(signal);
       const done = await run.done;
@@ -91,7 +90,7 @@ describe('security: no process outlives its call (real bubblewrap, built CLI)', 
     world = escapeWorld();
     const s = markedSleep();
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command: `${s.command}; true` } }] });
-    const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], world.ws, cliEnv(llm, world));
+    const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], { cwd: world.ws, env: cliEnv(llm, world) });
     assert.equal(await someRunning(s.marker), true);
     run.child.kill('SIGTERM');
     run.child.kill('SIGTERM');
@@ -153,7 +152,6 @@ describe('security: API keys are out of reach of children (built CLI, real proce
   this.timeout(90_000);
   const llm = useFakeLlm();
   let world: EscapeWorld | undefined;
-  before(() => ensureBuiltCli());
   afterEach(() => world?.cleanup());
 
   const environOf = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
@@ -174,7 +172,7 @@ describe('security: API keys are out of reach of children (built CLI, real proce
     world = escapeWorld();
     const s = markedSleep();
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command: `${s.command} & wait` } }] }, { kind: 'reply', text: 'done' });
-    const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], world.ws, cliEnv(llm, world, { OPENAI_API_KEY: 'sk-openai-OTHER-29c', MY_SERVICE_TOKEN: 'tok-SERVICE-f00d' }));
+    const run = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], { cwd: world.ws, env: cliEnv(llm, world, { OPENAI_API_KEY: 'sk-openai-OTHER-29c', MY_SERVICE_TOKEN: 'tok-SERVICE-f00d' }) });
     try {
       assert.equal(await someRunning(s.marker), true);
       const environ = environOf(run.child.pid as number);
@@ -192,10 +190,10 @@ describe('security: API keys are out of reach of children (built CLI, real proce
     const env = cliEnv(llm, world, { BREAKWATER_BWRAP: path.join(world.base, 'no-bwrap') });
     const command = 'cat /proc/$PPID/environ | tr "\\0" "\\n"; gp=$(cut -d" " -f4 /proc/$PPID/stat); cat /proc/$gp/environ | tr "\\0" "\\n"; ps eww -A';
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command } }] }, { kind: 'reply', text: 'done' });
-    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], world.ws, env).done;
+    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], { cwd: world.ws, env }).done;
     assert.equal(first.code, 3, 'not sandboxed: --yes does not cover it');
     const runId = (JSON.parse(first.stdout) as { run_id: string }).run_id;
-    const approved = await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], world.ws, env).done;
+    const approved = await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], { cwd: world.ws, env }).done;
     assert.equal(approved.code, 0, approved.stderr);
     const saw = JSON.stringify(llm.requests.at(-1)?.body);
     assert.match(saw, /ANTHROPIC_BASE_URL=/, 'it did read the parent environment');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
-import { AS_NOBODY, ensureBuiltCli, startBuiltCli } from './builtCli';
+import { AS_NOBODY, startBuiltCli } from '../../fixtures/builtCli';
 import { markedSleep, noneLeft, someRunning } from './processTable';
 import { cliEnv, escapeWorld, HOME_SECRET, KEY, SIBLING_SECRET, type EscapeWorld } from './sandboxHarness';
 
@@ -16,7 +16,6 @@ describe('security: the sandbox for an ordinary user (built CLI, unprivileged us
   this.timeout(90_000);
   const llm = useFakeLlm();
   let world: EscapeWorld | undefined;
-  before(() => ensureBuiltCli());
   afterEach(() => world?.cleanup());
 
   /** A world the ordinary user owns, with its own state dir. */
@@ -33,10 +32,10 @@ describe('security: the sandbox for an ordinary user (built CLI, unprivileged us
     world = w;
     setup(w);
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command } }] }, { kind: 'reply', text: 'done' });
-    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], w.ws, env, AS_NOBODY).done;
+    const first = await startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes', '--json'], { cwd: w.ws, env: env, prefix: AS_NOBODY }).done;
     assert.ok(first.code === 0 || first.code === 3, first.stderr);
     const runId = (JSON.parse(first.stdout) as { run_id: string }).run_id;
-    const final = first.code === 3 ? await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], w.ws, env, AS_NOBODY).done : first;
+    const final = first.code === 3 ? await startBuiltCli(['--approve', runId, '--call', 'c1', '--json'], { cwd: w.ws, env: env, prefix: AS_NOBODY }).done : first;
     assert.equal(final.code, 0, final.stderr);
     return JSON.stringify(llm.requests.at(-1)?.body ?? {});
   }
@@ -86,7 +85,7 @@ describe('security: the sandbox for an ordinary user (built CLI, unprivileged us
     world = w;
     const s = markedSleep();
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'c1', name: 'bash', args: { command: `${s.command} & wait` } }] });
-    const r = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], w.ws, env, AS_NOBODY);
+    const r = startBuiltCli(['--agent', 'dev', '--prompt', 'go', '--yes'], { cwd: w.ws, env: env, prefix: AS_NOBODY });
     assert.equal(await someRunning(s.marker), true, r.stderr());
     r.child.kill('SIGTERM');
     assert.equal((await r.done).code, 143);
