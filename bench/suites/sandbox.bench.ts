@@ -34,6 +34,9 @@ export const suite: BenchSuite = {
           // Secrets the scan must find and hide, spread over the tree.
           fs.writeFileSync(`${ws.root}/.env`, 'TOKEN=x\n');
           fs.writeFileSync(`${ws.root}/src/pkg0/mod1/server.pem`, 'x\n');
+          // A workspace someone works in, not one written a moment ago: the scan re-lists a folder changed within its
+          // settle window (2 s, for coarse timestamps) on every call, which only a just-generated tree hits throughout.
+          await new Promise((r) => setTimeout(r, 2_500));
           const engine = tools.createToolEngine({ host: { workspaceFolders: [ws.root], trusted: true, ripgrepPath: 'rg' } });
           const base = tools.defaultConfig();
           const agent = base.agents[tools.DEFAULT_AGENT_NAME]!;
