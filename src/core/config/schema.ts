@@ -177,7 +177,7 @@ export const agentSchema = z.strictObject({
   provider: providerKindSchema.optional(),
   /** Alias or full id; defaults to `settings.default_model`. */
   model: z.string().min(1).optional(),
-  tools: z.array(toolNameSchema).default(['read', 'list_dir', 'glob', 'grep']),
+  tools: z.array(toolNameSchema).default(() => [...READ_ONLY_TOOLS]),
   /** Names from `servers` this agent may reach with `ssh`. */
   servers: z.array(z.string().min(1)).default([]),
   max_turns: z.number().int().positive().default(10),
