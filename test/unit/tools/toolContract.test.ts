@@ -114,7 +114,9 @@ describe('a tool is one definition', () => {
 
   it('a tool defined and registered in this file alone is offered, judged, shown, run, stored and replayed', async () => {
     const cfg = configSchema.parse({ agents: { tester: {} } });
-    const scope: ToolScope = { agentName: 'tester', agent: { ...cfg.agents.tester, tools: ['read', 'echo'] }, config: cfg };
+    const tester = cfg.agents.tester;
+    assert.ok(tester !== undefined);
+    const scope: ToolScope = { agentName: 'tester', agent: { ...tester, tools: ['read', 'echo'] }, config: cfg };
 
     // Offered to the model with its JSON Schema.
     const spec = h.engine.specs(['read', 'echo']).find((s) => s.name === 'echo');
@@ -163,7 +165,7 @@ describe('a tool is one definition', () => {
   });
 
   it('two tools may not share a name', () => {
-    assert.throws(() => new ToolRegistry([...BUILTIN_TOOLS, defineTool({ ...{ name: 'read', description: 'x', schema: z.object({}), readOnly: true, unverifiable: false }, judge: async () => ({ restriction: allow('x'), summary: 'x' }), run: async () => ({ status: 'ok' as const, output: '', truncated: false }) })]), /two tools are named "read"/);
+    assert.throws(() => new ToolRegistry([...BUILTIN_TOOLS, defineTool({ ...{ name: 'read', description: 'x', schema: z.object({}), readOnly: true, unverifiable: false }, judge: () => Promise.resolve({ restriction: allow('x'), summary: 'x' }), run: () => Promise.resolve({ status: 'ok' as const, output: '', truncated: false }) })]), /two tools are named "read"/);
   });
 });
 
