@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { AgentConfig, BreakwaterConfig } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import type { SandboxSettings, SandboxStatus } from '../sandbox/commandSandbox';
@@ -89,4 +88,3 @@ export interface ToolHost {
   readonly storeRoot?: string;
 }
 
-export type ToolArgs<T extends z.ZodType> = z.infer<T>;
