@@ -35,7 +35,7 @@ export function renderToolCard(item: ToolItem): HTMLElement {
 const shown = (text: string) => visibleText(text, { multiline: true });
 
 function field(label: string, value: string, mono = true): HTMLElement {
-  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, label), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, shown(value)));
+  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, visibleText(label)), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, shown(value)));
 }
 
 /**
@@ -70,7 +70,7 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
     // A proposed change is rejected; permission for anything else is denied.
     textButton(a.change !== undefined ? 'Reject' : 'Deny', () => post({ type: 'reject', runId: item.runId, callId: item.callId, reason: reasonInput.value.trim() || 'The user rejected this.' }), { iconName: 'close' }),
     a.change !== undefined ? textButton('View Diff', () => post({ type: 'viewDiff', runId: item.runId, callId: item.callId }), { iconName: 'diff' }) : null,
-    item.canAlwaysAllow && a.alwaysAllow !== undefined ? textButton(`Always allow ${a.alwaysAllow}`, () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: true }), { iconName: 'workspace-trusted' }) : null,
+    item.canAlwaysAllow && a.alwaysAllow !== undefined ? textButton(`Always allow ${visibleText(a.alwaysAllow)}`, () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: true }), { iconName: 'workspace-trusted' }) : null,
   );
   card.append(reasonInput, actions);
   return card;

@@ -111,6 +111,32 @@ describe('security: approvals show everything (escaped, never cut)', () => {
       g.document = before;
     }
   });
+  it('a view read from a hand-edited log cannot hide anything in its labels, values or "always allow" text', () => {
+    const { window } = new JSDOM('<!doctype html><body></body>');
+    const g = globalThis as { document?: unknown };
+    const before = g.document;
+    g.document = window.document;
+    try {
+      const card = renderApprovalCard(
+        {
+          kind: 'approval',
+          runId: 'r',
+          callId: 'c',
+          summary: 's',
+          reason: 'r',
+          canAlwaysAllow: true,
+          resolved: null,
+          approval: { tool: 'bash', command: { text: 'ls', steps: ['ls'] }, fields: [{ label: 'In\u202E', value: '/w\r' }], alwaysAllow: 'this command\u200B\x1b[2K' },
+        },
+        () => {},
+      );
+      assert.doesNotMatch(card.textContent ?? '', HIDDEN);
+      assert.match(card.textContent ?? '', /In\\u\{202E\}/);
+      assert.match(card.textContent ?? '', /Always allow this command\\u\{200B\}\\e\[2K/);
+    } finally {
+      g.document = before;
+    }
+  });
 });
 
 describe('security: http_request redirects are re-approved when the origin changes', () => {
