@@ -24,14 +24,15 @@ const BINARY_SAMPLE = 8192;
 export async function readBounded(realPath: string, cap: OutputCap, encoding: TextEncodingName | undefined, hint: string, signal?: AbortSignal): Promise<BoundedReadResult> {
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(realPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer for ever; a regular file ignores it.
+    handle = await fs.promises.open(realPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw err;
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${realPath} is not a regular file`);
+    if (!st.isFile()) throw new Error(`${realPath} is not a regular file (a pipe, socket or device); read only reads files`);
     const sample = await readAt(handle, 0, Math.min(st.size, BINARY_SAMPLE));
     const bom16 = sample.length >= 2 && sample[0] === 0xff && sample[1] === 0xfe;
     const enc: TextEncodingName = encoding ?? (bom16 ? 'utf16le' : 'utf8');

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { readBounded } from '../../../src/core/tools/boundedRead';
 import { capText } from '../../../src/core/tools/outputCap';
 import { runRipgrep } from '../../../src/core/tools/ripgrep';
 import { eventually, makeHarness, type Harness } from './harness';
@@ -71,6 +72,16 @@ describe('bounded tool I/O', function () {
       sparse(path.join(h.root, 'disk.img'), '', 600 * MB);
       const { outcome } = await h.run('read', { path: 'disk.img' }, { by: 'policy' });
       assert.deepEqual(outcome, { status: 'ok', output: `disk.img is a binary file (${600 * MB} bytes); its content is not shown.`, truncated: false });
+    });
+
+    it('a named pipe is refused at once instead of waiting for a writer (also when it replaced a file after the check)', async () => {
+      h = makeHarness();
+      const fifo = path.join(h.root, 'pipe');
+      spawnSync('mkfifo', [fifo]);
+      const { outcome } = await h.run('read', { path: 'pipe' }, { by: 'policy' });
+      assert.equal(outcome.status, 'blocked');
+      // The reader itself, as after a swap between the sandbox's check and the open: no wait for a writer.
+      await assert.rejects(readBounded(fifo, { maxBytes: 100, maxLines: 10 }, undefined, 'hint'), /not a regular file/);
     });
 
     it('UTF-16 text announced by its byte-order mark is read as text; asked for, it is decoded without one', async () => {
