@@ -1,5 +1,6 @@
 import * as readline from 'node:readline';
 import type { ApprovalAnswer, Approver } from '../core/breakwater';
+import type { ApprovalRequest } from '../core/tools/approvalView';
 import { visibleText, wrapText } from '../core/common/visibleText';
 
 /**
@@ -19,9 +20,11 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
       const what = wrapText(`? ${visibleText(prompt.agent)} wants to ${visibleText(prompt.summary)}`, width, '    ');
       const r = prompt.request;
       // Outside the OS sandbox a command has the user's full rights: say so in words, with why.
-      const unsandboxed = (r?.tool === 'bash' || r?.tool === 'ssh') && r.unsandboxed !== undefined ? `\n${wrapText(`  ⚠ NOT SANDBOXED: ${visibleText(r.unsandboxed.replace(/^not sandboxed: /, ''))}`, width, '    ')}` : '';
+      const unsandboxed = r?.unsandboxed !== undefined ? `\n${wrapText(`  ⚠ NOT SANDBOXED: ${visibleText(r.unsandboxed.replace(/^not sandboxed: /, ''))}`, width, '    ')}` : '';
       output.write(`\n${what}\n${wrapText(`  ${visibleText(prompt.reason)}`, width, '  ')}${unsandboxed}${prompt.mayHaveRun ? '\n  ⚠ it may already have run before the interruption' : ''}\n`);
-      const choices = prompt.kind === 'ask' ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
+      // "Always" only where the call says what it would cover, and never for ask-every-time.
+      const always = prompt.kind === 'ask' && r?.alwaysAllow !== undefined;
+      const choices = always ? '[y]es / [n]o / [a]lways / [d]iff' : '[y]es / [n]o / [d]iff';
       for (;;) {
         output.write(`  ${choices} > `);
         const next = await lines.next();
@@ -31,7 +34,7 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
         const answer = String(next.value).trim().toLowerCase();
         if (answer === 'y' || answer === 'yes') return { kind: 'grant', by: 'user' };
         if (answer === 'n' || answer === 'no') return { kind: 'deny', reason: 'declined at the terminal' };
-        if ((answer === 'a' || answer === 'always') && prompt.kind === 'ask') return { kind: 'grant', by: 'user', always: true };
+        if ((answer === 'a' || answer === 'always') && always) return { kind: 'grant', by: 'user', always: true };
         if (answer === 'd' || answer === 'diff') {
           output.write(`${wrapText(visibleText(describe(prompt.request), { multiline: true }), width, '    ')}\n`);
           continue;
@@ -45,19 +48,14 @@ export function terminalApprover(input: NodeJS.ReadableStream, output: NodeJS.Wr
   };
 }
 
-function describe(request: Parameters<Approver>[0]['request']): string {
-  if (!request) return '  (nothing more to show)';
-  switch (request.tool) {
-    case 'write':
-    case 'edit':
-      return request.diff;
-    case 'bash':
-      return `  $ ${request.command}  (in ${request.cwd})`;
-    case 'ssh':
-      return `  ${request.target}$ ${request.command}`;
-    case 'http_request':
-      return `  ${request.method} ${request.url}`;
-    default:
-      return `  ${request.relativePath}`;
-  }
+/** What [d] shows: the command, the labelled values and the diff of the call's approval view, whatever the tool. */
+function describe(request: ApprovalRequest | undefined): string {
+  if (request === undefined) return '  (nothing more to show)';
+  const lines = [
+    ...(request.command !== undefined ? [`  $ ${request.command.text}`] : []),
+    ...(request.command !== undefined && request.command.steps.length > 1 ? request.command.steps.map((s) => `    · ${s}`) : []),
+    ...request.fields.map((f) => `  ${f.label}: ${f.value}`),
+    ...(request.change !== undefined ? [request.change.diff] : []),
+  ];
+  return lines.length > 0 ? lines.join('\n') : '  (nothing more to show)';
 }

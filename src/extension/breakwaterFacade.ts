@@ -207,9 +207,9 @@ function toProblem(e: unknown, file: string): ConfigProblem {
 export function toProposedWrite(p: PreparedCall): ProposedWrite {
   if (p.decision.kind === 'block') return { kind: 'refused', reason: p.decision.reason };
   if (p.invalid !== undefined) return { kind: 'refused', reason: p.invalid };
-  const a = p.approval;
-  if (a === undefined || a.tool !== 'write') return { kind: 'refused', reason: `the write could not be prepared for review (${p.summary})` };
-  return { kind: 'ask', callId: p.callId, reason: p.decision.reason, everyTime: p.decision.kind === 'ask_every_time', path: a.path, relativePath: a.relativePath, diff: a.diff, currentContent: a.currentContent, proposedContent: a.proposedContent };
+  const c = p.approval?.change;
+  if (c === undefined) return { kind: 'refused', reason: `the write could not be prepared for review (${p.summary})` };
+  return { kind: 'ask', callId: p.callId, reason: p.decision.reason, everyTime: p.decision.kind === 'ask_every_time', path: c.path, relativePath: c.relativePath, diff: c.diff, currentContent: c.before, proposedContent: c.after };
 }
 
 function failed(agent: string, error: string): RunOutcome {

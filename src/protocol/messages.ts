@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { approvalViewSchema, type ApprovalView } from '../core/tools/approvalView';
 
 /**
  * The chat view's protocol: ONE map per direction of message type → zod schema of the message.
@@ -27,18 +28,12 @@ export const agentInfoSchema = z.strictObject({
 });
 export type AgentInfo = z.infer<typeof agentInfoSchema>;
 
-/** What the user must see to decide (mirrors core's `ApprovalRequest`, minus the file contents). */
-export const approvalViewSchema = z.discriminatedUnion('tool', [
-  z.strictObject({ tool: z.enum(['write', 'edit']), path: z.string(), relativePath: z.string(), diff: text, isNew: z.boolean() }),
-  /** `unsandboxed`: the command runs without the OS sandbox; why, in words (the card says so). */
-  z.strictObject({ tool: z.literal('bash'), command: z.string(), subcommands: z.array(z.string()), cwd: z.string(), unsandboxed: z.optional(z.string()) }),
-  z.strictObject({ tool: z.literal('http_request'), method: z.string(), url: z.string(), host: z.string(), resolvedAddress: z.optional(z.string()) }),
-  z.strictObject({ tool: z.literal('ssh'), server: z.string(), target: z.string(), command: z.string(), subcommands: z.array(z.string()), unsandboxed: z.optional(z.string()) }),
-  z.strictObject({ tool: z.enum(['read', 'list_dir', 'glob', 'grep']), path: z.string(), relativePath: z.string() }),
-  /** "Apply" on a code block: a write the user proposes; the same gate as the agent's writes. */
-  z.strictObject({ tool: z.literal('apply'), path: z.string(), relativePath: z.string(), diff: text, isNew: z.boolean() }),
-]);
-export type ApprovalView = z.infer<typeof approvalViewSchema>;
+/**
+ * What the user must see to decide: the core's approval view (fields, command, diff, "not sandboxed"),
+ * the same schema the run log stores it with, minus the file contents. The card draws it without
+ * knowing the tool. "Apply" on a code block sends one too (tool `apply`): a write the user proposes.
+ */
+export { approvalViewSchema, type ApprovalView };
 
 export const errorActionSchema = z.enum(['retry', 'useFallback', 'openSettings', 'setApiKey', 'openConfig', 'resume']);
 export type ErrorAction = z.infer<typeof errorActionSchema>;

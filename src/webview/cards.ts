@@ -35,45 +35,27 @@ export function renderToolCard(item: ToolItem): HTMLElement {
 const shown = (text: string) => visibleText(text, { multiline: true });
 
 function field(label: string, value: string, mono = true): HTMLElement {
-  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, label), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, shown(value)));
+  return h('div', { class: 'bw-field' }, h('span', { class: 'bw-field-label' }, visibleText(label)), h(mono ? 'code' : 'span', { class: 'bw-field-value' }, shown(value)));
 }
 
-/** An inline approval: what will happen, in the user's terms, and the buttons that decide. */
+/**
+ * An inline approval: what will happen, in the user's terms, and the buttons that decide. Drawn from
+ * the call's approval view alone (command, fields, diff, "not sandboxed", what "always" covers); the
+ * card knows no tool.
+ */
 export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement {
   const a = item.approval;
   const body: HTMLElement[] = [];
-  let approveText = 'Approve';
-  let rejectText = 'Reject';
-  const extra: HTMLElement[] = [];
-  switch (a.tool) {
-    case 'write':
-    case 'edit':
-    case 'apply':
-      body.push(field(a.isNew ? 'Create' : a.tool === 'edit' ? 'Edit' : 'Write', a.path));
-      extra.push(textButton('View Diff', () => post({ type: 'viewDiff', runId: item.runId, callId: item.callId }), { iconName: 'diff' }));
-      break;
-    case 'bash':
-      approveText = 'Approve';
-      rejectText = 'Deny';
-      body.push(field('Command', a.command), field('In', a.cwd));
-      if (a.subcommands.length > 1) body.push(h('ul', { class: 'bw-subcommands', 'aria-label': 'Commands it runs' }, ...a.subcommands.map((s) => h('li', {}, h('code', {}, shown(s))))));
-      break;
-    case 'http_request':
-      rejectText = 'Deny';
-      body.push(field('Request', `${a.method} ${a.url}`), field('Host', a.resolvedAddress ? `${a.host} (${a.resolvedAddress})` : a.host));
-      break;
-    case 'ssh':
-      rejectText = 'Deny';
-      body.push(field('Server', `${a.server} (${a.target})`), field('Command', a.command));
-      break;
-    default:
-      body.push(field('Path', a.path));
+  if (a.command !== undefined) {
+    body.push(field('Command', a.command.text));
+    if (a.command.steps.length > 1) body.push(h('ul', { class: 'bw-subcommands', 'aria-label': 'Commands it runs' }, ...a.command.steps.map((s) => h('li', {}, h('code', {}, shown(s))))));
   }
+  for (const f of a.fields) body.push(field(f.label, f.value));
   const summary = visibleText(item.summary);
   const head = h('div', { class: 'bw-card-head' }, icon('shield'), h('span', {}, summary));
   const reason = h('div', { class: 'bw-reason' }, visibleText(item.reason));
   // A command outside the OS sandbox runs with the user's full rights: say it in words, with why.
-  const unsandboxed = (a.tool === 'bash' || a.tool === 'ssh') && a.unsandboxed !== undefined ? h('div', { class: 'bw-unsandboxed', role: 'alert' }, icon('warning'), h('strong', {}, 'Not sandboxed: '), visibleText(a.unsandboxed.replace(/^not sandboxed: /, ''))) : null;
+  const unsandboxed = a.unsandboxed !== undefined ? h('div', { class: 'bw-unsandboxed', role: 'alert' }, icon('warning'), h('strong', {}, 'Not sandboxed: '), visibleText(a.unsandboxed.replace(/^not sandboxed: /, ''))) : null;
   const card = h('div', { class: 'bw-card bw-approval', role: 'group', 'aria-label': `Approval needed: ${summary}` }, head, reason, unsandboxed, ...body);
   if (item.resolved !== null) {
     card.classList.add(item.resolved ? 'bw-approved' : 'bw-rejected');
@@ -84,10 +66,11 @@ export function renderApprovalCard(item: ApprovalItem, post: Post): HTMLElement 
   const actions = h(
     'div',
     { class: 'bw-actions' },
-    textButton(approveText, () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: false }), { primary: true, iconName: 'check' }),
-    textButton(rejectText, () => post({ type: 'reject', runId: item.runId, callId: item.callId, reason: reasonInput.value.trim() || 'The user rejected this.' }), { iconName: 'close' }),
-    ...extra,
-    a.tool === 'bash' && item.canAlwaysAllow ? textButton('Always allow this command', () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: true }), { iconName: 'workspace-trusted' }) : null,
+    textButton('Approve', () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: false }), { primary: true, iconName: 'check' }),
+    // A proposed change is rejected; permission for anything else is denied.
+    textButton(a.change !== undefined ? 'Reject' : 'Deny', () => post({ type: 'reject', runId: item.runId, callId: item.callId, reason: reasonInput.value.trim() || 'The user rejected this.' }), { iconName: 'close' }),
+    a.change !== undefined ? textButton('View Diff', () => post({ type: 'viewDiff', runId: item.runId, callId: item.callId }), { iconName: 'diff' }) : null,
+    item.canAlwaysAllow && a.alwaysAllow !== undefined ? textButton(`Always allow ${visibleText(a.alwaysAllow)}`, () => post({ type: 'approve', runId: item.runId, callId: item.callId, always: true }), { iconName: 'workspace-trusted' }) : null,
   );
   card.append(reasonInput, actions);
   return card;

@@ -108,7 +108,7 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
     const run = api.chat.receive({ type: 'send', text: 'Create approved.txt', agent: 'writer' });
     const request = await nextMessage(api, from, 'approvalRequest');
     assert.equal(request.approval.tool, 'write');
-    assert.ok(request.approval.tool === 'write' && request.approval.path === target, `the card shows the real resolved path, got ${JSON.stringify(request.approval)}`);
+    assert.ok(request.approval.tool === 'write' && request.approval.change?.path === target, `the card shows the real resolved path, got ${JSON.stringify(request.approval)}`);
     assert.equal(fs.existsSync(target), false, 'nothing is written while the card waits');
 
     await api.chat.receive({ type: 'viewDiff', runId: request.runId, callId: request.callId });

@@ -46,8 +46,8 @@ describe('Apply from a chat code block in the real VS Code host', function () {
     await api.chat.receive({ type: 'applyCode', code: 'after\n', language: 'text' });
     const card = await nextMessage(api, from, 'approvalRequest');
     assert.equal(card.approval.tool, 'apply');
-    assert.ok(card.approval.tool === 'apply' && card.approval.path === target, `the card shows the engine's resolved path, got ${JSON.stringify(card.approval)}`);
-    assert.match(card.approval.tool === 'apply' ? card.approval.diff : '', /-before\n\+after/);
+    assert.ok(card.approval.tool === 'apply' && card.approval.change?.path === target, `the card shows the engine's resolved path, got ${JSON.stringify(card.approval)}`);
+    assert.match(card.approval.change?.diff ?? '', /-before\n\+after/);
     assert.equal(card.reason, 'write: creates or overwrites apply-approved.txt — needs your approval');
     assert.equal(fs.readFileSync(target, 'utf8'), 'before\n', 'nothing is written while the card waits');
 

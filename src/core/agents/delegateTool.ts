@@ -1,5 +1,17 @@
 import { z } from 'zod';
+import { visibleText } from '../common/visibleText';
 import type { ToolSpec } from '../providers/types';
+import type { PreparedCall } from '../tools/types';
+
+/**
+ * `delegate {agent, prompt}`: ask another configured agent. Not one of the engine's definitions
+ * (tools/registry.ts) on purpose: its effect is a child run in the run store, its judgement reads
+ * the run's delegation chain and the agents in the config, it is never approved (the child's own
+ * calls are), and after a crash it is resumed (the child run), never re-checked against a file or
+ * re-asked. So it lives here, whole — name, schema, description, policy — and the tool step hands
+ * it to the run layer by this name.
+ */
+export const DELEGATE_TOOL = 'delegate';
 
 export const delegateArgsSchema = z.strictObject({
   agent: z.string().min(1).describe('Name of the agent to ask'),
@@ -13,7 +25,7 @@ export type DelegateArgs = z.infer<typeof delegateArgsSchema>;
  */
 export function delegateSpec(delegates: readonly string[]): ToolSpec {
   return {
-    name: 'delegate',
+    name: DELEGATE_TOOL,
     description: `Ask another configured agent to do part of the work and return its answer. You may ask only: ${delegates.join(', ')}.`,
     parameters: delegateArgsSchema,
   };
@@ -35,4 +47,33 @@ export function delegationRefusal(args: DelegateArgs, chain: readonly string[], 
   // The root run is depth 0, so the child would be at depth chain.length.
   if (chain.length > maxDepth) return `delegation depth limit (${maxDepth}) reached: ${[...chain, args.agent].join(' → ')}`;
   return undefined;
+}
+
+/** Where a delegation stands in its run: the chain above the caller, the configured agents, and the caller's `delegates`. */
+export interface DelegationScope {
+  /** The agents from the root run down to the caller, inclusive. */
+  readonly chain: readonly string[];
+  readonly known: readonly string[];
+  readonly maxDepth: number;
+  readonly allowed: readonly string[];
+}
+
+/**
+ * Judges a delegate call: allowed (delegating needs no approval; the child's calls do) or blocked
+ * with why; arguments that fail the schema are an error for the model.
+ */
+export function prepareDelegation(callId: string, rawArgs: unknown, scope: DelegationScope): { readonly prepared: PreparedCall } | { readonly error: string } {
+  const parsed = delegateArgsSchema.safeParse(rawArgs);
+  if (!parsed.success) return { error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` };
+  const refusal = delegationRefusal(parsed.data, scope.chain, scope.known, scope.maxDepth, scope.allowed);
+  return {
+    prepared: {
+      callId,
+      tool: DELEGATE_TOOL,
+      args: parsed.data,
+      decision: refusal !== undefined ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
+      summary: `delegate to ${visibleText(parsed.data.agent)}`,
+      unverifiable: false,
+    },
+  };
 }

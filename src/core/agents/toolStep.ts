@@ -1,5 +1,4 @@
-import { visibleText } from '../common/visibleText';
-import type { AgentConfig, ToolName } from '../config/schema';
+import type { AgentConfig } from '../config/schema';
 import { saveBackup } from '../runs/backups';
 import type { RunState, StoredPrepared, ToolCallState } from '../runs/runState';
 import type { RunEventInput } from '../runs/events';
@@ -7,16 +6,15 @@ import { rank } from '../sandbox/decisions';
 import type { Authorization, PreparedCall } from '../tools/types';
 import type { AgentRunner, Recorder } from './agentRunner';
 import type { ApprovalAnswer } from './approvals';
-import { delegateArgsSchema, delegationRefusal } from './delegateTool';
+import { DELEGATE_TOOL, delegateArgsSchema, prepareDelegation } from './delegateTool';
 import type { AgentRuntime } from './runtime';
-
-/** Tools whose effect cannot be checked afterwards: after a crash they are never repeated without asking. */
-const UNVERIFIABLE = new Set(['bash', 'http_request', 'ssh']);
 
 /**
  * Moves one tool call forward by as many steps as it can take now: judge it, ask for approval,
  * run it, or — after a crash — find out whether it already ran. Every step is recorded (fsync'd)
- * BEFORE it is taken.
+ * BEFORE it is taken. It knows no tool but `delegate` (which the run layer carries out): what a call
+ * needs is in its prepared form — the decision, the approval view, undo and crash information, and
+ * whether its effect can be checked afterwards.
  */
 export class ToolStep {
   constructor(
@@ -105,7 +103,7 @@ export class ToolStep {
       return { kind: 'stop' };
     }
     const reason = `${now.reason} (the configuration changed since it was approved, so it needs approval again)`;
-    const updated = { ...prepared, decision: { ...now, reason }, ...(fresh.prepared.context !== undefined ? { context: fresh.prepared.context } : {}) } as StoredPrepared;
+    const updated: StoredPrepared = { ...prepared, decision: { ...now, reason }, ...(fresh.prepared.context !== undefined ? { context: fresh.prepared.context } : {}) };
     this.record('tool_call_decided', { call_id: call.id, prepared: updated });
     this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: now.kind === 'ask' ? 'ask' : 'ask_every_time', reason });
     const { grantedBy: _dropped, ...rest } = call;
@@ -126,25 +124,14 @@ export class ToolStep {
   private async judge(state: RunState, call: ToolCallState, agent: AgentConfig): Promise<{ prepared: PreparedCall } | { failed: RunEventInput<'tool_call_failed'> & { error: string } }> {
     const config = this.rt.config();
     // `delegates` grants the delegate tool; the list decides whom (checked below with the config in force).
-    if (!agent.tools.includes(call.tool as ToolName) && !(call.tool === 'delegate' && agent.delegates.length > 0)) {
+    const tools: readonly string[] = agent.tools;
+    if (!tools.includes(call.tool) && !(call.tool === DELEGATE_TOOL && agent.delegates.length > 0)) {
       return { failed: { call_id: call.id, status: 'blocked', error: `agent ${state.agent} may not use the ${call.tool} tool (agents.${state.agent}.tools)` } };
     }
-    if (call.tool === 'delegate') {
-      const parsed = delegateArgsSchema.safeParse(call.args);
-      if (!parsed.success) {
-        return { failed: { call_id: call.id, status: 'error', error: `invalid delegate arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` } };
-      }
-      const refusal = delegationRefusal(parsed.data, [...state.chain, state.agent], Object.keys(config.agents), this.rt.maxDelegateDepth ?? 3, agent.delegates);
-      return {
-        prepared: {
-          callId: call.id,
-          tool: 'delegate',
-          args: parsed.data,
-          decision: refusal ? { kind: 'block', reason: refusal } : { kind: 'allow', reason: 'delegating to another agent needs no approval; its own calls do' },
-          summary: `delegate to ${visibleText(parsed.data.agent)}`,
-          unverifiable: false,
-        },
-      };
+    if (call.tool === DELEGATE_TOOL) {
+      const scope = { chain: [...state.chain, state.agent], known: Object.keys(config.agents), maxDepth: this.rt.maxDelegateDepth ?? 3, allowed: agent.delegates };
+      const d = prepareDelegation(call.id, call.args, scope);
+      return 'error' in d ? { failed: { call_id: call.id, status: 'error', error: d.error } } : { prepared: d.prepared };
     }
     return { prepared: await this.rt.tools.prepare({ id: call.id, name: call.tool, args: call.args }, { agentName: state.agent, agent, config }) };
   }
@@ -162,8 +149,8 @@ export class ToolStep {
         seq: state.lastSeq + 1,
       });
     }
-    this.record('tool_call_decided', { call_id: call.id, prepared: stored as StoredPrepared });
-    return stored as StoredPrepared;
+    this.record('tool_call_decided', { call_id: call.id, prepared: stored });
+    return stored;
   }
 
   private async ask(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<ApprovalAnswer> {
@@ -179,14 +166,14 @@ export class ToolStep {
         kind,
         reason: call.mayHaveRun ? MAY_HAVE_RUN : prepared.decision.reason,
         mayHaveRun: call.mayHaveRun,
-        ...(prepared.approval ? { request: prepared.approval as unknown as PreparedCall['approval'] & object } : {}),
+        ...(prepared.approval !== undefined ? { request: prepared.approval } : {}),
       },
       signal,
     );
   }
 
   private async execute(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<void> {
-    if (call.tool === 'delegate') {
+    if (call.tool === DELEGATE_TOOL) {
       await this.delegate(state, call, prepared, signal);
       return;
     }
@@ -194,7 +181,7 @@ export class ToolStep {
     this.record('tool_call_started', { call_id: call.id, idempotency_key: key, ...(prepared.precondition ? { precondition: prepared.precondition } : {}) });
     // The intent (and the approval before it) must be on disk before the effect can happen.
     await this.record.durable();
-    const outcome = await this.rt.tools.execute(prepared as unknown as PreparedCall, authorization(prepared, call), signal);
+    const outcome = await this.rt.tools.execute(prepared, authorization(prepared, call), signal);
     signal.throwIfAborted();
     if (outcome.status === 'ok') this.record('tool_call_completed', { call_id: call.id, output: outcome.output, truncated: outcome.truncated });
     else this.record('tool_call_failed', { call_id: call.id, status: outcome.status, error: outcome.error });
@@ -218,16 +205,17 @@ export class ToolStep {
 
   /** A call started before a crash and never completed. */
   private async recover(state: RunState, call: ToolCallState, prepared: StoredPrepared, signal: AbortSignal): Promise<void> {
-    if (call.tool === 'delegate') {
+    if (call.tool === DELEGATE_TOOL) {
       await this.delegate(state, call, prepared, signal);
       return;
     }
-    if (UNVERIFIABLE.has(call.tool) || prepared.unverifiable) {
+    // An effect that cannot be checked afterwards (the tool says so in the stored call) is never repeated without asking.
+    if (prepared.unverifiable) {
       this.record('approval_requested', { call_id: call.id, tool: call.tool, summary: prepared.summary, kind: 'ask_every_time', reason: MAY_HAVE_RUN, may_have_run: true });
       return;
     }
     if (prepared.precondition) {
-      const applied = await this.rt.tools.checkApplied(prepared as unknown as PreparedCall);
+      const applied = await this.rt.tools.checkApplied(prepared);
       if (applied === 'applied') {
         this.record('tool_call_completed', { call_id: call.id, output: `${prepared.summary}: applied (confirmed from the file after an interruption)`, recovered: true });
         return;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { READ_ONLY_TOOLS, TOOL_NAMES, type ToolName } from '../tools/registry';
 
 /**
  * The typed form of `.breakwater/agents.yaml` (PRODUCT.md, "Config"). One source of truth: the loader
@@ -10,13 +11,9 @@ export const PROVIDER_KINDS = ['anthropic', 'openai', 'ollama'] as const;
 export const providerKindSchema = z.enum(PROVIDER_KINDS);
 export type ProviderKind = z.infer<typeof providerKindSchema>;
 
-/** Every tool the model can be given, with the seed's names (PRODUCT.md, "Tool names"). */
-export const TOOL_NAMES = ['read', 'write', 'edit', 'list_dir', 'glob', 'grep', 'bash', 'http_request', 'ssh', 'delegate'] as const;
+/** Every tool the model can be given (the tools' registry is their one source; PRODUCT.md, "Tool names"). */
+export { READ_ONLY_TOOLS, TOOL_NAMES, type ToolName };
 export const toolNameSchema = z.enum(TOOL_NAMES);
-export type ToolName = z.infer<typeof toolNameSchema>;
-
-/** The tools that only read; the only ones available in an untrusted (Restricted Mode) workspace. */
-export const READ_ONLY_TOOLS: readonly ToolName[] = ['read', 'list_dir', 'glob', 'grep'];
 
 const usd = z.number().nonnegative();
 
@@ -180,7 +177,7 @@ export const agentSchema = z.strictObject({
   provider: providerKindSchema.optional(),
   /** Alias or full id; defaults to `settings.default_model`. */
   model: z.string().min(1).optional(),
-  tools: z.array(toolNameSchema).default(['read', 'list_dir', 'glob', 'grep']),
+  tools: z.array(toolNameSchema).default(() => [...READ_ONLY_TOOLS]),
   /** Names from `servers` this agent may reach with `ssh`. */
   servers: z.array(z.string().min(1)).default([]),
   max_turns: z.number().int().positive().default(10),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { preconditionSchema, storedCallSchema } from '../tools/preparedCall';
 import { FAILURE_KINDS } from './runPhase';
 
 /**
@@ -17,27 +18,12 @@ export type UsageJson = z.infer<typeof usage>;
 
 const toolCallJson = z.strictObject({ id: z.string().min(1), name: z.string().min(1), args: z.unknown(), invalid: z.string().optional() });
 
-const decision = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('allow'), reason: z.string() }),
-  z.strictObject({ kind: z.literal('ask'), reason: z.string(), grantKey: z.string().optional() }),
-  z.strictObject({ kind: z.literal('ask_every_time'), reason: z.string() }),
-  z.strictObject({ kind: z.literal('block'), reason: z.string() }),
-]);
-
-const precondition = z.strictObject({ path: z.string(), beforeHash: z.string().nullable(), afterHash: z.string() });
-
-/** A `PreparedCall` as stored (without `previousContent`, which goes to the run's backups folder). */
-export const storedPreparedSchema = z.object({
-  callId: z.string(),
-  tool: z.string(),
-  args: z.unknown(),
-  decision,
-  approval: z.record(z.string(), z.unknown()).optional(),
-  summary: z.string(),
-  precondition: precondition.optional(),
-  unverifiable: z.boolean(),
-  // Kept as is: the engine may add fields (e.g. the execution context) that a resume must hand back.
-}).loose();
+/**
+ * A `PreparedCall` as stored (without `previousContent`, which goes to the run's backups folder): the
+ * tool engine's own schema (tools/preparedCall.ts), so what a resume reads back is what the engine
+ * takes. It reads logs written before approvals were data as well.
+ */
+export const storedPreparedSchema = storedCallSchema;
 
 const taskStep = z.strictObject({ agent: z.string().min(1), prompt: z.string() });
 
@@ -89,7 +75,7 @@ const payloads = {
   }),
   approval_granted: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), grant_key: z.string().optional(), always: z.boolean().optional() }),
   approval_denied: z.strictObject({ call_id: z.string(), by: z.enum(APPROVERS), reason: z.string().optional() }),
-  tool_call_started: z.strictObject({ call_id: z.string(), idempotency_key: z.string(), precondition: precondition.optional(), child_run_id: z.string().optional() }),
+  tool_call_started: z.strictObject({ call_id: z.string(), idempotency_key: z.string(), precondition: preconditionSchema.optional(), child_run_id: z.string().optional() }),
   tool_call_completed: z.strictObject({
     call_id: z.string(),
     output: z.string(),

@@ -1,13 +1,22 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DEFAULT_SANDBOX_SETTINGS, type Confinement } from '../sandbox/commandSandbox';
 import { allow, askEveryTime, block, strictest } from '../sandbox/decisions';
 import { judgeCommand } from '../sandbox/shellPolicy';
-import { errorOutcome, type ToolContext, type ToolDefinition } from './toolDefinition';
-import { bashArgs, sshArgs, TOOL_DESCRIPTIONS } from './toolSchemas';
+import { defineTool, errorOutcome, type ToolContext } from './toolDefinition';
 import type { Decision } from './types';
+
+/** `bash` and `ssh`: the two tools that run a command line, judged by the shell policy and run in the OS sandbox. */
+
+/**
+ * The shell policy's decision with its rule named when it asks every time: no "always allow" covers
+ * a command the policy cannot see through.
+ */
+function shellRule(decision: Decision): Decision {
+  return decision.kind === 'ask_every_time' ? askEveryTime(`${decision.reason} (shell policy: no "always allow" for this)`) : decision;
+}
 
 /**
  * A command that cannot run in the OS sandbox asks every time (never `--yes`, never "always allow"),
@@ -15,18 +24,21 @@ import type { Decision } from './types';
  */
 async function confine(ctx: ToolContext, decision: Decision, forward: boolean): Promise<{ restriction: Decision; unsandboxed?: string }> {
   const c: Confinement = await ctx.commands.confinement(ctx.policy.sandbox ?? DEFAULT_SANDBOX_SETTINGS, { forward });
-  if (c.kind === 'sandboxed') return { restriction: decision };
-  return { restriction: strictest([c.kind === 'refused' ? block(c.reason) : askEveryTime(c.reason), decision]), unsandboxed: c.reason };
+  if (c.kind === 'sandboxed') return { restriction: shellRule(decision) };
+  return { restriction: strictest([c.kind === 'refused' ? block(c.reason) : askEveryTime(c.reason), shellRule(decision)]), unsandboxed: c.reason };
 }
 
 function existing(paths: readonly string[]): string[] {
   return paths.filter((p) => fs.existsSync(p));
 }
 
-export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
+export const bashTool = defineTool({
   name: 'bash',
-  description: TOOL_DESCRIPTIONS.bash,
-  schema: bashArgs,
+  description: 'Run a bash command in the workspace. The user approves commands; dangerous ones are refused. Output is capped; stdin is closed.',
+  schema: z.strictObject({
+    command: z.string().min(1).describe('A bash command line; runs with stdin closed and a time limit.'),
+    working_dir: z.string().min(1).optional().describe('Folder to run in, inside the workspace; defaults to the workspace folder.'),
+  }),
   readOnly: false,
   unverifiable: true,
   async judge(args, ctx) {
@@ -41,9 +53,10 @@ export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
     const { restriction, unsandboxed } = await confine(ctx, judged.decision, false);
     return {
       restriction,
+      does: 'runs a command in the workspace',
       summary,
       target: cwd,
-      approval: { tool: 'bash', command: args.command, subcommands: judged.subcommands, cwd, ...(unsandboxed !== undefined ? { unsandboxed } : {}) },
+      approval: { tool: 'bash', command: { text: args.command, steps: [...judged.subcommands] }, fields: [{ label: 'In', value: cwd }], alwaysAllow: 'this command', ...(unsandboxed !== undefined ? { unsandboxed } : {}) },
       grantKey: `bash:${args.command.trim()}`,
     };
   },
@@ -57,14 +70,17 @@ export const bashTool: ToolDefinition<z.infer<typeof bashArgs>> = {
       cap: ctx.cap,
       signal,
     }),
-};
+});
 
 const SAFE_SSH_FIELD = /^[A-Za-z0-9._@:[\]%-]+$/;
 
-export const sshTool: ToolDefinition<z.infer<typeof sshArgs>> = {
+export const sshTool = defineTool({
   name: 'ssh',
-  description: TOOL_DESCRIPTIONS.ssh,
-  schema: sshArgs,
+  description: 'Run a command on a configured server (by its name in the configuration). The user approves it.',
+  schema: z.strictObject({
+    host: z.string().min(1).describe('Name of a server from the configuration (not a hostname).'),
+    command: z.string().min(1).describe('Command to run on that server.'),
+  }),
   readOnly: false,
   unverifiable: true,
   async judge(args, ctx) {
@@ -80,10 +96,18 @@ export const sshTool: ToolDefinition<z.infer<typeof sshArgs>> = {
     }
     const judged = await judgeCommand(args.command, { cwd: '/', allowedLists: ctx.policy.allowedLists, denied: ctx.policy.denied });
     const { restriction, unsandboxed } = await confine(ctx, judged.decision, true);
+    const target = `${server.user}@${server.host}:${server.port}`;
     return {
       restriction,
+      does: `runs a command on ${args.host} (${target})`,
       summary,
-      approval: { tool: 'ssh', server: args.host, target: `${server.user}@${server.host}:${server.port}`, command: args.command, subcommands: judged.subcommands, ...(unsandboxed !== undefined ? { unsandboxed } : {}) },
+      approval: {
+        tool: 'ssh',
+        command: { text: args.command, steps: [...judged.subcommands] },
+        fields: [{ label: 'Server', value: `${args.host} (${target})` }],
+        alwaysAllow: `this command on ${args.host}`,
+        ...(unsandboxed !== undefined ? { unsandboxed } : {}),
+      },
       grantKey: `ssh:${args.host}:${args.command.trim()}`,
     };
   },
@@ -120,4 +144,4 @@ export const sshTool: ToolDefinition<z.infer<typeof sshArgs>> = {
       signal,
     });
   },
-};
+});

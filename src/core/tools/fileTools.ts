@@ -1,60 +1,43 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { z } from 'zod';
 import { atomicWriteFile } from '../sandbox/atomicWrite';
-import { allow, ask, askEveryTime, block } from '../sandbox/decisions';
+import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { protectedWriteReason } from '../sandbox/protectedPaths';
-import { SecretIndex } from '../sandbox/secretFiles';
 import type { ResolvedPath } from '../sandbox/workspaceSandbox';
 import { readIfExists, sha256 } from './fileHashes';
-import { capText, looksBinary } from './outputCap';
-import { errorOutcome, type ToolContext, type ToolDefinition, type ToolJudgement } from './toolDefinition';
-import { editArgs, readArgs, TOOL_DESCRIPTIONS, writeArgs } from './toolSchemas';
-import type { z } from 'zod';
+import { looksBinary } from './outputCap';
+import { defineTool, workspacePathArg, type ToolJudgement } from './toolDefinition';
+
+/** `write` and `edit`: the two tools that change one file, each approved on its diff and undoable. */
 
 type Refused = Extract<ResolvedPath, { ok: false }>;
-
-/** The secret rule for files this call reads (by name, through links, and by hard link). */
-export const secretIndex = (ctx: ToolContext): SecretIndex => new SecretIndex(ctx.sandbox.realFolders(), ctx.host.ripgrepPath);
 const refused = (r: Refused, summary: string): ToolJudgement => ({ restriction: block(r.reason), summary });
 
-export const readTool: ToolDefinition<z.infer<typeof readArgs>> = {
-  name: 'read',
-  description: TOOL_DESCRIPTIONS.read,
-  schema: readArgs,
-  readOnly: true,
-  unverifiable: false,
-  async judge(args, ctx) {
-    const summary = `read ${args.path}`;
-    const r = await ctx.sandbox.resolve(args.path, 'read');
-    if (!r.ok) return refused(r, summary);
-    if (r.kind === 'missing') return { restriction: allow('nothing to read'), summary, invalid: `File not found: ${args.path}. Use list_dir or glob to find the right path.` };
-    if (r.kind === 'directory') return { restriction: allow('a folder'), summary, invalid: `${args.path} is a folder; use list_dir to see what it contains.` };
-    const approval = { tool: 'read' as const, path: r.path, relativePath: r.relativePath };
-    const secret = await secretIndex(ctx).reason({ realPath: r.path, asGiven: args.path });
-    if (secret !== undefined) return { restriction: askEveryTime(`reading ${r.relativePath}: ${secret}`), approval, summary, target: r.path };
-    if (r.folder === undefined) return { restriction: ask(`${r.path} is outside the workspace folders`), approval, summary, target: r.path };
-    return { restriction: allow('reading inside the workspace'), summary, target: r.path };
-  },
-  async run(args, ctx, judgement) {
-    const data = await readIfExists(judgement.target ?? '');
-    if (data === null) return errorOutcome(`File not found: ${args.path}.`);
-    if (looksBinary(data)) return { status: 'ok', output: `${args.path} is a binary file (${data.length} bytes); its content is not shown.`, truncated: false };
-    const encoding = args.encoding === 'utf-8' || args.encoding === undefined ? 'utf8' : args.encoding;
-    const capped = capText(data.toString(encoding), ctx.cap, 'read a smaller file or use grep to find the lines you need');
-    return { status: 'ok', output: capped.text, truncated: capped.truncated };
-  },
-};
-
-/** Shared by write and edit: judge a change from `current` to `proposed` at a resolved path. */
+/**
+ * Shared by write and edit: judge a change from `current` to `proposed` at a resolved path. The card
+ * shows the resolved path and offers the diff; the hashes let a resume tell whether it happened; the
+ * content it replaces is kept so the run can be undone.
+ */
 function judgeChange(tool: 'write' | 'edit', r: Extract<ResolvedPath, { ok: true }>, current: string | null, proposed: string, summary: string): ToolJudgement {
   const diff = createTwoFilesPatch(r.relativePath, r.relativePath, current ?? '', proposed, current === null ? 'new file' : 'current', 'proposed');
-  const approval = { tool, path: r.path, relativePath: r.relativePath, diff, currentContent: current, proposedContent: proposed };
+  const isNew = current === null;
+  const approval = {
+    tool,
+    fields: [{ label: isNew ? 'Create' : tool === 'edit' ? 'Edit' : 'Write', value: r.path }],
+    change: { path: r.path, relativePath: r.relativePath, isNew, diff, before: current, after: proposed },
+  };
   const precondition = { path: r.path, beforeHash: current === null ? null : sha256(current), afterHash: sha256(proposed) };
   const prot = protectedWriteReason(r.relativePath);
   const restriction =
-    prot !== undefined ? askEveryTime(`${tool} ${r.relativePath}: ${prot}`) : r.folder === undefined ? askEveryTime(`${r.path} is outside the workspace folders`) : allow('a change inside the workspace');
-  return { restriction, approval, summary, precondition, previousContent: current, target: r.path, proposedContent: proposed };
+    prot !== undefined
+      ? askEveryTime(`${r.relativePath} is a protected path (.git/, .vscode/, .breakwater/ and .breakwaterignore) — ${prot}`)
+      : r.folder === undefined
+        ? askEveryTime(`${r.path} is outside the workspace folders`)
+        : allow('a change inside the workspace');
+  const does = tool === 'write' ? `creates or overwrites ${r.relativePath}` : `changes ${r.relativePath}`;
+  return { restriction, does, approval, summary, precondition, previousContent: current, target: r.path, proposedContent: proposed };
 }
 
 /** The current text of a file to change, or a reason it cannot be changed as text. */
@@ -66,18 +49,22 @@ async function currentText(r: Extract<ResolvedPath, { ok: true }>): Promise<{ te
   return { text: data.toString('utf8') };
 }
 
-async function runChange(ctx: ToolContext, judgement: ToolJudgement, verb: string): Promise<{ status: 'ok'; output: string; truncated: false }> {
+async function runChange(judgement: ToolJudgement, verb: string): Promise<{ status: 'ok'; output: string; truncated: false }> {
   const target = judgement.target ?? '';
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
   await atomicWriteFile(target, judgement.proposedContent ?? '');
   const bytes = Buffer.byteLength(judgement.proposedContent ?? '', 'utf8');
-  return { status: 'ok', output: `${verb} ${judgement.approval && 'relativePath' in judgement.approval ? judgement.approval.relativePath : target} (${bytes} bytes).`, truncated: false };
+  return { status: 'ok', output: `${verb} ${judgement.approval?.change?.relativePath ?? target} (${bytes} bytes).`, truncated: false };
 }
 
-export const writeTool: ToolDefinition<z.infer<typeof writeArgs>> = {
+export const writeTool = defineTool({
   name: 'write',
-  description: TOOL_DESCRIPTIONS.write,
-  schema: writeArgs,
+  description: 'Create or replace a file in the workspace with the given content (or append to it). The user approves the change.',
+  schema: z.strictObject({
+    path: workspacePathArg,
+    content: z.string().describe('The full new content of the file (or the text to add with append).'),
+    append: z.boolean().optional().describe('Add content at the end instead of replacing the file.'),
+  }),
   readOnly: false,
   unverifiable: false,
   async judge(args, ctx) {
@@ -89,8 +76,8 @@ export const writeTool: ToolDefinition<z.infer<typeof writeArgs>> = {
     const proposed = args.append ? (current.text ?? '') + args.content : args.content;
     return judgeChange('write', r, current.text, proposed, summary);
   },
-  run: (_args, ctx, judgement) => runChange(ctx, judgement, 'Wrote'),
-};
+  run: (_args, _ctx, judgement) => runChange(judgement, 'Wrote'),
+});
 
 /** Occurrences of `needle` in `text` (non-overlapping). */
 function countOccurrences(text: string, needle: string): number {
@@ -99,10 +86,15 @@ function countOccurrences(text: string, needle: string): number {
   return count;
 }
 
-export const editTool: ToolDefinition<z.infer<typeof editArgs>> = {
+export const editTool = defineTool({
   name: 'edit',
-  description: TOOL_DESCRIPTIONS.edit,
-  schema: editArgs,
+  description: 'Replace an exact piece of text in a file. old_string must match exactly once (or use replace_all). Read the file first to copy the text exactly.',
+  schema: z.strictObject({
+    path: workspacePathArg,
+    old_string: z.string().min(1).describe('Exact text to replace, including whitespace; it must occur exactly once unless replace_all is true.'),
+    new_string: z.string().describe('Replacement text.'),
+    replace_all: z.boolean().optional().describe('Replace every occurrence instead of exactly one.'),
+  }),
   readOnly: false,
   unverifiable: false,
   async judge(args, ctx) {
@@ -125,5 +117,5 @@ export const editTool: ToolDefinition<z.infer<typeof editArgs>> = {
       : text.slice(0, text.indexOf(args.old_string)) + args.new_string + text.slice(text.indexOf(args.old_string) + args.old_string.length);
     return judgeChange('edit', r, text, proposed, `${summary} (${args.replace_all ? `${n} replacements` : '1 replacement'})`);
   },
-  run: (_args, ctx, judgement) => runChange(ctx, judgement, 'Edited'),
-};
+  run: (_args, _ctx, judgement) => runChange(judgement, 'Edited'),
+});

@@ -13,18 +13,29 @@ export interface CappedText {
   readonly truncated: boolean;
 }
 
-/** Cuts `text` to the cap on a line (or character) boundary and says what was left out. */
-export function capText(text: string, cap: OutputCap = DEFAULT_OUTPUT_CAP, hint = 'ask for a smaller part'): CappedText {
+/** The size of everything when `capText` is given only its beginning (a large file read in part). */
+export interface WholeSize {
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+/**
+ * Cuts `text` to the cap on a line (or character) boundary and says what was left out. With `whole`,
+ * `text` is only the beginning of the content, which is then always reported as truncated, against
+ * the whole's size.
+ */
+export function capText(text: string, cap: OutputCap = DEFAULT_OUTPUT_CAP, hint = 'ask for a smaller part', whole?: WholeSize): CappedText {
   const lines = text.split('\n');
-  const totalBytes = Buffer.byteLength(text, 'utf8');
-  if (lines.length <= cap.maxLines && totalBytes <= cap.maxBytes) return { text, truncated: false };
+  const totalBytes = whole?.bytes ?? Buffer.byteLength(text, 'utf8');
+  const totalLines = whole?.lines ?? lines.length;
+  if (whole === undefined && lines.length <= cap.maxLines && totalBytes <= cap.maxBytes) return { text, truncated: false };
   let kept = lines.slice(0, cap.maxLines).join('\n');
   if (Buffer.byteLength(kept, 'utf8') > cap.maxBytes) {
     // Cut on a character boundary: decoding a byte prefix drops a split multi-byte character.
     kept = Buffer.from(kept, 'utf8').subarray(0, cap.maxBytes).toString('utf8').replace(/\uFFFD$/, '');
   }
   const keptLines = kept.split('\n').length;
-  const marker = `\n[output truncated: showing ${keptLines} of ${lines.length} lines, ${Buffer.byteLength(kept, 'utf8')} of ${totalBytes} bytes; ${hint}]`;
+  const marker = `\n[output truncated: showing ${keptLines} of ${totalLines} lines, ${Buffer.byteLength(kept, 'utf8')} of ${totalBytes} bytes; ${hint}]`;
   return { text: kept + marker, truncated: true };
 }
 

@@ -8,7 +8,8 @@ export type RipgrepResult =
 
 /**
  * Runs ripgrep with an argv array (no shell), the allowlisted environment and stdin closed. Exit 1
- * means "no matches", not a failure. Stops reading (and kills rg) once `maxBytes` are collected.
+ * means "no matches", not a failure. Stops reading (and kills rg) once `maxBytes` are collected, so a
+ * search with endless output costs `maxBytes` of memory and ends.
  */
 export function runRipgrep(rgPath: string, args: readonly string[], cwd: string, maxBytes: number, signal: AbortSignal): Promise<RipgrepResult> {
   return new Promise((resolve) => {
@@ -17,7 +18,10 @@ export function runRipgrep(rgPath: string, args: readonly string[], cwd: string,
     const err = new BoundedBuffer(4096);
     child.stdout.on('data', (chunk: Buffer) => {
       out.push(chunk);
-      if (out.overflowed) child.kill('SIGKILL');
+      if (!out.overflowed) return;
+      // At the cap: stop reading (what rg already wrote is dropped, not buffered) and end rg.
+      child.stdout.destroy();
+      child.kill('SIGKILL');
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (e: NodeJS.ErrnoException) => {

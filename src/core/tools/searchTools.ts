@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { isInsideFolder } from '../sandbox/pathForms';
 import { SecretIndex } from '../sandbox/secretFiles';
-import { secretIndex } from './fileTools';
 import { capText } from './outputCap';
+import { secretIndex, secretRuleReason } from './readTool';
 import { runRipgrep } from './ripgrep';
-import { errorOutcome, type ToolContext, type ToolDefinition, type ToolJudgement } from './toolDefinition';
-import { globArgs, grepArgs, listDirArgs, TOOL_DESCRIPTIONS } from './toolSchemas';
+import { defineTool, errorOutcome, workspacePathArg, type ToolContext, type ToolJudgement } from './toolDefinition';
+
+/** `list_dir`, `glob` and `grep`: the read-only tools that list and search inside the workspace folders. */
 
 /**
  * Judges the folder (or file) a listing or search starts from; only inside the workspace. A search
@@ -20,10 +21,10 @@ async function judgeRoot(tool: 'list_dir' | 'glob' | 'grep', input: string, ctx:
   if (r.folder === undefined) return { restriction: block(`${input} is outside the workspace folders; listing and searching stay inside them.`), summary };
   if (r.kind === 'missing') return { restriction: allow('invalid'), summary, invalid: `Not found: ${input}.` };
   if (mustBeFolder && r.kind !== 'directory') return { restriction: allow('invalid'), summary, invalid: `${input} is a file, not a folder.` };
-  const approval = { tool, path: r.path, relativePath: r.relativePath };
+  const approval = { tool, fields: [{ label: 'Path', value: r.path }] };
   if (r.kind === 'file') {
     const secret = await secretIndex(ctx).reason({ realPath: r.path, asGiven: input });
-    if (secret !== undefined) return { restriction: askEveryTime(`reading ${r.relativePath}: ${secret}`), summary, target: r.path, approval };
+    if (secret !== undefined) return { restriction: askEveryTime(secretRuleReason(r.relativePath, secret)), summary, target: r.path, approval };
   }
   return { restriction: allow('reading inside the workspace'), summary, target: r.path, approval };
 }
@@ -34,10 +35,14 @@ function locate(ctx: ToolContext, target: string): { folder: string; rel: string
   return { folder, rel: path.relative(folder, target).split(path.sep).join('/') };
 }
 
-export const listDirTool: ToolDefinition<z.infer<typeof listDirArgs>> = {
+export const listDirTool = defineTool({
   name: 'list_dir',
-  description: TOOL_DESCRIPTIONS.list_dir,
-  schema: listDirArgs,
+  description: 'List a folder in the workspace: [d] folders, [f] files, [l] links. Ignored files are not shown.',
+  schema: z.strictObject({
+    path: workspacePathArg.default('.'),
+    recursive: z.boolean().optional().describe('Include everything below, not only direct entries.'),
+    include_hidden: z.boolean().optional().describe('Include names starting with a dot.'),
+  }),
   readOnly: true,
   unverifiable: false,
   judge: (args, ctx) => judgeRoot('list_dir', args.path, ctx, `list ${args.path}${args.recursive ? ' (recursive)' : ''}`, true),
@@ -69,7 +74,7 @@ export const listDirTool: ToolDefinition<z.infer<typeof listDirArgs>> = {
     const marker = more ? `\n[listing truncated after ${limit} entries; list a subfolder or use glob]` : '';
     return { status: 'ok', output: capped.text + marker, truncated: capped.truncated || more };
   },
-};
+});
 
 /**
  * Drops ripgrep output lines whose path is matched by .breakwaterignore or lies in the run store
@@ -85,10 +90,13 @@ function filterHidden(ctx: ToolContext, folder: string, lines: string[], pathOf:
   });
 }
 
-export const globTool: ToolDefinition<z.infer<typeof globArgs>> = {
+export const globTool = defineTool({
   name: 'glob',
-  description: TOOL_DESCRIPTIONS.glob,
-  schema: globArgs,
+  description: 'Find files by glob pattern (respects .gitignore and .breakwaterignore). Returns workspace-relative paths.',
+  schema: z.strictObject({
+    pattern: z.string().min(1).describe('Glob such as "src/**/*.ts", matched relative to base_dir.'),
+    base_dir: z.string().min(1).optional().describe('Folder to search from; defaults to the workspace folder.'),
+  }),
   readOnly: true,
   unverifiable: false,
   judge: (args, ctx) => judgeRoot('glob', args.base_dir ?? '.', ctx, `glob ${args.pattern}${args.base_dir ? ` in ${args.base_dir}` : ''}`, true),
@@ -107,12 +115,17 @@ export const globTool: ToolDefinition<z.infer<typeof globArgs>> = {
     const capped = capText(`Found ${files.length}${result.overflowed ? '+' : ''} files:\n${files.join('\n')}`, ctx.cap, 'use a narrower pattern');
     return { status: 'ok', output: capped.text, truncated: capped.truncated || result.overflowed };
   },
-};
+});
 
-export const grepTool: ToolDefinition<z.infer<typeof grepArgs>> = {
+export const grepTool = defineTool({
   name: 'grep',
-  description: TOOL_DESCRIPTIONS.grep,
-  schema: grepArgs,
+  description:
+    'Search file contents with a regular expression (ripgrep). Returns path:line:text. Respects .gitignore and .breakwaterignore. Lines of secret files (.env*, *.pem, *.key, id_rsa*) are left out of folder searches; searching one such file asks the user.',
+  schema: z.strictObject({
+    pattern: z.string().min(1).describe('Regular expression (ripgrep syntax).'),
+    path: workspacePathArg.describe('File or folder to search.'),
+    recursive: z.boolean().optional().describe('Search folders below path too (default: only files directly in path).'),
+  }),
   readOnly: true,
   unverifiable: false,
   judge: (args, ctx) => judgeRoot('grep', args.path, ctx, `grep ${JSON.stringify(args.pattern)} in ${args.path}`, false),
@@ -138,7 +151,7 @@ export const grepTool: ToolDefinition<z.infer<typeof grepArgs>> = {
     const capped = capText(text, ctx.cap, 'use a more specific pattern or path');
     return { status: 'ok', output: capped.text + note, truncated: capped.truncated || result.overflowed };
   },
-};
+});
 
 /**
  * The matched files (relative to `folder`) that fall under the secret-file rule. `approved` holds

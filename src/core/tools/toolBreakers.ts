@@ -1,7 +1,6 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import type { Disposable } from '../common/lifecycle';
-import type { ToolName } from '../config/schema';
 import { breakerCheck, retryAtOf, type BreakerRules } from '../resilience/circuitBreaker';
 import { MemoryState } from '../state/foldingState';
 import { toolKey, type ClaimRef, type SharedState } from '../state/sharedState';
@@ -81,7 +80,7 @@ export class ToolBreakers implements Disposable {
     this.state.reset(toolKey(tool), 'reset by the user').catch(this.onError);
   }
 
-  stats(tools: readonly ToolName[]): ToolStats[] {
+  stats(tools: readonly string[]): ToolStats[] {
     const view = this.state.view();
     return tools.map((tool) => {
       const b = view.breakers[toolKey(tool)];

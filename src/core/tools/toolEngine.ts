@@ -1,25 +1,20 @@
 import * as path from 'node:path';
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
-import { z } from 'zod';
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import { visibleText } from '../common/visibleText';
-import type { ToolName } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import { decide } from '../sandbox/approvalPolicy';
 import { CommandSandbox, DEFAULT_SANDBOX_SETTINGS, type SandboxSettings, type SandboxStatus } from '../sandbox/commandSandbox';
 import { IgnoreRules } from '../sandbox/ignoreRules';
 import { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { SharedState } from '../state/sharedState';
-import { bashTool, sshTool } from './commandTools';
 import { readIfExists, sha256 } from './fileHashes';
-import { editTool, readTool, writeTool } from './fileTools';
-import { httpTool } from './httpTool';
 import { DEFAULT_OUTPUT_CAP, type OutputCap } from './outputCap';
-import { globTool, grepTool, listDirTool } from './searchTools';
+import { ToolRegistry } from './registry';
 import { ToolBreakers } from './toolBreakers';
-import type { ToolContext, ToolDefinition, ToolJudgement } from './toolDefinition';
-import type { Authorization, Decision, ExecutionContext, PreparedCall, ToolEngine, ToolHost, ToolOutcome, ToolScope, ToolStats } from './types';
+import type { BoundCall, Tool, ToolContext, ToolJudgement } from './toolDefinition';
+import type { Authorization, Decision, ExecutionContext, PreparedCall, StoredCall, ToolEngine, ToolHost, ToolOutcome, ToolScope, ToolStats } from './types';
 
 export interface ToolEngineOptions {
   readonly host: ToolHost;
@@ -43,21 +38,10 @@ export interface ToolEngineOptions {
   readonly onError?: (err: unknown) => void;
   /** The launcher of every process a tool starts (the OS sandbox); a default one (bwrap on PATH) otherwise. */
   readonly sandbox?: CommandSandbox;
+  /** The tools it runs; defaults to the built-in nine (registry.ts). */
+  readonly tools?: ToolRegistry;
 }
 
-// The definitions are generic in their argument type; the engine only calls them with schema-parsed args.
-const DEFINITIONS: Record<Exclude<ToolName, 'delegate'>, ToolDefinition<never>> = {
-  read: readTool as ToolDefinition<never>,
-  write: writeTool as ToolDefinition<never>,
-  edit: editTool as ToolDefinition<never>,
-  list_dir: listDirTool as ToolDefinition<never>,
-  glob: globTool as ToolDefinition<never>,
-  grep: grepTool as ToolDefinition<never>,
-  bash: bashTool as ToolDefinition<never>,
-  http_request: httpTool as ToolDefinition<never>,
-  ssh: sshTool as ToolDefinition<never>,
-};
-const ENGINE_TOOLS = Object.keys(DEFINITIONS) as (keyof typeof DEFINITIONS)[];
 const RANK: Record<Decision['kind'], number> = { allow: 0, ask: 1, ask_every_time: 2, block: 3 };
 
 /** Whether `auth` answers `decision`: ask needs user/yes/matching grant; ask-every-time needs the user. */
@@ -84,7 +68,7 @@ export function executionContextOf(scope: ToolScope): ExecutionContext {
   }
   return {
     agentName: scope.agentName,
-    agentTools: scope.agent.tools,
+    agentTools: [...scope.agent.tools],
     sandboxPaths: s.sandbox_paths,
     allowedLists: [s.allowed_commands, ...(scope.agent.allowed_commands !== undefined ? [scope.agent.allowed_commands] : [])],
     denied: [...s.denied_commands, ...scope.agent.denied_commands],
@@ -102,6 +86,8 @@ interface Judged {
   readonly ctx: ToolContext;
 }
 
+const ANSWERED_WITH_ERROR = 'the call is answered with an error';
+
 class DefaultToolEngine implements ToolEngine {
   private readonly grants = new Set<string>();
   private readonly ignoreRules = new IgnoreRules();
@@ -109,15 +95,20 @@ class DefaultToolEngine implements ToolEngine {
   private readonly limiters = new Map<string, BulkheadPolicy>();
   private readonly clock: () => number;
   private readonly commands: CommandSandbox;
+  private readonly tools: ToolRegistry;
 
   constructor(private readonly options: ToolEngineOptions) {
     this.clock = options.clock ?? Date.now;
+    this.tools = options.tools ?? new ToolRegistry();
     this.commands = options.sandbox ?? new CommandSandbox();
     this.breakers = new ToolBreakers({ clock: this.clock, events: options.events, state: options.state, probeMaxMs: options.commandTimeoutMs ?? 120_000, onError: options.onError });
   }
 
-  specs(tools: readonly ToolName[]): ToolSpec[] {
-    return tools.filter((t): t is keyof typeof DEFINITIONS => t in DEFINITIONS).map((t) => ({ name: t, description: DEFINITIONS[t].description, parameters: DEFINITIONS[t].schema }));
+  specs(names: readonly string[]): ToolSpec[] {
+    return names.flatMap((name) => {
+      const tool = this.tools.get(name);
+      return tool === undefined ? [] : [{ name: tool.name, description: tool.description, parameters: tool.parameters }];
+    });
   }
 
   async prepare(call: ToolCallRequest, scope: ToolScope): Promise<PreparedCall> {
@@ -129,57 +120,60 @@ class DefaultToolEngine implements ToolEngine {
 
   private async prepareCall(call: ToolCallRequest, scope: ToolScope): Promise<PreparedCall> {
     const context = executionContextOf(scope);
-    const base = { callId: call.id, tool: call.name as ToolName, args: call.args, context };
-    const def = call.name in DEFINITIONS ? DEFINITIONS[call.name as keyof typeof DEFINITIONS] : undefined;
-    if (def === undefined) {
-      return { ...base, decision: { kind: 'allow', reason: 'unknown tool' }, summary: `${call.name} (unknown)`, unverifiable: false, invalid: `Unknown tool "${call.name}". Available tools: ${ENGINE_TOOLS.join(', ')}.` };
+    const base = { callId: call.id, tool: call.name, args: call.args, context };
+    const tool = this.tools.get(call.name);
+    if (tool === undefined) {
+      return { ...base, decision: { kind: 'allow', reason: 'unknown tool' }, summary: `${call.name} (unknown)`, unverifiable: false, invalid: `Unknown tool "${call.name}". Available tools: ${this.tools.names().join(', ')}.` };
     }
-    const parsed = def.schema.safeParse(call.args);
-    if (!parsed.success) {
-      return { ...base, decision: { kind: 'allow', reason: 'invalid arguments' }, summary: `${call.name} (invalid arguments)`, unverifiable: def.unverifiable, invalid: `Invalid arguments for ${call.name}: ${z.prettifyError(parsed.error)}` };
+    const bound = tool.bind(call.args);
+    if (!bound.ok) {
+      return { ...base, decision: { kind: 'allow', reason: 'invalid arguments' }, summary: `${call.name} (invalid arguments)`, unverifiable: tool.unverifiable, invalid: bound.error };
     }
-    const open = this.breakers.peek(def.name, context.breaker);
+    const args = bound.call.args;
+    const open = this.breakers.peek(tool.name, context.breaker);
     if (!open.ok) {
-      return { ...base, args: parsed.data, decision: { kind: 'block', reason: this.disabledMessage(def.name, open.retryAt) }, summary: `${def.name} (temporarily disabled)`, unverifiable: def.unverifiable };
+      return { ...base, args, decision: { kind: 'block', reason: this.disabledMessage(tool.name, open.retryAt) }, summary: `${tool.name} (temporarily disabled)`, unverifiable: tool.unverifiable };
     }
     let judged: Judged;
     try {
-      judged = await this.judge(def, parsed.data, context);
+      judged = await this.judge(tool, bound.call, context);
     } catch (err) {
       // Fail closed: a call that cannot be checked does not run.
-      return { ...base, args: parsed.data, decision: { kind: 'block', reason: `the call could not be checked: ${err instanceof Error ? err.message : String(err)}` }, summary: def.name, unverifiable: def.unverifiable };
+      return { ...base, args, decision: { kind: 'block', reason: `the call could not be checked: ${err instanceof Error ? err.message : String(err)}` }, summary: tool.name, unverifiable: tool.unverifiable };
     }
     const { decision, judgement } = judged;
     const asks = decision.kind === 'ask' || decision.kind === 'ask_every_time';
+    const answered = judgement.invalid !== undefined && decision.kind !== 'block';
     return {
       ...base,
-      args: parsed.data,
-      decision: judgement.invalid !== undefined && decision.kind !== 'block' ? { kind: 'allow', reason: 'the call is answered with an error' } : decision,
+      args,
+      decision: answered ? { kind: 'allow', reason: ANSWERED_WITH_ERROR } : decision,
       summary: judgement.summary,
-      unverifiable: def.unverifiable,
+      unverifiable: tool.unverifiable,
       ...(asks && judgement.approval !== undefined && judgement.invalid === undefined ? { approval: judgement.approval } : {}),
       ...(judgement.precondition !== undefined ? { precondition: judgement.precondition } : {}),
       ...(judgement.previousContent !== undefined ? { previousContent: judgement.previousContent } : {}),
-      ...(judgement.invalid !== undefined && decision.kind !== 'block' ? { invalid: judgement.invalid } : {}),
+      ...(answered ? { invalid: judgement.invalid } : {}),
     };
   }
 
-  async execute(prepared: PreparedCall, authorization: Authorization, signal: AbortSignal): Promise<ToolOutcome> {
+  async execute(prepared: StoredCall, authorization: Authorization, signal: AbortSignal): Promise<ToolOutcome> {
     if (prepared.decision.kind === 'block') return { status: 'blocked', error: prepared.decision.reason };
     if (prepared.invalid !== undefined) return { status: 'error', error: prepared.invalid };
     if (!authorizes(prepared.decision, authorization, this.grants)) {
       return { status: 'blocked', error: `Not run: this call needs ${prepared.decision.kind === 'ask_every_time' ? 'the user to approve this very call' : 'approval'} (${prepared.decision.reason}).` };
     }
-    const def = prepared.tool in DEFINITIONS ? DEFINITIONS[prepared.tool as keyof typeof DEFINITIONS] : undefined;
-    if (def === undefined || prepared.context === undefined) return { status: 'error', error: 'This call was prepared without its policy context; prepare it again.' };
-    const parsed = def.schema.safeParse(prepared.args);
-    if (!parsed.success) return { status: 'error', error: `Invalid arguments for ${def.name}: ${z.prettifyError(parsed.error)}` };
+    const tool = this.tools.get(prepared.tool);
+    if (tool === undefined) return { status: 'error', error: `Unknown tool "${prepared.tool}"; nothing ran.` };
+    if (prepared.context === undefined) return { status: 'error', error: 'This call was prepared without its policy context; prepare it again.' };
+    const bound = tool.bind(prepared.args);
+    if (!bound.ok) return { status: 'error', error: bound.error };
     const context = prepared.context;
 
     // Re-check everything at execution time: the workspace may have changed since approval.
     let judged: Judged;
     try {
-      judged = await this.judge(def, parsed.data, context);
+      judged = await this.judge(tool, bound.call, context);
     } catch (err) {
       return { status: 'blocked', error: `Refused at execution time: the call could not be checked (${err instanceof Error ? err.message : String(err)}).` };
     }
@@ -195,22 +189,22 @@ class DefaultToolEngine implements ToolEngine {
         return { status: 'error', error: `${prepared.precondition.path} changed since approval; nothing was written. Read it again and retry.` };
       }
     }
-    const admission = await this.breakers.admit(def.name, context.breaker);
-    if (!admission.ok) return { status: 'blocked', error: this.disabledMessage(def.name, admission.retryAt) };
+    const admission = await this.breakers.admit(tool.name, context.breaker);
+    if (!admission.ok) return { status: 'blocked', error: this.disabledMessage(tool.name, admission.retryAt) };
 
     const started = this.clock();
     let outcome: ToolOutcome;
     try {
-      outcome = await this.limiter(def.name).execute(() => def.run(parsed.data, ctx, judgement, signal), signal);
+      outcome = await this.limiter(tool.name).execute(() => bound.call.run(ctx, judgement, signal), signal);
     } catch (err) {
-      outcome = { status: 'error', error: `${def.name} failed: ${err instanceof Error ? err.message : String(err)}` };
+      outcome = { status: 'error', error: `${tool.name} failed: ${err instanceof Error ? err.message : String(err)}` };
     }
     const result = outcome.status === 'ok' ? 'success' : outcome.status === 'error' && !signal.aborted ? 'failure' : 'neutral';
     await this.breakers.settle(admission.claim, result, Math.max(0, this.clock() - started), context.breaker);
     return outcome;
   }
 
-  async checkApplied(prepared: PreparedCall): Promise<'applied' | 'not_applied' | 'changed'> {
+  async checkApplied(prepared: StoredCall): Promise<'applied' | 'not_applied' | 'changed'> {
     const pre = prepared.precondition;
     if (pre === undefined) return prepared.unverifiable ? 'changed' : 'not_applied';
     const data = await readIfExists(pre.path);
@@ -225,7 +219,7 @@ class DefaultToolEngine implements ToolEngine {
   }
 
   stats(): ToolStats[] {
-    return this.breakers.stats(ENGINE_TOOLS);
+    return this.breakers.stats(this.tools.names());
   }
 
   sandboxStatus(settings: SandboxSettings = DEFAULT_SANDBOX_SETTINGS): SandboxStatus {
@@ -233,7 +227,7 @@ class DefaultToolEngine implements ToolEngine {
   }
 
   reset(tool: string): boolean {
-    if (!(ENGINE_TOOLS as readonly string[]).includes(tool)) return false;
+    if (this.tools.get(tool) === undefined) return false;
     this.breakers.reset(tool);
     return true;
   }
@@ -243,11 +237,13 @@ class DefaultToolEngine implements ToolEngine {
     return this.breakers.flush();
   }
 
-  private async judge(def: ToolDefinition<never>, args: never, policy: ExecutionContext): Promise<Judged> {
+  private async judge(tool: Tool, call: BoundCall, policy: ExecutionContext): Promise<Judged> {
     const ctx = this.context(policy);
-    const judgement = await def.judge(args, ctx);
+    const judgement = await call.judge(ctx);
     const decision = decide({
-      tool: def.name as ToolName,
+      tool: tool.name,
+      readOnly: tool.readOnly,
+      readOnlyTools: this.tools.readOnlyNames(),
       trusted: this.options.host.trusted,
       agentTools: policy.agentTools,
       agentName: policy.agentName,
@@ -255,7 +251,7 @@ class DefaultToolEngine implements ToolEngine {
       autoApproved: judgement.autoApproved,
       grantKey: judgement.grantKey,
       grants: this.grants,
-      ...(judgement.approval !== undefined ? { subject: judgement.approval } : {}),
+      ...(judgement.does !== undefined ? { does: judgement.does } : {}),
     });
     return { decision, judgement, ctx };
   }

@@ -1,93 +1,17 @@
-import type { z } from 'zod';
-import type { AgentConfig, BreakwaterConfig, ToolName } from '../config/schema';
+import type { AgentConfig, BreakwaterConfig } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import type { SandboxSettings, SandboxStatus } from '../sandbox/commandSandbox';
+import type { PreparedCall, StoredCall } from './preparedCall';
 
 /**
  * The contract between the tool engine (src/core/tools, src/core/sandbox) and the run layer
- * (src/core/runs, src/core/agents). Everything a run stores is plain JSON, so a prepared call can be
- * written to the run log, shown for approval in another process, and executed after a crash.
+ * (src/core/runs, src/core/agents). Everything a run stores is plain JSON (preparedCall.ts), so a
+ * prepared call can be written to the run log, shown for approval in another process, and executed
+ * after a crash. What one tool is lives in its definition (toolDefinition.ts).
  */
 
-/** How the approval gate judges a call. Deny wins; `block` can never be lifted. */
-export type Decision =
-  | { readonly kind: 'allow'; readonly reason: string }
-  /** Approval needed; `--yes` or an "always allow" grant may cover it. */
-  | { readonly kind: 'ask'; readonly reason: string; readonly grantKey?: string }
-  /** Approval needed every time; no blanket approval covers it. */
-  | { readonly kind: 'ask_every_time'; readonly reason: string }
-  | { readonly kind: 'block'; readonly reason: string };
-
-/** What the user must see to decide. */
-export type ApprovalRequest =
-  | {
-      readonly tool: 'write' | 'edit';
-      /** The resolved real path. */
-      readonly path: string;
-      readonly relativePath: string;
-      /** Unified diff of current → proposed. */
-      readonly diff: string;
-      readonly currentContent: string | null;
-      readonly proposedContent: string;
-    }
-  /** `unsandboxed`: set when the command will run without the OS sandbox; says why, in words ("not sandboxed: …"). */
-  | { readonly tool: 'bash'; readonly command: string; readonly subcommands: readonly string[]; readonly cwd: string; readonly unsandboxed?: string }
-  | { readonly tool: 'http_request'; readonly method: string; readonly url: string; readonly host: string; readonly resolvedAddress?: string }
-  | { readonly tool: 'ssh'; readonly server: string; readonly target: string; readonly command: string; readonly subcommands: readonly string[]; readonly unsandboxed?: string }
-  | { readonly tool: 'read' | 'list_dir' | 'glob' | 'grep'; readonly path: string; readonly relativePath: string };
-
-/**
- * Lets a run decide after a crash whether a started call already happened: for `write`/`edit`,
- * the file's hash before and the hash the call will produce.
- */
-export interface Precondition {
-  readonly path: string;
-  /** sha256 of the file before the call; null when it did not exist. */
-  readonly beforeHash: string | null;
-  /** sha256 the file will have once the call is applied. */
-  readonly afterHash: string;
-}
-
-export interface PreparedCall {
-  readonly callId: string;
-  readonly tool: ToolName;
-  readonly args: unknown;
-  readonly decision: Decision;
-  /** Present when the decision is `ask` or `ask_every_time`. */
-  readonly approval?: ApprovalRequest;
-  /** One line for lists and the CLI's `pending_approvals[].summary`. */
-  readonly summary: string;
-  readonly precondition?: Precondition;
-  /** `write`/`edit`: the file's content before the call, kept in the store so a run can be undone. */
-  readonly previousContent?: string | null;
-  /** Side effects that cannot be checked afterwards (`bash`, `http_request`, `ssh`). */
-  readonly unverifiable: boolean;
-  /**
-   * Set when the call cannot run as asked (unknown tool, arguments that fail the schema, an `edit`
-   * whose old_string is missing). The decision is then `allow`: executing answers the model with
-   * this error without running anything and without counting against the tool's breaker.
-   */
-  readonly invalid?: string;
-  /** What `execute` needs to re-judge and run the call without the scope (written with the call). */
-  readonly context?: ExecutionContext;
-}
-
-/** The scope's policy, flattened to plain JSON so a stored call can be re-checked after a crash. */
-export interface ExecutionContext {
-  readonly agentName: string;
-  readonly agentTools: readonly ToolName[];
-  readonly sandboxPaths: boolean;
-  /** Each non-empty list must admit every program (settings, then the agent's narrowing list). */
-  readonly allowedLists: readonly (readonly string[])[];
-  readonly denied: readonly string[];
-  readonly httpAllowedDomains: readonly string[];
-  readonly sshStrictHostChecking: boolean;
-  /** The servers this agent may reach (named in `servers` and in the agent's `servers`). */
-  readonly servers: Readonly<Record<string, { readonly host: string; readonly user: string; readonly port: number; readonly key?: string }>>;
-  readonly breaker: { readonly threshold: number; readonly resetMs: number };
-  /** `settings.sandbox`: how commands are confined (absent in calls stored before it existed: the defaults). */
-  readonly sandbox?: SandboxSettings;
-}
+export type { ApprovalRequest, ApprovalView } from './approvalView';
+export type { Decision, ExecutionContext, Precondition, PreparedCall, StoredCall } from './preparedCall';
 
 /** Who let a call run. `policy` for `allow`; the others answer an `ask`. */
 export type Authorization =
@@ -104,7 +28,7 @@ export type ToolOutcome =
 
 /** Per-tool fleet stats (seed 000) for the tree view and `--status`. */
 export interface ToolStats {
-  readonly tool: ToolName;
+  readonly tool: string;
   readonly state: 'closed' | 'open' | 'half_open';
   readonly failures: number;
   readonly successes: number;
@@ -117,13 +41,14 @@ export interface ToolStats {
 /** Who is calling, for per-agent narrowing and the servers an agent may reach. */
 export interface ToolScope {
   readonly agentName: string;
-  readonly agent: AgentConfig;
+  /** The agent's config; its `tools` may name any tool the engine has registered. */
+  readonly agent: Omit<AgentConfig, 'tools'> & { readonly tools: readonly string[] };
   readonly config: BreakwaterConfig;
 }
 
 export interface ToolEngine {
-  /** Specs for the agent's tools (without `delegate`, which the agent layer adds). */
-  specs(tools: readonly ToolName[]): ToolSpec[];
+  /** Specs for the agent's tools that this engine has (`delegate`, which the agent layer adds, is not one). */
+  specs(tools: readonly string[]): ToolSpec[];
   /** Validates, resolves and judges a call. Never runs anything. */
   prepare(call: ToolCallRequest, scope: ToolScope): Promise<PreparedCall>;
   /**
@@ -131,9 +56,9 @@ export interface ToolEngine {
    * `ask_every_time` needs user), re-checks the sandbox at execution time, and for write/edit refuses
    * when the file no longer matches `precondition.beforeHash`.
    */
-  execute(prepared: PreparedCall, authorization: Authorization, signal: AbortSignal): Promise<ToolOutcome>;
+  execute(prepared: StoredCall, authorization: Authorization, signal: AbortSignal): Promise<ToolOutcome>;
   /** After a crash: did a started write/edit happen? */
-  checkApplied(prepared: PreparedCall): Promise<'applied' | 'not_applied' | 'changed'>;
+  checkApplied(prepared: StoredCall): Promise<'applied' | 'not_applied' | 'changed'>;
   /** "Always allow" for this session (bash: the command, http: the domain). */
   grant(grantKey: string): void;
   stats(): ToolStats[];
@@ -163,4 +88,3 @@ export interface ToolHost {
   readonly storeRoot?: string;
 }
 
-export type ToolArgs<T extends z.ZodType> = z.infer<T>;

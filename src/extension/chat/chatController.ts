@@ -132,10 +132,9 @@ export class ChatController implements vscode.Disposable {
    */
   requestApproval(prompt: ApprovalPrompt, signal: AbortSignal): Promise<ApprovalAnswer> {
     const key = `${prompt.runId}\u0000${prompt.callId}`;
-    const request = prompt.request as unknown as Record<string, unknown> | undefined;
-    if (request && (request.tool === 'write' || request.tool === 'edit') && typeof request.proposedContent === 'string') {
-      this.mapperFor(prompt.runId).remember(prompt.callId, { path: String(request.path), currentContent: typeof request.currentContent === 'string' ? request.currentContent : null, proposedContent: request.proposedContent });
-    }
+    const request = prompt.request;
+    const change = request?.change;
+    if (change !== undefined) this.mapperFor(prompt.runId).remember(prompt.callId, { path: change.path, currentContent: change.before, proposedContent: change.after });
     this.post({
       type: 'approvalRequest',
       runId: prompt.runId,

@@ -61,7 +61,11 @@ export class CodeApplier {
       summary: vscode.l10n.t('Apply code to {0}', verdict.relativePath),
       reason: verdict.reason,
       canAlwaysAllow: false,
-      approval: { tool: 'apply', path: verdict.path, relativePath: verdict.relativePath, diff: clip(verdict.diff), isNew: verdict.currentContent === null },
+      approval: {
+        tool: 'apply',
+        fields: [{ label: verdict.currentContent === null ? 'Create' : 'Write', value: verdict.path }],
+        change: { path: verdict.path, relativePath: verdict.relativePath, diff: clip(verdict.diff), isNew: verdict.currentContent === null },
+      },
     });
   }
 

@@ -1,7 +1,8 @@
 import type { RunEvent } from '../../core/runs/events';
 import { outcomeOf } from '../../core/runs/outcome';
 import { nextPhase, RUNNING } from '../../core/runs/runPhase';
-import { approvalViewSchema, type ApprovalView, type HostMessage } from '../../protocol/messages';
+import { toApprovalView as viewOf, type ApprovalRequest } from '../../core/tools/approvalView';
+import type { ApprovalView, HostMessage } from '../../protocol/messages';
 
 /** What the host keeps per pending call so View Diff can show the real contents. */
 export interface PendingContent {
@@ -28,7 +29,7 @@ function stringify(value: unknown): string {
  * refers to the call that `tool_call_decided` described.
  */
 export class RunEventMapper {
-  private readonly prepared = new Map<string, { tool: string; args: unknown; approval?: Record<string, unknown>; decision: string }>();
+  private readonly prepared = new Map<string, { tool: string; args: unknown; approval?: ApprovalRequest; decision: string }>();
   private readonly contents = new Map<string, PendingContent>();
   private provider = '';
   private model = '';
@@ -74,10 +75,8 @@ export class RunEventMapper {
       case 'tool_call_decided': {
         const p = event.payload.prepared;
         this.prepared.set(event.payload.call_id, { tool: p.tool, args: p.args, decision: p.decision.kind, ...(p.approval ? { approval: p.approval } : {}) });
-        const a = p.approval;
-        if (a && (a.tool === 'write' || a.tool === 'edit') && typeof a.path === 'string' && typeof a.proposedContent === 'string') {
-          this.contents.set(event.payload.call_id, { path: a.path, currentContent: typeof a.currentContent === 'string' ? a.currentContent : null, proposedContent: a.proposedContent });
-        }
+        const change = p.approval?.change;
+        if (change !== undefined) this.contents.set(event.payload.call_id, { path: change.path, currentContent: change.before, proposedContent: change.after });
         return [];
       }
       case 'approval_requested': {
@@ -139,37 +138,13 @@ export class RunEventMapper {
   }
 }
 
-/** The core's ApprovalRequest (from the log, loosely typed) → what the card shows; never the file contents. */
-export function toApprovalView(approval: Record<string, unknown> | undefined, tool: string, args: unknown): ApprovalView {
-  if (approval) {
-    const candidate =
-      approval.tool === 'write' || approval.tool === 'edit'
-        ? { tool: approval.tool, path: approval.path, relativePath: approval.relativePath, diff: clip(String(approval.diff ?? '')), isNew: approval.currentContent === null || approval.currentContent === undefined }
-        : approval;
-    const parsed = approvalViewSchema.safeParse(candidate);
-    if (parsed.success) return parsed.data;
-  }
-  // Fall back to what the arguments say, so the user still sees what is asked.
-  const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  switch (tool) {
-    case 'write':
-    case 'edit':
-      return { tool, path: str(a.path), relativePath: str(a.path), diff: '', isNew: false };
-    case 'bash':
-      return { tool, command: str(a.command), subcommands: [str(a.command)], cwd: str(a.working_dir) || '.' };
-    case 'http_request': {
-      let host = '';
-      try {
-        host = new URL(str(a.url)).host;
-      } catch {
-        host = str(a.url);
-      }
-      return { tool, method: str(a.method) || 'GET', url: str(a.url), host };
-    }
-    case 'ssh':
-      return { tool, server: str(a.host), target: str(a.host), command: str(a.command), subcommands: [str(a.command)] };
-    default:
-      return { tool: 'read', path: str(a.path), relativePath: str(a.path) };
-  }
+/**
+ * The core's approval request → what the card shows; never the file contents. Without one (a call
+ * asked again after a crash that had none), the card shows the call's arguments, so the user still
+ * sees what is asked. Knows no tool.
+ */
+export function toApprovalView(approval: ApprovalRequest | undefined, tool: string, args: unknown): ApprovalView {
+  if (approval !== undefined) return viewOf(approval, clip);
+  const fields = typeof args === 'object' && args !== null && !Array.isArray(args) ? Object.entries(args).map(([label, value]) => ({ label, value: typeof value === 'string' ? clip(value) : stringify(value) })) : [];
+  return { tool: tool.length > 0 ? tool : 'tool', fields };
 }

@@ -42,7 +42,7 @@ describe('createBreakwater', () => {
 });
 
 describe('terminal approver', () => {
-  const prompt: ApprovalPrompt = { runId: 'r', agent: 'dev', callId: 'c', tool: 'write', summary: 'write a.txt', kind: 'ask', reason: 'writes', mayHaveRun: false, request: { tool: 'bash', command: 'ls', subcommands: ['ls'], cwd: '/w' } };
+  const prompt: ApprovalPrompt = { runId: 'r', agent: 'dev', callId: 'c', tool: 'write', summary: 'write a.txt', kind: 'ask', reason: 'writes', mayHaveRun: false, request: { tool: 'bash', command: { text: 'ls', steps: ['ls'] }, fields: [{ label: 'In', value: '/w' }], alwaysAllow: 'this command' } };
   async function answer(lines: string, p: ApprovalPrompt = prompt) {
     const input = new PassThrough();
     const output = new PassThrough();

@@ -44,7 +44,7 @@ describe('chat protocol', () => {
       summary: 'run npm test',
       reason: 'bash needs approval',
       canAlwaysAllow: true,
-      approval: { tool: 'bash', command: 'npm test', subcommands: ['npm test'], cwd: '/w' },
+      approval: { tool: 'bash', command: { text: 'npm test', steps: ['npm test'] }, fields: [{ label: 'In', value: '/w' }], alwaysAllow: 'this command' },
     });
     assert.equal(ok.ok, true);
     const wrongShape = parseHostMessage({

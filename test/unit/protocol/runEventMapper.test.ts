@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { RunEventMapper } from '../../../src/extension/chat/runEventMapper';
 import { parseSlashCommand } from '../../../src/extension/chat/slashCommands';
 import { parseHostMessage } from '../../../src/protocol/messages';
-import type { RunEvent } from '../../../src/core/runs/events';
+import { parseRunEvent, type RunEvent } from '../../../src/core/runs/events';
 
-const ev = (seq: number, type: string, payload: unknown) => ({ seq, time: seq, type, payload }) as unknown as RunEvent;
+/** An event as a replay reads it from a log: validated (and, for an old log, brought to today's form). */
+function ev(seq: number, type: string, payload: unknown): RunEvent {
+  const parsed = parseRunEvent({ seq, time: seq, type, payload });
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.event;
+}
 
 describe('run events → chat protocol', () => {
-  it('turns a write that needs approval into a pending card with the real path, and keeps the contents for View Diff', () => {
+  it('turns a write that needs approval (as a log written before approval views stored it) into a pending card with the real path, and keeps the contents for View Diff', () => {
     const m = new RunEventMapper('r-1');
     const out = [
       ...m.map(ev(1, 'tool_call_requested', { call_id: 'c1', tool: 'write', args: { path: 'a.txt', content: 'new' } }), false),
@@ -17,7 +22,7 @@ describe('run events → chat protocol', () => {
     for (const message of out) assert.equal(parseHostMessage(message).ok, true, JSON.stringify(message));
     const request = out.find((x) => x.type === 'approvalRequest');
     assert.ok(request && request.type === 'approvalRequest');
-    assert.deepEqual(request.approval, { tool: 'write', path: '/w/a.txt', relativePath: 'a.txt', diff: '+new', isNew: false });
+    assert.deepEqual(request.approval, { tool: 'write', fields: [{ label: 'Write', value: '/w/a.txt' }], change: { path: '/w/a.txt', relativePath: 'a.txt', diff: '+new', isNew: false } });
     assert.deepEqual(m.contentFor('c1'), { path: '/w/a.txt', currentContent: 'old', proposedContent: 'new' });
   });
 

@@ -38,7 +38,7 @@ describe('security: approvals show everything (escaped, never cut)', () => {
       assert.doesNotMatch(prepared.decision.reason, HIDDEN);
       assert.equal(prepared.summary, `bash: ${visibleText(command)}`);
       // What runs is still exactly the command (the escape is for showing it).
-      assert.equal(prepared.approval?.tool === 'bash' && prepared.approval.command, command);
+      assert.equal(prepared.approval?.command?.text, command);
     });
   }
 
@@ -75,7 +75,7 @@ describe('security: approvals show everything (escaped, never cut)', () => {
     let shown = '';
     output.on('data', (d: Buffer) => (shown += d.toString()));
     const command = `echo safe\x1b[2K\r${'word '.repeat(60)}LAST`;
-    const prompt: ApprovalPrompt = { runId: 'r', agent: 'dev', callId: 'c', tool: 'bash', summary: `bash: ${command}`, kind: 'ask', reason: 'needs \u202Eapproval', mayHaveRun: false, request: { tool: 'bash', command, subcommands: [command], cwd: '/w' } };
+    const prompt: ApprovalPrompt = { runId: 'r', agent: 'dev', callId: 'c', tool: 'bash', summary: `bash: ${command}`, kind: 'ask', reason: 'needs \u202Eapproval', mayHaveRun: false, request: { tool: 'bash', command: { text: command, steps: [command] }, fields: [{ label: 'In', value: '/w' }] } };
     const answer = terminalApprover(input, output)(prompt, new AbortController().signal);
     input.write('d\n');
     input.write('n\n');
@@ -98,7 +98,7 @@ describe('security: approvals show everything (escaped, never cut)', () => {
     try {
       const command = 'echo safe\x1b[2K\rrm -rf build\u202E';
       const card = renderApprovalCard(
-        { kind: 'approval', runId: 'r', callId: 'c', summary: `bash: ${command}`, reason: 'asks\u200B', canAlwaysAllow: false, resolved: null, approval: { tool: 'bash', command, subcommands: [command, 'ls\r'], cwd: '/w\u202E' } },
+        { kind: 'approval', runId: 'r', callId: 'c', summary: `bash: ${command}`, reason: 'asks\u200B', canAlwaysAllow: false, resolved: null, approval: { tool: 'bash', command: { text: command, steps: [command, 'ls\r'] }, fields: [{ label: 'In', value: '/w\u202E' }] } },
         () => {},
       );
       const text = card.textContent ?? '';
@@ -107,6 +107,32 @@ describe('security: approvals show everything (escaped, never cut)', () => {
       assert.match(text, /ls\\r/);
       assert.match(text, /asks\\u\{200B\}/);
       assert.doesNotMatch(card.getAttribute('aria-label') ?? '', HIDDEN);
+    } finally {
+      g.document = before;
+    }
+  });
+  it('a view read from a hand-edited log cannot hide anything in its labels, values or "always allow" text', () => {
+    const { window } = new JSDOM('<!doctype html><body></body>');
+    const g = globalThis as { document?: unknown };
+    const before = g.document;
+    g.document = window.document;
+    try {
+      const card = renderApprovalCard(
+        {
+          kind: 'approval',
+          runId: 'r',
+          callId: 'c',
+          summary: 's',
+          reason: 'r',
+          canAlwaysAllow: true,
+          resolved: null,
+          approval: { tool: 'bash', command: { text: 'ls', steps: ['ls'] }, fields: [{ label: 'In\u202E', value: '/w\r' }], alwaysAllow: 'this command\u200B\x1b[2K' },
+        },
+        () => {},
+      );
+      assert.doesNotMatch(card.textContent ?? '', HIDDEN);
+      assert.match(card.textContent ?? '', /In\\u\{202E\}/);
+      assert.match(card.textContent ?? '', /Always allow this command\\u\{200B\}\\e\[2K/);
     } finally {
       g.document = before;
     }

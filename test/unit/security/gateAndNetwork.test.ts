@@ -218,7 +218,7 @@ describe('security: http_request', () => {
     try {
       const { prepared, outcome } = await h.run('http_request', { url: `${base}/ok` });
       assert.equal(prepared.decision.kind, 'ask');
-      assert.equal(prepared.approval?.tool === 'http_request' && prepared.approval.resolvedAddress, '127.0.0.1');
+      assert.match(prepared.approval?.fields.find((f) => f.label === 'Host')?.value ?? '', /\(127\.0\.0\.1\)$/);
       assert.equal(outcome.status === 'ok' ? outcome.output.split('\n\n')[1] : '', 'hello no-auth');
     } finally {
       delete process.env.ANTHROPIC_API_KEY;

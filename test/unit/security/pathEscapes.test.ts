@@ -40,7 +40,7 @@ describe('security: path escapes', () => {
   it('~ is not expanded into the home folder', async () => {
     const { prepared } = await h.run('write', { path: '~/.bashrc', content: 'x' }, { by: 'user' });
     assert.equal(prepared.decision.kind, 'ask');
-    assert.equal(prepared.approval?.tool === 'write' && prepared.approval.path, path.join(h.root, '~', '.bashrc'));
+    assert.equal(prepared.approval?.change?.path, path.join(h.root, '~', '.bashrc'));
   });
 
   it('URL-encoded ..%2f stays a literal name inside the workspace', async () => {

@@ -186,7 +186,7 @@ describe('security: sandbox modes and availability', function () {
     output.on('data', (d: Buffer) => (text += d.toString()));
     const ask = terminalApprover(input, output);
     const answer = ask(
-      { runId: 'r', agent: 'dev', callId: 'c1', tool: 'bash', summary: 'bash: touch x', kind: 'ask_every_time', reason: 'bash: not sandboxed: bubblewrap (bwrap) is not installed — needs your approval every time', mayHaveRun: false, request: { tool: 'bash', command: 'touch x', subcommands: ['touch x'], cwd: '/w', unsandboxed: 'not sandboxed: bubblewrap (bwrap) is not installed' } },
+      { runId: 'r', agent: 'dev', callId: 'c1', tool: 'bash', summary: 'bash: touch x', kind: 'ask_every_time', reason: 'bash: not sandboxed: bubblewrap (bwrap) is not installed — needs your approval every time', mayHaveRun: false, request: { tool: 'bash', command: { text: 'touch x', steps: ['touch x'] }, fields: [{ label: 'In', value: '/w' }], unsandboxed: 'not sandboxed: bubblewrap (bwrap) is not installed' } },
       new AbortController().signal,
     );
     input.write('n\n');
@@ -202,11 +202,11 @@ describe('security: sandbox modes and availability', function () {
     g.document = window.document;
     try {
       const card = renderApprovalCard(
-        { kind: 'approval', runId: 'r', callId: 'c1', summary: 'bash: touch x', reason: 'needs approval', canAlwaysAllow: false, resolved: null, approval: { tool: 'bash', command: 'touch x', subcommands: ['touch x'], cwd: '/w', unsandboxed: 'not sandboxed: bubblewrap (bwrap) is not installed' } },
+        { kind: 'approval', runId: 'r', callId: 'c1', summary: 'bash: touch x', reason: 'needs approval', canAlwaysAllow: false, resolved: null, approval: { tool: 'bash', command: { text: 'touch x', steps: ['touch x'] }, fields: [{ label: 'In', value: '/w' }], unsandboxed: 'not sandboxed: bubblewrap (bwrap) is not installed' } },
         () => undefined,
       );
       assert.equal(card.querySelector('.bw-unsandboxed')?.textContent, 'Not sandboxed: bubblewrap (bwrap) is not installed');
-      const sandboxed = renderApprovalCard({ kind: 'approval', runId: 'r', callId: 'c2', summary: 'bash: ls', reason: 'r', canAlwaysAllow: true, resolved: null, approval: { tool: 'bash', command: 'ls', subcommands: ['ls'], cwd: '/w' } }, () => undefined);
+      const sandboxed = renderApprovalCard({ kind: 'approval', runId: 'r', callId: 'c2', summary: 'bash: ls', reason: 'r', canAlwaysAllow: true, resolved: null, approval: { tool: 'bash', command: { text: 'ls', steps: ['ls'] }, fields: [{ label: 'In', value: '/w' }] } }, () => undefined);
       assert.equal(sandboxed.querySelector('.bw-unsandboxed'), null);
     } finally {
       g.document = previous;

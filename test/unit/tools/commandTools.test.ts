@@ -14,7 +14,7 @@ describe('bash tool', () => {
     h = makeHarness();
     const { prepared, outcome } = await h.run('bash', { command: 'pwd' });
     assert.equal(prepared.decision.kind, 'ask');
-    assert.equal(prepared.approval?.tool === 'bash' && prepared.approval.cwd, h.root);
+    assert.deepEqual(prepared.approval?.fields, [{ label: 'In', value: h.root }]);
     assert.equal(outcome.status === 'ok' ? outcome.output.trim() : '', h.root);
   });
 

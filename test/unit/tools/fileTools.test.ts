@@ -58,8 +58,8 @@ describe('file tools', () => {
     assert.equal(prepared.decision.kind, 'ask');
     assert.equal(prepared.approval?.tool, 'write');
     if (prepared.approval?.tool === 'write') {
-      assert.equal(prepared.approval.path, path.join(h.root, 'w.txt'));
-      assert.match(prepared.approval.diff, /-old\n\+new/);
+      assert.equal(prepared.approval.change?.path, path.join(h.root, 'w.txt'));
+      assert.match(prepared.approval.change?.diff ?? '', /-old\n\+new/);
     }
     assert.equal(prepared.previousContent, 'old\n');
   });

@@ -35,8 +35,8 @@ describe('proposeWrite / applyProposed (Apply through the approval gate)', () =>
     const prepared = await bw.proposeWrite('src/x.ts', 'new\n');
     assert.equal(prepared.decision.kind, 'ask');
     assert.equal(prepared.approval?.tool, 'write');
-    assert.equal(prepared.approval?.tool === 'write' && prepared.approval.path, path.join(root, 'src', 'x.ts'));
-    assert.match(prepared.approval?.tool === 'write' ? prepared.approval.diff : '', /-old\n\+new/);
+    assert.equal(prepared.approval?.change?.path, path.join(root, 'src', 'x.ts'));
+    assert.match(prepared.approval?.change?.diff ?? '', /-old\n\+new/);
     assert.equal(fs.readFileSync(path.join(root, 'src', 'x.ts'), 'utf8'), 'old\n', 'proposing writes nothing');
 
     const outcome = await bw.applyProposed(prepared, 'approve');

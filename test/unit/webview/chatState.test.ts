@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { applyHostMessage, emptyState, parseMention, restoreState } from '../../../src/webview/chatState';
+import type { HostMessage } from '../../../src/protocol/messages';
 
 describe('chat state reducer', () => {
   it('appends streamed text to the open answer of the same run, and starts a new answer after a tool card', () => {
@@ -16,7 +17,7 @@ describe('chat state reducer', () => {
   it('updates a tool card in place and resolves an approval once', () => {
     const s = emptyState();
     applyHostMessage(s, { type: 'toolCall', runId: 'r', callId: 'c', tool: 'write', args: '{}', status: 'pending' });
-    const approval = { type: 'approvalRequest', runId: 'r', callId: 'c', summary: 'write a', reason: 'asks', canAlwaysAllow: false, approval: { tool: 'write', path: '/w/a', relativePath: 'a', diff: '', isNew: true } } as const;
+    const approval: HostMessage = { type: 'approvalRequest', runId: 'r', callId: 'c', summary: 'write a', reason: 'asks', canAlwaysAllow: false, approval: { tool: 'write', fields: [{ label: 'Create', value: '/w/a' }], change: { path: '/w/a', relativePath: 'a', diff: '', isNew: true } } };
     applyHostMessage(s, approval);
     assert.equal(applyHostMessage(s, approval).kind, 'none', 'a repeated request is not shown twice');
     applyHostMessage(s, { type: 'approvalResolved', runId: 'r', callId: 'c', approved: false });
