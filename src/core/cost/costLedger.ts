@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import { providerKindSchema } from '../config/schema';
-import { JsonlAppender, readJsonl } from '../resilience/durableFile';
+import { JsonlAppender, readJsonl } from '../store/jsonlFile';
 import { systemClock, type Clock } from '../resilience/timers';
 
 const tokens = z.number().int().nonnegative();

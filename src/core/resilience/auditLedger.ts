@@ -3,7 +3,7 @@ import type { Event } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import type { Disposable } from '../common/lifecycle';
 import { PROVIDER_ERROR_KINDS } from '../providers/errors';
-import { JsonlAppender, readJsonl } from './durableFile';
+import { JsonlAppender, readJsonl } from '../store/jsonlFile';
 
 const breakerState = z.enum(['closed', 'open', 'half_open']);
 

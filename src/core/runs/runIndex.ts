@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../store/atomicFile';
 import type { RunEvent } from './events';
 import { replayRunLog, replayText } from './runLog';
 import { liveLockOwner } from './runLock';
@@ -141,13 +142,9 @@ export class RunIndex {
     this.timer = undefined;
     if (!this.dirty || !this.entries) return;
     this.dirty = false;
-    const tmp = `${this.options.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      fs.mkdirSync(path.dirname(this.options.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ version: VERSION, runs: Object.fromEntries(this.entries) }));
-      fs.renameSync(tmp, this.options.file);
+      writeFileAtomicSync(this.options.file, JSON.stringify({ version: VERSION, runs: Object.fromEntries(this.entries) }));
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
       this.options.onError?.(new Error(`could not write the run index ${this.options.file} (it is rebuilt from the logs when needed)`, { cause: e }));
     }
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
-import { atomicWriteFile } from '../sandbox/atomicWrite';
+import { writeFileAtomic } from '../store/atomicFile';
 import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { protectedWriteReason } from '../sandbox/protectedPaths';
 import type { ResolvedPath } from '../sandbox/workspaceSandbox';
@@ -52,7 +52,8 @@ async function currentText(r: Extract<ResolvedPath, { ok: true }>): Promise<{ te
 async function runChange(judgement: ToolJudgement, verb: string): Promise<{ status: 'ok'; output: string; truncated: false }> {
   const target = judgement.target ?? '';
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  await atomicWriteFile(target, judgement.proposedContent ?? '');
+  // The file's mode is kept; renaming over a symbolic link replaces the link instead of following it.
+  await writeFileAtomic(target, judgement.proposedContent ?? '', { mode: 'preserve', mkdir: false });
   const bytes = Buffer.byteLength(judgement.proposedContent ?? '', 'utf8');
   return { status: 'ok', output: `${verb} ${judgement.approval?.change?.relativePath ?? target} (${bytes} bytes).`, truncated: false };
 }

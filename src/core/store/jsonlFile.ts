@@ -1,31 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 
 /**
- * The two ways durable state is written (ARCHITECTURE.md): whole files atomically (temp + fsync +
- * rename, so a crash leaves the old file or the new one, never half of either) and append-only JSONL
- * with fsync per line.
+ * Append-only JSONL (one JSON object per line, fsync per line) and the small reads that go with it.
+ * Whole files are replaced with `writeFileAtomic` (./atomicFile).
  */
-
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** Reads a file, or `undefined` when it does not exist (any other error is thrown). */
 export async function readFileIfExists(file: string): Promise<string | undefined> {
