@@ -52,7 +52,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Parses PRODUCT.md's interface exactly; anything else is a `UsageError`. */
+/** Parses the documented command line (README, "CLI") exactly; anything else is a `UsageError`. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>['values'];
   try {

@@ -26,7 +26,7 @@ import { chooseStore, migrateLegacyStore } from './storeLocation';
 import { terminalApprover } from './terminalApprover';
 import { refusal, runTrustConfig, unconfirmedNotice, unconfirmedOf, type TrustCommandLine } from './trustConfig';
 
-/** Exit codes (PRODUCT.md): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130 cancelled (Ctrl-C; resumable). */
+/** Exit codes (README, "CLI"; part of the interface): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130 cancelled (Ctrl-C; resumable). */
 export const EXIT = { completed: 0, failed: 1, usage: 2, waiting: 3, cancelled: 130 } as const;
 
 /** Commands that send nothing anywhere: they run (and show what is unconfirmed) while workspace values await confirmation. */

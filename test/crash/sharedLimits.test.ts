@@ -10,7 +10,7 @@ import { useRedis } from '../fixtures/redis/redisServer';
 import { runBuiltCli, sleep, startBuiltCli, until, makeWorkspace } from './cliProcess';
 
 /**
- * Issue 12, measured from outside: real CLI processes (`node dist/cli.js`), the real fake LLM server (requests
+ * Limits shared across processes, measured from outside: real CLI processes (`node dist/cli.js`), the real fake LLM server (requests
  * are counted where they arrive), the store folder and a real Redis. Each scenario runs for both backends.
  */
 const agent = (settings: string, tools = '[]') => `settings:\n${settings}\nagents:\n  a:\n    role: You answer.\n    provider: anthropic\n    model: sonnet\n    tools: ${tools}\n`;

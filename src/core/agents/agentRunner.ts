@@ -18,7 +18,7 @@ import { ToolStep } from './toolStep';
 export interface StartRunOptions {
   readonly agent: string;
   readonly prompt: string;
-  /** Earlier outputs (a task's previous steps), sent before the prompt as in the seed's `run_with_context`. */
+  /** Earlier outputs (a task's previous steps), sent before the prompt. */
   readonly context?: string;
   readonly runId?: string;
   readonly parentRunId?: string;
@@ -46,7 +46,7 @@ export function recorderFor(runId: string, writer: RunLogWriter, onEvent: ((runI
 }
 
 /**
- * The agent loop (seed `Agent.run` + seed 003's engine): the next step is always decided from
+ * The agent loop, on the durable run log: the next step is always decided from
  * `fold(log)`, so the same code starts a run and resumes one a crash interrupted in any process.
  */
 export class AgentRunner {

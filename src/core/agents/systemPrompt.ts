@@ -8,7 +8,7 @@ export interface WorkspaceFacts {
 }
 
 /**
- * The seed's `_build_system_prompt`: `# name`, the role, the servers the agent may reach (user@host and
+ * The system prompt: `# name`, the role, the servers the agent may reach (user@host and
  * description), plus what it needs to know about the workspace. Deterministic, so a resumed run sends
  * the same system prompt as the process that started it.
  */

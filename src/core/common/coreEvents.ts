@@ -26,7 +26,7 @@ export type CoreEvent =
       readonly name: string;
       readonly kind: ProviderErrorKind;
       readonly message: string;
-      /** The cause's stack, kept for the audit ledger (seed 002). */
+      /** The cause's stack, kept for the audit ledger. */
       readonly cause?: string;
       readonly attempt: number;
       readonly willRetry: boolean;

@@ -4,7 +4,7 @@ import { combineRuleAt, isRecordAt, keyOf, type FieldPath } from './schemaWalk';
 
 /**
  * Merges the user's agents file and the workspace's, both as written (validated, before defaults), into one raw
- * config (PRODUCT.md, "Config"):
+ * config (README, "Workspace configuration and trust"):
  * - `settings` key by key, `providers` field by field, `state` as a whole: the user's value wins;
  * - `servers` and `settings.prices` by name: the user's entry wins;
  * - `agents` and `tasks` by name: the workspace's entry wins — but an agent both files define keeps the

@@ -42,7 +42,7 @@ export interface ScopeReport {
 }
 
 /**
- * Loads the effective config from the user's file and the workspace's (PRODUCT.md, "Config"). Precedence, highest
+ * Loads the effective config from the user's file and the workspace's (README, "Workspace configuration and trust"). Precedence, highest
  * first: environment endpoints → the user's file → the workspace file's values (its sensitive ones only when
  * confirmed, never in Restricted Mode) → defaults. Each file is validated on its own (errors name file, key and
  * line); references between agents, servers and tasks are checked on the merge.

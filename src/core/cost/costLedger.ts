@@ -116,7 +116,7 @@ export class CostLedger {
     return totals;
   }
 
-  /** JSON like the seed's `export()`: every request, a summary and the budget. */
+  /** The exported JSON: every request, a summary and the budget. */
   export(budgetUsd: number | null = null): string {
     const totals = this.totals();
     return JSON.stringify(

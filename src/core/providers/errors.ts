@@ -1,6 +1,6 @@
 /**
  * One typed set for every SDK and HTTP failure. The original error (and its stack) stays attached as
- * `cause` — seed 002's "traceback preserved".
+ * `cause`, so the original stack is kept.
  */
 export const PROVIDER_ERROR_KINDS = [
   'rate_limited',

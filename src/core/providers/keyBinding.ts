@@ -3,7 +3,7 @@ import { ProviderError } from './errors';
 import type { ApiKey, ChatRequest, KeyLookup, LlmProvider, SecretSource, StreamEvent } from './types';
 
 /**
- * "A key is sent only to the origin it was given for" (PRODUCT.md), enforced where every provider request is built:
+ * A key is sent only to the origin it was given for, enforced where every provider request is built:
  * each call asks the `SecretSource` for the key of the endpoint's own origin, and the SDK's fetch refuses any other
  * origin and any redirect, so neither a config value nor a server can carry a key (or a prompt) elsewhere.
  */

@@ -18,7 +18,7 @@ export interface CreateProviderOptions {
   /** Where the keys come from; never settings. Absent: requests carry no key (a local Ollama needs none). */
   readonly secrets?: SecretSource;
   /**
-   * Environment read for the SDKs' own variables, which win over `baseUrl` (PRODUCT.md precedence): ANTHROPIC_BASE_URL,
+   * Environment read for the SDKs' own variables, which win over `baseUrl` (README, "Keys and providers"): ANTHROPIC_BASE_URL,
    * OPENAI_BASE_URL, OLLAMA_HOST. Defaults to `process.env`; tests pass their own. Keys are never read from it here.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;

@@ -7,7 +7,7 @@ import { JsonlAppender, readJsonl } from '../store/jsonlFile';
 
 const breakerState = z.enum(['closed', 'open', 'half_open']);
 
-/** One line of `StoreLayout.auditLedger`: the CoreEvent as it was fired (seed 002's ledger). */
+/** One line of `StoreLayout.auditLedger`: the CoreEvent as it was fired. */
 export const auditEntrySchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('provider_failure'),

@@ -11,7 +11,7 @@ export function isFinished(call: ToolCallState): boolean {
 }
 
 /**
- * Run state as a pure function of its events (seed 003). Same events in, equal state out; no clock,
+ * Run state as a pure function of its events. Same events in, equal state out; no clock,
  * no I/O, no mutation of the input. Throws if the first event is not `run_started`.
  */
 export function fold(events: readonly RunEvent[]): RunState {

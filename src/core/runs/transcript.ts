@@ -6,7 +6,7 @@ import type { RunEvent } from './events';
 import type { RunStore } from './runStore';
 
 /**
- * The seed's readable `logs/<agent>.md`, DERIVED from the run logs (never a second writer that could
+ * The readable `logs/<agent>.md`, DERIVED from the run logs (never a second writer that could
  * disagree with them): regenerated after a run changes, written atomically.
  */
 export function renderRunMarkdown(events: readonly RunEvent[]): string {

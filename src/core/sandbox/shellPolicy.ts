@@ -162,7 +162,7 @@ async function judgeWords(words: ShellWord[], stdin: StdinSource, feedsArgs: boo
 /**
  * A shell: it asks every time. Its `-c` text is judged as a command line; a shell that reads its
  * commands from a pipe (`… | sh`, `… | xargs sh -c`) or from another command's output (`sh <(…)`,
- * `bash -c "$(…)"`, a here-string with `$(…)`) is a hard block, like the seed's `curl | sh`.
+ * `bash -c "$(…)"`, a here-string with `$(…)`) is a hard block, like `curl | sh`.
  */
 async function shellDecisions(name: string, args: readonly ShellWord[], stdin: StdinSource, feedsArgs: boolean, ctx: PolicyContext): Promise<Decision[]> {
   const out: Decision[] = [askEveryTime(`it starts another shell (${name}), whose commands the policy cannot see`), ...shellOptionDecisions(args)];

@@ -26,7 +26,7 @@ export type ToolOutcome =
   /** Refused by a hard rule, an open tool breaker or an untrusted workspace; nothing ran. */
   | { readonly status: 'blocked'; readonly error: string };
 
-/** Per-tool fleet stats (seed 000) for the tree view and `--status`. */
+/** Per-tool fleet stats for the tree view and `--status`. */
 export interface ToolStats {
   readonly tool: string;
   readonly state: 'closed' | 'open' | 'half_open';

@@ -68,7 +68,7 @@ describe('config loader', () => {
     });
   }
 
-  it('templates keep the seed agents with our provider names', () => {
+  it('templates keep the example agents with our provider names', () => {
     const team = parseConfigText(TEMPLATES.dev_team);
     assert.deepEqual(Object.keys(team.agents), ['architect', 'developer', 'reviewer', 'tester']);
     assert.equal(team.agents.reviewer.provider, 'openai');

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { configSchema } from '../../../src/core/config/schema';
 
 describe('config schema', () => {
-  it('fills the seed defaults for an empty file', () => {
+  it('fills the defaults for an empty file', () => {
     const cfg = configSchema.parse({});
     assert.equal(cfg.settings.default_provider, 'anthropic');
     assert.equal(cfg.settings.timeout, 300);

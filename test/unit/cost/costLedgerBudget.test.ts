@@ -50,7 +50,7 @@ describe('CostLedger', () => {
     assert.equal(third.entries().length, 2);
   });
 
-  it('exports JSON like the seed (requests, summary, budget_limit)', async () => {
+  it('exports JSON (requests, summary, budget_limit)', async () => {
     const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: recordingBus().bus });
     await ledger.record({ at: DAY1, agent: 'a', provider: 'anthropic', model: 'm', usage, usd: 0.123 });
     const out = JSON.parse(ledger.export(10));

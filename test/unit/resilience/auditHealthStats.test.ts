@@ -105,7 +105,7 @@ describe('audit ledger, health check and status', () => {
     assert.equal(status['openai@http://openai.test']?.state, 'closed');
   });
 
-  it('status per provider in the PRODUCT.md shape: state, failures, successes, calls, avg_ms', async () => {
+  it('status per provider in the documented shape: state, failures, successes, calls, avg_ms', async () => {
     const { gateway } = await setup({ anthropic: ['one', new ProviderError('server', 'down', { status: 500 })], openai: [] });
     const req = { system: '', messages: [{ role: 'user' as const, text: 'x' }], tools: [], maxTokens: 5 };
     const opts = { agentName: 'dev', signal: new AbortController().signal };

@@ -13,7 +13,7 @@ import { useRedis } from '../../fixtures/redis/redisServer';
 
 /**
  * The same scenarios against every backend, with two "processes" (two independent instances over one store
- * folder, or two Redis clients) wherever the backend is shared: the semantics of issue 12 hold for each.
+ * folder, or two Redis clients) wherever the backend is shared: the shared limits (admission, spend, breakers) hold for each.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rules = (over: Partial<BreakerRules> = {}): BreakerRules => ({ threshold: 2, openMs: 300, probeMaxMs: 5_000, enabled: true, ...over });
