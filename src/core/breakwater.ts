@@ -186,7 +186,7 @@ export interface Breakwater extends Disposable {
    * `breaker_transition`. Rejects with `BreakerResetError` for an unknown name.
    */
   resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
-  /** The cost ledger as exported JSON: every request, a summary and the budget. */
+  /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
   exportCosts(): string;
   /**
    * Prepares the user's own write of `content` to `path` (relative to the first workspace folder, or

@@ -1,4 +1,4 @@
-/** The chat's slash commands, mirroring the CLI's interactive mode. */
+/** The chat's slash commands, mirroring the seed's interactive mode. */
 export type SlashCommand =
   | { readonly kind: 'all'; readonly prompt: string }
   | { readonly kind: 'costs' }
