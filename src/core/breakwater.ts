@@ -29,7 +29,7 @@ import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type ArchiveResult, type RepairResult, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
-import { openSharedState } from './state/openSharedState';
+import { openSharedState } from './cost/openSharedState';
 import { StoreLayout } from './store/storeLayout';
 import { CommandSandbox } from './sandbox/commandSandbox';
 import { userStateDir } from './store/userStateDir';

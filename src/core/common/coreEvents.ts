@@ -1,4 +1,4 @@
-import type { ProviderErrorKind } from '../providers/errors';
+import type { ProviderErrorKind } from './providerErrorKinds';
 
 /**
  * Things that happen outside a single run's log and that the tree view, the status output and the

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './configError';
 import { defaultConfig, DEFAULT_AGENT_NAME } from './defaults';
 import { configFileSchema, configSchema, type BreakwaterConfig } from './schema';
-import type { ScopeReport } from './scopedLoader';
+import type { ScopeReport } from './scopeReport';
 import { lineOfPath } from './yamlLocate';
 
 export interface LoadedConfig {

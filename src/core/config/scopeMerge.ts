@@ -1,4 +1,4 @@
-import { domainMatches } from '../sandbox/httpPolicy';
+import { domainMatches } from '../common/domains';
 import type { CombineRule } from './schema';
 import { combineRuleAt, isRecordAt, keyOf, type FieldPath } from './schemaWalk';
 

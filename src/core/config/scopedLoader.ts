@@ -6,6 +6,7 @@ import { mergeScopes, type RawConfig, type Scope } from './scopeMerge';
 import { getIn, instancesIn, keyOf, SCHEMA_FIELDS, type FieldPath, type SensitiveField } from './schemaWalk';
 import { canonicalJson, displayValue, valueHash, type SensitiveValue, type WorkspaceTrust } from './trust';
 import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint, type Env } from './userScope';
+import type { ScopeReport, ValueSource } from './scopeReport';
 
 /** The two files of the scoped config and what decides which workspace values count. */
 export interface ConfigScopes {
@@ -21,25 +22,7 @@ export interface ConfigScopes {
   readonly env?: Env;
 }
 
-/** Where one effective value came from. */
-export type ValueSource =
-  | { readonly from: 'default' }
-  | { readonly from: 'env'; readonly variable: string }
-  | { readonly from: Scope; readonly files: readonly string[] };
-
-/** What `--status --json` (`config`) and Show Status say about the scopes. */
-export interface ScopeReport {
-  readonly user: { readonly file: string | null; readonly exists: boolean };
-  readonly workspace: { readonly file: string; readonly exists: boolean; readonly folder: string };
-  /** Restricted Mode: no workspace sensitive value is used or asked about. */
-  readonly restricted: boolean;
-  /** By key path (`settings.timeout`, `providers.anthropic.base_url`, `agents.dev`). */
-  readonly values: Readonly<Record<string, ValueSource>>;
-  /** The workspace's sensitive values that would change something, and whether each is in use. */
-  readonly sensitive: readonly SensitiveValue[];
-  /** Workspace entries a narrowing rule left out (they would have loosened the user's own setting). */
-  readonly notes: readonly string[];
-}
+export type { ScopeReport, ValueSource } from './scopeReport';
 
 /**
  * Loads the effective config from the user's file and the workspace's (README, "Workspace configuration and trust"). Precedence, highest

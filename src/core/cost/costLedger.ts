@@ -3,7 +3,7 @@ import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import { providerKindSchema } from '../config/schema';
 import { JsonlAppender, readJsonl } from '../store/jsonlFile';
-import { systemClock, type Clock } from '../resilience/timers';
+import { systemClock, type Clock } from '../common/clock';
 
 const tokens = z.number().int().nonnegative();
 

@@ -1,5 +1,5 @@
 import { PROVIDER_KINDS, type BreakwaterConfig, type ProviderKind } from '../config/schema';
-import type { ScopeReport } from '../config/scopedLoader';
+import type { ScopeReport } from '../config/scopeReport';
 import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint } from '../config/userScope';
 import { ANTHROPIC_DEFAULT_BASE_URL, AnthropicProvider } from './anthropicProvider';
 import { KeyBoundProvider, originBoundFetch, originOf, type KeyGrant } from './keyBinding';

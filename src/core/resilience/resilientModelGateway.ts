@@ -5,7 +5,7 @@ import { BudgetGuard, type BudgetLimits } from '../cost/budget';
 import { CostLedger } from '../cost/costLedger';
 import { costOf, PriceTable } from '../cost/priceTable';
 import { estimateInputTokens } from '../providers/estimateTokens';
-import { openSharedState } from '../state/openSharedState';
+import { openSharedState } from '../cost/openSharedState';
 import type { SharedState } from '../state/sharedState';
 import { asStoreWriteError } from '../store/storeFaults';
 import { resolveModel } from '../providers/modelAliases';

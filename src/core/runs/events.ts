@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { preconditionSchema, storedCallSchema } from '../tools/preparedCall';
-import { FAILURE_KINDS } from './runPhase';
+import { FAILURE_KINDS } from './failureKinds';
 
 /**
  * Every event a run log holds. One JSON object per line: `{ seq, time, type, payload }`. Validated when

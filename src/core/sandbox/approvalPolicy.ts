@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { allow, ask, block, strictest } from './decisions';
 
 export interface ApprovalInput {

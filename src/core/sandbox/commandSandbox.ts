@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess } from '../tools/processRunner';
-import type { OutputCap } from '../tools/outputCap';
-import type { ToolOutcome } from '../tools/types';
+import { runProcess } from './processRunner';
+import type { OutputCap } from './outputCap';
+import type { ToolOutcome } from './processRunner';
 import { userConfigDir, userStateDir } from '../store/userStateDir';
 import { bwrapArgs } from './bwrapArgs';
 import { buildChildEnv } from './childEnv';

@@ -1,7 +1,8 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { allow, ask, block } from './decisions';
+import { domainMatches } from '../common/domains';
 
 export interface HttpPolicyOptions {
   /** `settings.http_allowed_domains`: if non-empty, other domains are blocked. */
@@ -42,13 +43,6 @@ export function forbiddenAddressReason(address: string): string | undefined {
   if (net.isIPv4(a) && a.startsWith('169.254.')) return `${address} is link-local (169.254.0.0/16)`;
   if (net.isIPv6(a) && /^fe[89ab][0-9a-f]:/.test(a)) return `${address} is link-local (fe80::/10)`;
   return undefined;
-}
-
-/** `host` equals `domain` or is one of its subdomains. */
-export function domainMatches(host: string, domain: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  const d = domain.toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '');
-  return h === d || h.endsWith(`.${d}`);
 }
 
 const defaultLookup = (host: string) => dns.promises.lookup(host, { verbatim: true });

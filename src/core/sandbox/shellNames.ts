@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { DANGEROUS_NAMES, dangerousCommandReason } from './dangerousCommands';
 import { askEveryTime, block } from './decisions';
 import { globSegment } from './procEnviron';
 import type { ShellWord } from './shellScript';
-import type { CommandPolicyOptions } from './shellPolicy';
+import type { CommandPolicyOptions } from './commandPolicyOptions';
 
 /** Shells a computed name could be (a pipe into one of them is a hard block). */
 const SHELL_NAMES = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'ash', 'busybox'];

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { CommandPolicyOptions } from './commandPolicyOptions';
+import type { Decision } from './decisions';
 import { dangerousCommandReason, dangerousTextReason, forkBombReason } from './dangerousCommands';
 import { askEveryTime, block, strictest, strictestWithReasons } from './decisions';
 import { computedNameDecision } from './shellNames';
@@ -10,18 +11,8 @@ import type { ShellWord, SimpleCommand, StdinSource } from './shellScript';
 import { readShellScript } from './shellWalk';
 import { wordDecisions } from './shellWordRules';
 import { unwrap, WRAPPERS } from './shellWrappers';
-import type { WorkspaceSandbox } from './workspaceSandbox';
 
-export interface CommandPolicyOptions {
-  /** Real path the command starts in. */
-  readonly cwd: string;
-  /** Checks redirection targets and store paths; omitted for `ssh`, whose files are on the remote host. */
-  readonly sandbox?: WorkspaceSandbox;
-  /** Every non-empty list must admit each program (settings, then the agent's narrowing list). */
-  readonly allowedLists: readonly (readonly string[])[];
-  /** Programs that never run (settings ∪ agent). */
-  readonly denied: readonly string[];
-}
+export type { CommandPolicyOptions } from './commandPolicyOptions';
 
 export interface CommandJudgement {
   /** `allow` here means "nothing beyond the tool's own approval"; the approval policy makes it `ask`. */

@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime } from './decisions';
 import { gitReason } from './gitCommand';
 import { psEnvironReason } from './procEnviron';

@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime, block } from './decisions';
 import type { ShellWord, SimpleCommand } from './shellScript';
 

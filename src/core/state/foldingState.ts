@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Emitter } from '../common/event';
 import { toDisposable, type Disposable } from '../common/lifecycle';
-import { CLOSED, type BreakerRules, type BreakerSnapshot } from '../resilience/circuitBreaker';
-import type { Clock } from '../resilience/timers';
+import { CLOSED, type BreakerRules, type BreakerSnapshot } from './circuitBreaker';
+import type { Clock } from '../common/clock';
 import type { LegacyBreaker } from './legacyBreakers';
 import type { StateRecord } from './records';
 import type { AdmitOutcome, AdmitRequest, AttemptEnd, Claimed, ClaimRef, SharedState, SharedView, StartOutcome, Transition } from './sharedState';

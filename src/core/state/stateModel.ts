@@ -1,4 +1,4 @@
-import { breakerAfter, breakerCheck, breakerGate, CLOSED, type BreakerRules, type BreakerSnapshot, type Permit } from '../resilience/circuitBreaker';
+import { breakerAfter, breakerCheck, breakerGate, CLOSED, type BreakerRules, type BreakerSnapshot, type Permit } from './circuitBreaker';
 import { LIMITER_GUARD_MS, type LimiterRules, type StateRecord } from './records';
 import type { AdmitOutcome, BreakerFigures, BudgetFigures, LimiterFigures, SharedView, StartOutcome, Transition } from './sharedState';
 

@@ -7,7 +7,7 @@ import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { protectedWriteReason } from '../sandbox/protectedPaths';
 import type { ResolvedPath } from '../sandbox/workspaceSandbox';
 import { readIfExists, sha256 } from './fileHashes';
-import { looksBinary } from './outputCap';
+import { looksBinary } from '../sandbox/outputCap';
 import { defineTool, workspacePathArg, type ToolJudgement } from './toolDefinition';
 
 /** `write` and `edit`: the two tools that change one file, each approved on its diff and undoable. */

@@ -1,7 +1,7 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import type { Disposable } from '../common/lifecycle';
-import { breakerCheck, retryAtOf, type BreakerRules } from '../resilience/circuitBreaker';
+import { breakerCheck, retryAtOf, type BreakerRules } from '../state/circuitBreaker';
 import { MemoryState } from '../state/foldingState';
 import { toolKey, type ClaimRef, type SharedState } from '../state/sharedState';
 import type { ToolStats } from './types';

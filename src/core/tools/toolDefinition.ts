@@ -3,7 +3,7 @@ import type { CommandSandbox } from '../sandbox/commandSandbox';
 import type { IgnoreRules } from '../sandbox/ignoreRules';
 import type { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { ApprovalRequest } from './approvalView';
-import type { OutputCap } from './outputCap';
+import type { OutputCap } from '../sandbox/outputCap';
 import type { Decision, ExecutionContext, Precondition, ToolHost, ToolOutcome } from './types';
 
 /** Everything a tool may consult; built by the engine for `prepare` and again for `execute`. */

@@ -1,6 +1,7 @@
 import type { AgentConfig, BreakwaterConfig } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import type { SandboxSettings, SandboxStatus } from '../sandbox/commandSandbox';
+import type { ToolOutcome } from '../sandbox/processRunner';
 import type { PreparedCall, StoredCall } from './preparedCall';
 
 /**
@@ -11,7 +12,9 @@ import type { PreparedCall, StoredCall } from './preparedCall';
  */
 
 export type { ApprovalRequest, ApprovalView } from './approvalView';
-export type { Decision, ExecutionContext, Precondition, PreparedCall, StoredCall } from './preparedCall';
+export type { Decision } from '../sandbox/decisions';
+export type { ToolOutcome } from '../sandbox/processRunner';
+export type { ExecutionContext, Precondition, PreparedCall, StoredCall } from './preparedCall';
 
 /** Who let a call run. `policy` for `allow`; the others answer an `ask`. */
 export type Authorization =
@@ -19,12 +22,6 @@ export type Authorization =
   | { readonly by: 'user' }
   | { readonly by: 'yes_flag' }
   | { readonly by: 'grant'; readonly grantKey: string };
-
-export type ToolOutcome =
-  | { readonly status: 'ok'; readonly output: string; readonly truncated: boolean }
-  | { readonly status: 'error'; readonly error: string }
-  /** Refused by a hard rule, an open tool breaker or an untrusted workspace; nothing ran. */
-  | { readonly status: 'blocked'; readonly error: string };
 
 /** Per-tool fleet stats for the tree view and `--status`. */
 export interface ToolStats {

@@ -7,7 +7,7 @@ import { isBrokenCircuitError } from 'cockatiel';
 import { ProviderError } from '../../../src/core/providers/errors';
 import { isCircuitOpenError } from '../../../src/core/resilience/errors';
 import { PolicyRegistry } from '../../../src/core/resilience/policyRegistry';
-import { openSharedState } from '../../../src/core/state/openSharedState';
+import { openSharedState } from '../../../src/core/cost/openSharedState';
 import type { SharedState } from '../../../src/core/state/sharedState';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { policySettings, recordingBus } from './helpers';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BreakerRules } from '../../../src/core/resilience/circuitBreaker';
+import type { BreakerRules } from '../../../src/core/state/circuitBreaker';
 import { FileState } from '../../../src/core/state/fileState';
 import { MemoryState } from '../../../src/core/state/foldingState';
 import type { LimiterRules } from '../../../src/core/state/records';
