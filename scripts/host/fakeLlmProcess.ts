@@ -55,7 +55,7 @@ export function startFakeLlmProcess(timeoutMs = 30_000): Promise<FakeLlmProcess>
       if (!match) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ url: match[1]!, stop });
+      resolve({ url: match[1], stop });
     });
   });
 }

@@ -147,11 +147,11 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   try {
     code = await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) code = usage(io, (e as Error).message, false);
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) code = usage(io, e.message, false);
     else if (isRunLogCorruptError(e)) {
       io.stderr.write(`breakwater: ${damagedHelp(e.file, e.line, e.detail, runIdOf(args))}`);
       code = EXIT.failed;
-    } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e as Error);
+    } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e);
     else if (isNothingPendingError(e)) code = usage(io, e.message, false);
     else {
       await closeQuietly(bw, sub, warn);

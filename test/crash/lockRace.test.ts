@@ -72,7 +72,7 @@ describe('lock races: 2 and 4 processes continue one run after a kill -9', funct
     llm.reset();
     llm.setDefault({ kind: 'reply', text: 'done' });
     const race = { BREAKWATER_TEST_LOCK_PAUSE: PAUSE_MS, BREAKWATER_TEST_LOCK_START_AT: String(Date.now() + startBarrierMs(mix.length)) };
-    const started = await Promise.all(mix.map((args) => startBuiltCli(args.map((a) => (a === 'RUN' ? runId : a)), { cwd: ws, env: env(ws, race) })));
+    const started = mix.map((args) => startBuiltCli(args.map((a) => (a === 'RUN' ? runId : a)), { cwd: ws, env: env(ws, race) }));
     const results: CliRun[] = await Promise.all(started.map((s) => s.done));
     const report = () => results.map((r, i) => `${mix[i].join(' ')} → exit ${r.code}${r.signal ? ` ${r.signal}` : ''}\n${r.stderr}`).join('\n---\n');
 

@@ -277,7 +277,7 @@ export function errorMessage(e: unknown): string {
 function causeOf(e: unknown): string | undefined {
   const cause = e instanceof Error ? e.cause : undefined;
   if (cause instanceof Error) return cause.stack ?? cause.message;
-  return cause === undefined ? undefined : String(cause);
+  return cause === undefined ? undefined : typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
 function reasonOf(signal: AbortSignal): string {

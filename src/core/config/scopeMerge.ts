@@ -32,7 +32,7 @@ export interface MergeResult {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const objectAt = (raw: RawConfig, key: string): Record<string, unknown> => (isObject(raw[key]) ? (raw[key] as Record<string, unknown>) : {});
+const objectAt = (raw: RawConfig, key: string): Record<string, unknown> => (isObject(raw[key]) ? (raw[key]) : {});
 
 /** Sections merged by name, and which scope wins an entry both define. */
 const BY_NAME: Readonly<Record<string, 'user' | 'workspace'>> = { servers: 'user', agents: 'workspace', tasks: 'workspace' };

@@ -105,7 +105,7 @@ export class CostLedger {
   }
 
   totals(): CostTotals {
-    const totals = { total: bucket(), byRun: {}, byAgent: {}, byModel: {}, byDay: {} } as { total: CostBucket; byRun: Record<string, CostBucket>; byAgent: Record<string, CostBucket>; byModel: Record<string, CostBucket>; byDay: Record<string, CostBucket> };
+    const totals: { total: CostBucket; byRun: Record<string, CostBucket>; byAgent: Record<string, CostBucket>; byModel: Record<string, CostBucket>; byDay: Record<string, CostBucket> } = { total: bucket(), byRun: {}, byAgent: {}, byModel: {}, byDay: {} };
     for (const e of this.all) {
       add(totals.total, e);
       if (e.runId !== undefined) add((totals.byRun[e.runId] ??= bucket()), e);

@@ -42,7 +42,7 @@ type Fetch = typeof globalThis.fetch;
 export function originBoundFetch(kind: ProviderKind, origin: string, base: Fetch = globalThis.fetch): Fetch {
   return async (input, init) => {
     const target = originOf(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    if (target !== origin) throw new ProviderError('auth', `${kind}: refused to send a request to ${target ?? String(input)}: this provider is bound to ${origin}`);
+    if (target !== origin) throw new ProviderError('auth', `${kind}: refused to send a request to ${target ?? (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)}: this provider is bound to ${origin}`);
     const response = await base(input, { ...init, redirect: 'manual' });
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get('location') ?? '(no location)';

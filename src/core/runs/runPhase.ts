@@ -92,6 +92,6 @@ export function phaseOf(p: RunPhase): RunPhase {
     case 'failed':
       return { status: p.status, failure: p.failure, error: p.error };
     default:
-      return { status: p.status } as RunPhase;
+      return { status: p.status };
   }
 }

@@ -150,7 +150,7 @@ export class CommandSandbox {
     try {
       const findings = spec.workspaceFolders.map((f) => this.scanner.scan(f, spec.workspaceFolders));
       const lease = await this.stubs.hold(findings.flatMap((f) => f.roots));
-      release = lease.release;
+      release = () => lease.release();
       const home = this.env.HOME || os.homedir();
       const env = buildChildEnv(this.env, { HOME: home, TMPDIR: '/tmp' }) as Record<string, string>;
       const sockets = (spec.sockets ?? []).filter(isSocket).map((s) => ({ host: s, inside: s }));

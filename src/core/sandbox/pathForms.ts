@@ -4,7 +4,7 @@ import * as nodePath from 'node:path';
  * Pure checks on path strings, parameterised by the path flavour so the Windows rules are tested on
  * Linux with `path.win32`. Nothing here touches the disk.
  */
-export type PathApi = typeof nodePath.posix | typeof nodePath.win32;
+export type PathApi = typeof nodePath.posix  ;
 
 /** Windows device names that open a device whatever the folder or extension (`NUL.txt`, `C:\x\con`). */
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;

@@ -76,7 +76,8 @@ class Walker {
     this.parents.push(node);
     if (REPEATING.has(type)) this.repeatDepth++;
     if (type === 'FuncDecl') {
-      const fn = { name: String((node.Name as ShNode | null)?.Value ?? ''), at: node.Pos().Offset() };
+      const name = (node.Name as ShNode | null)?.Value;
+      const fn = { name: typeof name === 'string' ? name : '', at: node.Pos().Offset() };
       this.functionStack.push(fn);
       this.declared.push(fn);
     }

@@ -32,7 +32,7 @@ export const breakerSnapshotSchema = z.discriminatedUnion('state', [
 ]);
 export type BreakerSnapshot = z.infer<typeof breakerSnapshotSchema>;
 
-export const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 }) as BreakerSnapshot;
+export const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
 
 /** The settings a breaker runs on; every claim carries them, so processes with different configs still agree. */
 export interface BreakerRules {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
+import { asError } from '../common/asError';
 
 /**
  * Append-only JSONL (one JSON object per line, fsync per line) and the small reads that go with it.
@@ -24,7 +25,7 @@ export async function readFileIfExists(file: string): Promise<string | undefined
  */
 export class JsonlAppender {
   private tail: Promise<void> = Promise.resolve();
-  private lastError: unknown;
+  private lastError: Error | undefined;
   private tailChecked = false;
 
   constructor(readonly file: string) {}
@@ -38,7 +39,7 @@ export class JsonlAppender {
       this.tailChecked = true;
     });
     this.tail = write.catch((err: unknown) => {
-      this.lastError = err;
+      this.lastError = asError(err);
     });
     return write;
   }
@@ -97,7 +98,7 @@ export async function readJsonl<S extends z.ZodType>(file: string, schema: S): P
   if (text === undefined) return { entries, invalidLines };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const line = lines[i].trim();
     if (line === '') continue;
     let json: unknown;
     try {

@@ -75,7 +75,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const record = memento();
       const dismissed = await facade(w, { trusted: true, answers: [undefined], record, secrets: NO_KEYS });
       const r = await dismissed.f.ask('dev', 'the secret prompt', { signal: AbortSignal.timeout(10_000) }).catch((e: Error) => e);
-      assert.ok(r instanceof Error && r.name === 'NotConfirmedError', String(r));
+      assert.ok(r instanceof Error && r.name === 'NotConfirmedError', `expected NotConfirmedError, got ${r instanceof Error ? r.name : typeof r}`);
       assert.match(r.message, new RegExp(`Not started: ${key.replace(/\./g, '\\.')}`));
       assert.deepEqual(dismissed.asked.map((v) => [v.key, v.file, v.display]), [[key, w.configFile, kind === 'openai' ? `${attacker.url}/v1` : attacker.url]]);
 

@@ -9,8 +9,8 @@ import { cyclePath, cycles, directoryGraph, readImportGraph } from './importGrap
  * count like any other: a cycle of types is still two modules that cannot be changed one without the other.
  */
 const LAYERS: Readonly<Record<string, number>> = {
-  store: 0,
-  common: 1,
+  common: 0,
+  store: 1,
   config: 2,
   providers: 3,
   state: 3,

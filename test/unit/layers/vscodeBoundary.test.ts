@@ -1,12 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 
 /** The layer rule is a lint error, not a promise: these would break the build. */
 describe('lint: vscode stays out of pure layers', function () {
   this.timeout(60_000);
   const root = path.resolve(__dirname, '../../..');
-  const eslint = new ESLint({ cwd: root });
+  // The probes are not files on disk, so no tsconfig covers them: lint them without type information
+  // (the import rules checked here need none).
+  const eslint = new ESLint({ cwd: root, overrideConfig: tseslint.configs.disableTypeChecked });
 
   const offending: Array<[string, string]> = [
     ['src/core/sandbox/probe.ts', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n"],

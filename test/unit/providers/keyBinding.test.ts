@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { ProviderKind } from '../../../src/core/config/schema';
 import { environmentKeys } from '../../../src/core/providers/environmentKeys';
-import { isProviderError, type ProviderError } from '../../../src/core/providers/errors';
+import { isProviderError } from '../../../src/core/providers/errors';
 import { firstKeySource, fixedKeys, OFFICIAL_ORIGIN, originBoundFetch, withKeyGrants } from '../../../src/core/providers/keyBinding';
 import { createProvider } from '../../../src/core/providers/providerFactory';
 import type { SecretSource } from '../../../src/core/providers/types';
@@ -69,7 +69,7 @@ describe('providers: a key goes only to the origin it was given for', function (
           const out = await drain(provider.stream(request(MODEL[kind], { messages: [{ role: 'user', text: 'the secret prompt' }] })));
           assert.ok(out.error);
           assert.match(out.error.message, /redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+\/steal; Breakwater never follows a redirect/);
-          assert.equal((out.error as ProviderError).transient, false, 'not retried');
+          assert.equal(out.error.transient, false, 'not retried');
           assert.equal(redirecting.requests.length, 1);
           assert.equal(attacker.connections, 0, attacker.describe());
         } finally {

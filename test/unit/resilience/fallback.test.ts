@@ -70,7 +70,7 @@ describe('fallback strategies', () => {
     assert.equal(out.kind, 'cached');
     assert.equal(out.text, 'the good answer');
     assert.match(out.kind === 'cached' ? out.notice : '', /^Cached answer from 2 min ago — writer is unavailable/);
-    assert.equal(of('fallback_used')[0]!.strategy, 'cache');
+    assert.equal(of('fallback_used')[0].strategy, 'cache');
     // After a reload the cache is still there.
     const { cache: reopened } = await AnswerCache.open({ file: path.join(dir, 'answer-cache.json'), clock: () => Date.now() });
     assert.equal(reopened.get('writer', 'Summarise the report', 600_000)?.text, 'the good answer');
@@ -154,7 +154,7 @@ describe('fallback strategies', () => {
         assert.equal(running, 0, 'parts run one at a time');
         running++;
         await Promise.resolve();
-        order.push(part.split('\n\n')[1]!);
+        order.push(part.split('\n\n')[1]);
         calls.push(agent);
         running--;
         return `done: ${part.split('\n\n')[1]}`;
@@ -165,7 +165,7 @@ describe('fallback strategies', () => {
     assert.deepEqual(order, ['Review module A.', 'Review module B.', 'Review module C.']);
     assert.deepEqual(calls, ['writer', 'writer', 'writer']);
     assert.match(out.text, /### Part 2 of 3\n\ndone: Review module B\./);
-    assert.match(of('fallback_used')[0]!.detail, /split into 3 parts/);
+    assert.match(of('fallback_used')[0].detail, /split into 3 parts/);
   });
 
   it('decompose: a context_too_long failure triggers it too; a prompt with no seams cannot be split', async () => {
