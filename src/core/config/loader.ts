@@ -115,7 +115,7 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   const top = ['settings', 'state', 'providers', 'servers', 'agents', 'tasks'];
   if (path.length === 0) return top;
   const shape = (s: unknown): string[] => Object.keys((s as { shape?: object }).shape ?? {});
-  const cfgShape = (configSchema as unknown as { shape?: Record<string, unknown> }).shape;
+  const cfgShape: Record<string, unknown> = configFileSchema.shape;
   const def = (name: string): unknown => {
     let s: unknown = cfgShape?.[name];
     // unwrap .default()

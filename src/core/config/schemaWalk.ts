@@ -44,7 +44,7 @@ interface Def {
   readonly valueType?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodType): Def => schema._zod.def;
 
 /** Walks `schema` (default: one agents file) and collects the registered fields. */
 export function walkSchema(schema: z.ZodType = configFileSchema): SchemaFields {
