@@ -15,6 +15,7 @@ export interface WorkspaceFacts {
 /** `delegates`: the agents this one may ask (its `delegates` list), named so the model knows whom. */
 export function buildSystemPrompt(agentName: string, config: BreakwaterConfig, facts: WorkspaceFacts, delegates: readonly string[]): string {
   const agent = config.agents[agentName];
+  if (agent === undefined) throw new Error(`no agent named "${agentName}" in the config (agents: ${Object.keys(config.agents).join(', ')})`);
   let prompt = `# ${agentName}\n\n${agent.role}`;
   if (agent.servers.length > 0) {
     prompt += '\n\n## Available Servers\n';

@@ -125,6 +125,7 @@ export function instancesIn(raw: unknown, pattern: FieldPath, perEntry = false):
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
     const step = full[i];
+    if (step === undefined) return;
     const keys = step === '*' ? Object.keys(record) : Object.prototype.hasOwnProperty.call(record, step) ? [step] : [];
     for (const key of keys) go(record[key], i + 1, [...at, key]);
   };

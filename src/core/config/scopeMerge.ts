@@ -113,7 +113,7 @@ export function mergeScopes(user: RawConfig, workspace: RawConfig, options: Merg
     const [u, w] = [objectAt(user, section), objectAt(workspace, section)];
     if (section === 'settings') raw.settings = keyByKey(['settings'], u, w);
     else if (section === 'providers') raw.providers = keyByKey(['providers'], u, w, new Set(Object.keys({ ...u, ...w })));
-    else if (section in BY_NAME) raw[section] = byName([section], u, w, BY_NAME[section]);
+    else if (BY_NAME[section] !== undefined) raw[section] = byName([section], u, w, BY_NAME[section]);
     else if (section in user) {
       raw[section] = user[section];
       scopes.set(section, 'user');

@@ -129,7 +129,9 @@ function checkReferences(raw: RawConfig, scopes: ReadonlyMap<string, Scope>, use
     list.push({ path: formatPath(issue.path), line: owner.lineOf(issue.path), message: issue.message });
     byFile.set(owner, list);
   }
-  const [layer, issues] = [...byFile][0];
+  const [blamed] = byFile;
+  if (blamed === undefined) throw new Error('the config is invalid, but no file could be named for it');
+  const [layer, issues] = blamed;
   throw new ConfigError(layer.file, issues);
 }
 
@@ -172,11 +174,19 @@ function valueSources(config: BreakwaterConfig, scopes: ReadonlyMap<string, Scop
 /** Removes the value at `path`, and the mappings it leaves empty (so an emptied section counts as not set). */
 function deleteIn(root: RawConfig, path: FieldPath): void {
   const chain: Record<string, unknown>[] = [root];
+  let node: Record<string, unknown> = root;
   for (const step of path.slice(0, -1)) {
-    const next = chain[chain.length - 1][step];
+    const next = node[step];
     if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
-    chain.push(next as Record<string, unknown>);
+    node = next as Record<string, unknown>;
+    chain.push(node);
   }
-  delete chain[chain.length - 1][path[path.length - 1]];
-  for (let i = chain.length - 1; i > 0 && Object.keys(chain[i]).length === 0; i--) delete chain[i - 1][path[i - 1]];
+  const last = path.at(-1);
+  if (last === undefined) return;
+  delete node[last];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const [child, parent, key] = [chain[i], chain[i - 1], path[i - 1]];
+    if (child === undefined || parent === undefined || key === undefined || Object.keys(child).length > 0) break;
+    delete parent[key];
+  }
 }

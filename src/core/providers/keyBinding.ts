@@ -118,8 +118,9 @@ export function firstKeySource(sources: readonly SecretSource[]): SecretSource {
         if (lookup.kind === 'bound') return lookup;
         if (lookup.kind === 'elsewhere') elsewhere.push(lookup);
       }
-      if (elsewhere.length === 0) return noKey;
-      return { kind: 'elsewhere', keys: elsewhere.flatMap((e) => e.keys), howToAllow: elsewhere[0].howToAllow };
+      const [firstElsewhere] = elsewhere;
+      if (firstElsewhere === undefined) return noKey;
+      return { kind: 'elsewhere', keys: elsewhere.flatMap((e) => e.keys), howToAllow: firstElsewhere.howToAllow };
     },
   };
 }

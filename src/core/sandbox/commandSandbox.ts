@@ -142,6 +142,7 @@ export class CommandSandbox {
     const base = { cwd: spec.cwd, timeoutMs: spec.timeoutMs, cap: spec.cap, signal: AbortSignal.any([spec.signal, this.lifetime.signal]) };
     if (confinement.kind === 'unsandboxed') {
       const [file, ...args] = spec.argv({ sandboxed: false });
+      if (file === undefined) return { status: 'error', error: 'Not run: the command is empty.' };
       return runProcess(file, args, { ...base, env: buildChildEnv(this.env) });
     }
     const available = (await this.availability()) as Extract<SandboxAvailability, { available: true }>;

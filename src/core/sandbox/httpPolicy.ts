@@ -33,8 +33,8 @@ export function forbiddenAddressReason(address: string): string | undefined {
   // IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64), dotted or in hex as URL parsing writes them.
   const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   const hex = /^(?:::ffff:|::|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-  if (dotted) a = dotted[1];
-  else if (hex) {
+  if (dotted?.[1] !== undefined) a = dotted[1];
+  else if (hex?.[1] !== undefined && hex[2] !== undefined) {
     const hi = parseInt(hex[1], 16);
     const lo = parseInt(hex[2], 16);
     a = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;

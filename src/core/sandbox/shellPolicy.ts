@@ -103,8 +103,8 @@ async function judgeWords(words: ShellWord[], stdin: StdinSource, feedsArgs: boo
   let remaining = words;
   for (let layer = 0; remaining.length > 0; layer++) {
     if (layer >= 12) return [...decisions, block('the command wraps programs more than 12 deep; the policy refuses what it cannot read')];
-    const head = remaining[0];
-    const args = remaining.slice(1);
+    const [head, ...args] = remaining;
+    if (head === undefined) break;
     if (head.value === null || head.expands) {
       decisions.push(computedNameDecision(head, args, options, stdin.kind === 'pipe' || feedsArgs));
       break;
@@ -161,7 +161,9 @@ async function shellDecisions(name: string, args: readonly ShellWord[], stdin: S
   let readsStdin = false;
   let operand: ShellWord | undefined;
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === null) {
       operand = args[i];
       break;
@@ -221,7 +223,7 @@ async function scriptArgumentDecisions(name: string, args: readonly ShellWord[],
     const literal = args.every((a) => a.value !== null);
     return shellStringDecisions('eval', literal ? args.map((a) => a.value).join(' ') : null, args.map((a) => a.raw).join(' '), ctx);
   }
-  if (name === 'trap') return args.length === 0 ? [] : shellStringDecisions('the trap', args[0].value, args[0].raw, ctx);
+  if (name === 'trap') return args[0] === undefined ? [] : shellStringDecisions('the trap', args[0].value, args[0].raw, ctx);
   const file = args[0];
   if (file === undefined) return [];
   if (file.raw.startsWith('<(')) return [block(`${name} runs another command's output as a script (like piping into a shell)`)];
@@ -233,7 +235,9 @@ async function scriptArgumentDecisions(name: string, args: readonly ShellWord[],
 async function findExecDecisions(args: readonly ShellWord[], ctx: PolicyContext): Promise<Decision[]> {
   const out: Decision[] = [];
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v !== '-exec' && v !== '-execdir' && v !== '-ok' && v !== '-okdir') continue;
     out.push(askEveryTime(`find ${v} runs another command for each file`));
     const end = args.findIndex((a, k) => k > i && (a.value === ';' || a.value === '+'));

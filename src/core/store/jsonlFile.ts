@@ -97,8 +97,8 @@ export async function readJsonl<S extends z.ZodType>(file: string, schema: S): P
   const invalidLines: number[] = [];
   if (text === undefined) return { entries, invalidLines };
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
     if (line === '') continue;
     let json: unknown;
     try {
