@@ -256,7 +256,7 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         await vscode.workspace.fs.stat(uri);
       } catch {
         const pick = await vscode.window.showQuickPick(
-          TEMPLATE_NAMES.map((name) => ({ label: name, description: TEMPLATES[name].split('\n')[0].replace(/^#\s*/, '') })),
+          TEMPLATE_NAMES.map((name) => ({ label: name, description: (TEMPLATES[name].split('\n')[0] ?? '').replace(/^#\s*/, '') })),
           { placeHolder: t('No agents file yet. Start from which template?') },
         );
         if (!pick) return;

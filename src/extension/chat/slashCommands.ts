@@ -24,7 +24,7 @@ export const SLASH_HELP = [
 export function parseSlashCommand(text: string): SlashCommand | null {
   const match = /^\/(\w+)\s*([\s\S]*)$/.exec(text.trim());
   if (!match) return null;
-  const [, name, rest] = match;
+  const [, name = '', rest = ''] = match;
   const arg = rest.trim();
   switch (name.toLowerCase()) {
     case 'all':

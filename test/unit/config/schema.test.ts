@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { configSchema } from '../../../src/core/config/schema';
+import { must } from '../../fixtures/must';
 
 describe('config schema', () => {
   it('fills the defaults for an empty file', () => {
@@ -36,6 +37,6 @@ describe('config schema', () => {
   it('requires a target for a degrade fallback', () => {
     const r = configSchema.safeParse({ agents: { a: { fallback: { strategy: 'degrade' } } } });
     assert.equal(r.success, false);
-    assert.match(r.error.issues[0].message, /degrade fallback needs/);
+    assert.match(must(r.error.issues[0], "r.error.issues[0]").message, /degrade fallback needs/);
   });
 });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
+import { must } from '../../fixtures/must';
 
 /** The layer rule is a lint error, not a promise: these would break the build. */
 describe('lint: vscode stays out of pure layers', function () {
@@ -24,7 +25,7 @@ describe('lint: vscode stays out of pure layers', function () {
   for (const [file, code] of offending) {
     it(`rejects vscode in ${file}`, async () => {
       const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-      const messages = result.messages.filter((m) => m.severity === 2).map((m) => m.message).join('\n');
+      const messages = must(result, 'the lint result').messages.filter((m) => m.severity === 2).map((m) => m.message).join('\n');
       assert.match(messages, /vscode/, `expected a lint error for ${file}, got: ${messages || 'none'}`);
     });
   }
@@ -33,6 +34,6 @@ describe('lint: vscode stays out of pure layers', function () {
     const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const v = vscode.version;\n", {
       filePath: path.join(root, 'src/extension/probe.ts'),
     });
-    assert.deepEqual(result.messages.filter((m) => /vscode/.test(m.message)), []);
+    assert.deepEqual(must(result, 'the lint result').messages.filter((m) => /vscode/.test(m.message)), []);
   });
 });
