@@ -52,7 +52,7 @@ export function makeWorkspace(agentsYaml: string, files: Record<string, string> 
 export function onlyRunId(workspace: string): string {
   const runs = fs.readdirSync(testStoreOf(workspace)).filter((n) => n.endsWith('.jsonl'));
   if (runs.length !== 1) throw new Error(`expected one run, found ${runs.join(', ')}`);
-  return must(runs[0], "runs[0]").slice(0, -'.jsonl'.length);
+  return must(runs[0], 'runs[0]').slice(0, -'.jsonl'.length);
 }
 
 export function eventsOf(workspace: string, runId: string): RunEvent[] {

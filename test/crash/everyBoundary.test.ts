@@ -94,7 +94,7 @@ describe('crash tests: killed at every event boundary, listed and resumed', func
     const json = stopped.json<{ status: string; resumable?: boolean; interruption?: string }>();
     assert.deepEqual([json.status, json.resumable, json.interruption], ['failed', true, 'cancelled']);
     const runId = onlyRunId(ws);
-    const row = must((await runBuiltCli(['--runs', '--json'], { cwd: ws, env: env() })).json<RunsJson>().runs[0], "row");
+    const row = must((await runBuiltCli(['--runs', '--json'], { cwd: ws, env: env() })).json<RunsJson>().runs[0], 'row');
     assert.deepEqual([row.run_id, row.status, row.interruption], [runId, 'interrupted', 'cancelled']);
     const resumed = await runBuiltCli(['--resume', runId, '--json'], { cwd: ws, env: env() });
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -81,7 +81,7 @@ describe('crash tests: SIGKILL the CLI, resume in a new process', function () {
     assert.match(waiting.stderr, /torn|may already have run/);
     const denied = await runCliProcess(['--deny', runId, '--call', 'c1', '--reason', 'it already ran', '--json'], { cwd: ws, env: env() });
     assert.equal(denied.code, 0, denied.stderr);
-    assert.equal(must(denied.json<{ tool_calls: { status: string }[] }>().tool_calls[0], "denied.json<{ tool_calls: { status: string }[] }>().tool_cal").status, 'denied');
+    assert.equal(must(denied.json<{ tool_calls: { status: string }[] }>().tool_calls[0], 'the first tool call of the denied run').status, 'denied');
     assert.deepEqual(lines(ws), ['one']);
     assertNoGaps(ws, runId);
   });

@@ -83,7 +83,7 @@ describe('crash tests: SIGKILL the CLI mid-task, resume the task in a new proces
     assert.equal(waiting.code, 3, waiting.stderr);
     const json = waiting.json<TaskJson>();
     assert.equal(json.status, 'waiting_on_human');
-    assert.deepEqual(must(json.steps[0], "json.steps[0]").pending_approvals.map((p) => p.call_id), ['k1']);
+    assert.deepEqual(must(json.steps[0], 'json.steps[0]').pending_approvals.map((p) => p.call_id), ['k1']);
     assert.match(waiting.stderr, /may already have run/);
     assert.deepEqual(lines(ws), []);
 

@@ -46,16 +46,16 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
         const running = procs.filter((p) => p.child.exitCode === null);
         assert.equal(running.length, 2);
         const cancelledAt = Date.now();
-        must(running[0], "running[0]").child.kill('SIGINT');
-        const cancelled = await must(running[0], "running[0]").done;
+        must(running[0], 'running[0]').child.kill('SIGINT');
+        const cancelled = await must(running[0], 'running[0]').done;
         assert.ok(Date.now() - cancelledAt < 5_000, 'a waiting caller is cancellable');
         assert.notEqual(cancelled.code, 0);
-        assert.equal(must((await status(ws)).breakers.providers[0], "(await status(ws)).breakers.providers[0]").rate_limit.used, 3, 'another process sees the window use');
-        const last = await must(running[1], "running[1]").done;
+        assert.equal(must((await status(ws)).breakers.providers[0], '(await status(ws)).breakers.providers[0]').rate_limit.used, 3, 'another process sees the window use');
+        const last = await must(running[1], 'running[1]').done;
         assert.equal(last.code, 0, last.stderr);
         assert.equal(llm.requests.length, 4);
         const at = llm.requests.map((r) => r.at).sort((x, y) => x - y);
-        assert.ok(must(at[3], "at[3]") - must(at[0], "at[0]") >= 60_000, `the 4th request came ${must(at[3], "at[3]") - must(at[0], "at[0]")} ms after the 1st: never 4 in one minute`);
+        assert.ok(must(at[3], 'at[3]') - must(at[0], 'at[0]') >= 60_000, `the 4th request came ${must(at[3], 'at[3]') - must(at[0], 'at[0]')} ms after the 1st: never 4 in one minute`);
       });
 
       it('limiter: processes one after another — the third in a minute waits (2 per minute)', async () => {
@@ -78,9 +78,9 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
         for (let i = 0; i < 4; i++) runs.push(await runBuiltCli(ask(ws), { cwd: ws, env: env() }));
         assert.equal(llm.requests.length, 2, 'only two requests: the breaker opened for the processes after them');
         assert.ok(runs.every((r) => r.code === 1));
-        assert.match(must(runs[2], "runs[2]").stderr + must(runs[2], "runs[2]").stdout, /circuit breaker is open/);
+        assert.match(must(runs[2], 'runs[2]').stderr + must(runs[2], 'runs[2]').stdout, /circuit breaker is open/);
         const s = await status(ws);
-        const p = must(s.breakers.providers[0], "p");
+        const p = must(s.breakers.providers[0], 'p');
         assert.deepEqual([p.state, p.calls, p.failures], ['open', 2, 2]);
         assert.ok(p.retry_at !== undefined);
       });
@@ -100,7 +100,7 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
           const failedFast = runs.filter((r) => /being probed after an outage|circuit breaker is open/.test(r.stdout + r.stderr));
           assert.equal(failedFast.length, 3, `trial ${trial}:\n${runs.map((r) => r.stdout + r.stderr).join('\n---\n')}`);
         }
-        const p = must((await status(ws)).breakers.providers[0], "p");
+        const p = must((await status(ws)).breakers.providers[0], 'p');
         assert.equal(p.calls, 21, 'the opening call and one probe per trial, as every process counted them');
       });
 

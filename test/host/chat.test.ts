@@ -92,7 +92,7 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
     assert.equal(finished.usage.budgetUsd, 5);
     // Order: the prompt, the run, every delta, then the end.
     assert.ok(types.indexOf('userPrompt') < types.indexOf('runStarted'));
-    assert.ok(sent.indexOf(must(deltas[deltas.length - 1], "deltas[deltas.length - 1]")) < sent.indexOf(finished));
+    assert.ok(sent.indexOf(must(deltas[deltas.length - 1], 'deltas[deltas.length - 1]')) < sent.indexOf(finished));
   });
 
   it('writes a file only after Approve (and shows the diff first)', async () => {

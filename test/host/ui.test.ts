@@ -130,7 +130,7 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
       const off = init.disabledTools.map((t) => t.tool);
       for (const tool of ['write', 'edit', 'bash']) assert.ok(off.includes(tool), `${tool} is listed as off: ${off.join(', ')}`);
       for (const tool of ['read', 'grep']) assert.ok(!off.includes(tool), `${tool} stays on`);
-      assert.match(must(init.disabledTools[0], "init.disabledTools[0]").reason, /Restricted Mode/);
+      assert.match(must(init.disabledTools[0], 'init.disabledTools[0]').reason, /Restricted Mode/);
 
       await enqueueFakeAnswers(
         [

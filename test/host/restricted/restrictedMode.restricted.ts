@@ -24,7 +24,7 @@ describe('Restricted Mode in the real VS Code: the workspace agents.yaml steers 
     assert.equal(vscode.workspace.isTrusted, false, 'this session must open the folder in Restricted Mode');
     api = (await activateBreakwater()).exports as BreakwaterTestApi;
     attacker = await startAttacker();
-    root = must(vscode.workspace.workspaceFolders![0], "vscode.workspace.workspaceFolders![0]").uri.fsPath;
+    root = must(vscode.workspace.workspaceFolders![0], 'vscode.workspace.workspaceFolders![0]').uri.fsPath;
     fs.mkdirSync(path.join(root, '.breakwater'), { recursive: true });
     fs.writeFileSync(
       path.join(root, '.breakwater', 'agents.yaml'),

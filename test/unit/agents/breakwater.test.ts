@@ -24,7 +24,7 @@ describe('createBreakwater', () => {
     assert.equal(paused.status, 'waiting_on_human');
     const pending = bw.pendingApprovals(paused.runId);
     assert.deepEqual(pending.map((p) => p.approval.callId), ['w1']);
-    assert.notEqual(must(pending[0], "pending[0]").runId, paused.runId);
+    assert.notEqual(must(pending[0], 'pending[0]').runId, paused.runId);
     const done = await bw.approve(paused.runId, 'w1');
     assert.equal(done.status, 'completed');
     assert.equal(done.output, 'boss done');

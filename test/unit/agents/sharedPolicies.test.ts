@@ -44,7 +44,7 @@ describe('orchestration over the real gateway and the fake LLM server', function
     }
     const status = bw.status();
     assert.equal(status.breakers.providers.length, 1, 'one policy for the endpoint');
-    assert.equal(must(status.breakers.providers[0], "status.breakers.providers[0]").rate_limit?.queued, 3);
+    assert.equal(must(status.breakers.providers[0], 'status.breakers.providers[0]').rate_limit?.queued, 3);
     assert.equal(llm.requests.length, 5);
     ctl.abort(new Error('test over'));
     const results = await all;

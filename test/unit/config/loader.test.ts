@@ -24,16 +24,16 @@ describe('config loader', () => {
     const text = ['agents:', '  x:', '    role: hi', '    tools:', '      - read', '      - write', '      - teleport', ''].join('\n');
     const err = expectConfigError(text);
     assert.equal(err.issues.length, 1);
-    assert.equal(must(err.issues[0], "err.issues[0]").path, 'agents.x.tools[2]');
-    assert.equal(must(err.issues[0], "err.issues[0]").line, 7);
+    assert.equal(must(err.issues[0], 'err.issues[0]').path, 'agents.x.tools[2]');
+    assert.equal(must(err.issues[0], 'err.issues[0]').line, 7);
     assert.match(err.message, /agents\.x\.tools\[2\] \(line 7\)/);
   });
 
   it('reports unknown keys on their own line with a suggestion', () => {
     const err = expectConfigError(['settings:', '  timeout: 5', '  timout: 5', 'agents:', '  a: {}', ''].join('\n'));
-    assert.equal(must(err.issues[0], "err.issues[0]").path, 'settings.timout');
-    assert.equal(must(err.issues[0], "err.issues[0]").line, 3);
-    assert.match(must(err.issues[0], "err.issues[0]").message, /did you mean "timeout"/);
+    assert.equal(must(err.issues[0], 'err.issues[0]').path, 'settings.timout');
+    assert.equal(must(err.issues[0], 'err.issues[0]').line, 3);
+    assert.match(must(err.issues[0], 'err.issues[0]').message, /did you mean "timeout"/);
   });
 
   it('points a missing required key at its parent and a bad reference at its value', () => {
@@ -46,7 +46,7 @@ describe('config loader', () => {
   it('reports YAML syntax errors with a line', () => {
     const err = expectConfigError('agents:\n  a: {\n  b: [\n');
     assert.ok(err.issues[0]?.line !== undefined && err.issues[0].line >= 2, JSON.stringify(err.issues));
-    assert.match(must(err.issues[0], "err.issues[0]").message, /YAML syntax/);
+    assert.match(must(err.issues[0], 'err.issues[0]').message, /YAML syntax/);
   });
 
   it('uses the built-in default when the file is missing', async () => {

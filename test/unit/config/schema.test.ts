@@ -37,6 +37,6 @@ describe('config schema', () => {
   it('requires a target for a degrade fallback', () => {
     const r = configSchema.safeParse({ agents: { a: { fallback: { strategy: 'degrade' } } } });
     assert.equal(r.success, false);
-    assert.match(must(r.error.issues[0], "r.error.issues[0]").message, /degrade fallback needs/);
+    assert.match(must(r.error.issues[0], 'r.error.issues[0]').message, /degrade fallback needs/);
   });
 });

@@ -26,12 +26,12 @@ describe('CostLedger', () => {
     await ledger.record({ at: DAY2, runId: 'r2', agent: 'dev', provider: 'anthropic', model: 'claude-sonnet-4-5', usage, usd: 1 });
     const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.equal(JSON.parse(must(lines[1], "lines[1]")).model, 'gpt-4o');
-    const t = must(ledger.totals(), "t");
+    assert.equal(JSON.parse(must(lines[1], 'lines[1]')).model, 'gpt-4o');
+    const t = must(ledger.totals(), 't');
     assert.equal(t.total.usd, 1.75);
     assert.equal(t.byRun.r1?.usd, 0.75);
     assert.equal(t.byAgent.dev?.calls, 2);
-    assert.equal(must(t.byModel['claude-sonnet-4-5'], "t.byModel['claude-sonnet-4-5']").usd, 1.25);
+    assert.equal(must(t.byModel['claude-sonnet-4-5'], `t.byModel['claude-sonnet-4-5']`).usd, 1.25);
     assert.deepEqual(Object.keys(t.byDay), ['2025-06-01', '2025-06-02']);
     assert.equal(t.total.cacheReadTokens, 600);
     assert.equal(of('cost_recorded').length, 3);
@@ -117,7 +117,7 @@ describe('BudgetGuard (over the shared state)', () => {
     const { guard, reserve } = setup({ workspaceUsd: 1, agentUsd: {} });
     const held = [await reserve('a', [], 0.4), await reserve('b', [], 0.4)];
     await assert.rejects(reserve('c', [], 0.4), isBudgetExceededError);
-    await must(held[0], "held[0]").release();
+    await must(held[0], 'held[0]').release();
     await reserve('c', [], 0.4);
     assert.ok(Math.abs(guard.status().workspace!.remainingUsd - 0.2) < 1e-9);
   });

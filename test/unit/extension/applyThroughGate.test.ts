@@ -59,7 +59,7 @@ describe('facade: Apply through the approval gate', () => {
     fs.mkdirSync(path.join(root, 'dir'));
     const refusals = await Promise.all([path.join(root, 'private', 'k.ts'), path.join(base, 'outside.ts'), path.join(root, 'dir')].map((p) => facade.proposeWrite(p, 'x')));
     for (const r of refusals) assert.equal(r.kind, 'refused', JSON.stringify(r));
-    assert.match(must(refusals[2], "refusals[2]").kind === 'refused' ? must(refusals[2], "refusals[2]").reason : '', /is a folder/);
+    assert.match(must(refusals[2], 'refusals[2]').kind === 'refused' ? must(refusals[2], 'refusals[2]').reason : '', /is a folder/);
     assert.equal(fs.existsSync(path.join(root, 'private', 'k.ts')), false);
   });
 });

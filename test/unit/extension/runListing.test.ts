@@ -61,7 +61,7 @@ describe('facade: runs as the extension lists and reports them', () => {
 
   it('the outcome card carries the typed failure kind, never one guessed from the message', () => {
     const events = runEvents('r-1', 'transient').map((e, seq) => runEventSchema.parse({ seq, time: seq, type: e.type, payload: e.payload }) as RunEvent);
-    const last = must(events[events.length - 1], "last");
+    const last = must(events[events.length - 1], 'last');
     assert.ok(last.type === 'run_failed');
     // A message that mentions other kinds must not decide the kind.
     last.payload.error = 'budget? auth? no: the server said overloaded, and the breaker_open word is just text';

@@ -99,8 +99,8 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const first = await facade(w, { trusted: true, answers: ['allow'], record, secrets });
       llm.enqueue({ kind: 'reply', text: 'one' });
       assert.equal((await first.f.ask('dev', 'hi', { signal: AbortSignal.timeout(10_000) })).output, 'one');
-      assert.match(JSON.stringify(must(llm.requests[0], "llm.requests[0]").headers), new RegExp(`sk-${kind}-STORED`));
-      assert.match(must((await first.f.keySources())[0], "(await first.f.keySources())[0]").source ?? '', /SecretStorage, allowed for http:\/\/127\.0\.0\.1:\d+ when you confirmed/);
+      assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), new RegExp(`sk-${kind}-STORED`));
+      assert.match(must((await first.f.keySources())[0], '(await first.f.keySources())[0]').source ?? '', /SecretStorage, allowed for http:\/\/127\.0\.0\.1:\d+ when you confirmed/);
       // A new window: the confirmation is remembered, nothing is asked.
       const second = await facade(w, { trusted: true, answers: [], record, secrets });
       llm.enqueue({ kind: 'reply', text: 'two' });
@@ -125,7 +125,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const s = await restricted.f.status();
       assert.equal(s.config?.restricted, true);
       assert.deepEqual(s.config?.sensitive.map((v) => [v.key, v.status]), [[key, 'restricted']]);
-      assert.equal(new URL(must((await restricted.f.keySources())[0], "(await restricted.f.keySources())[0]").endpoint).origin, kind === 'ollama' ? 'http://127.0.0.1:11434' : OFFICIAL_ORIGIN[kind]);
+      assert.equal(new URL(must((await restricted.f.keySources())[0], '(await restricted.f.keySources())[0]').endpoint).origin, kind === 'ollama' ? 'http://127.0.0.1:11434' : OFFICIAL_ORIGIN[kind]);
       assert.equal(restricted.asked.length, 0);
       assert.equal(attacker.connections, 0, attacker.describe());
     });

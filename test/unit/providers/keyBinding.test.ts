@@ -32,7 +32,7 @@ describe('providers: a key goes only to the origin it was given for', function (
       const official = environmentKeys({ OPENAI_API_KEY: ' sk-o ' });
       assert.deepEqual(await official.getApiKey('openai', 'https://api.openai.com'), { kind: 'bound', key: { value: 'sk-o', origin: 'https://api.openai.com', source: 'the environment (OPENAI_API_KEY)' } });
       const off = await official.getApiKey('openai', attacker.origin);
-      assert.ok(off.kind === 'elsewhere' && must(off.keys[0], "off.keys[0]").origin === 'https://api.openai.com' && /OPENAI_BASE_URL/.test(off.howToAllow));
+      assert.ok(off.kind === 'elsewhere' && must(off.keys[0], 'off.keys[0]').origin === 'https://api.openai.com' && /OPENAI_BASE_URL/.test(off.howToAllow));
       assert.deepEqual(await official.getApiKey('anthropic', 'https://api.anthropic.com'), { kind: 'none' });
       assert.deepEqual(await environmentKeys({ OLLAMA_API_KEY: 'x' }).getApiKey('ollama', OFFICIAL_ORIGIN.ollama), { kind: 'none' });
     });
@@ -57,7 +57,7 @@ describe('providers: a key goes only to the origin it was given for', function (
         const provider = createProvider(kind, { baseUrl: at(kind, llm.url), secrets: keyed(llm.url), env: {} });
         const out = await drain(provider.stream(request(MODEL[kind])));
         assert.equal(out.error, undefined, out.error?.message);
-        const headers = must(llm.requests[0], "llm.requests[0]").headers;
+        const headers = must(llm.requests[0], 'llm.requests[0]').headers;
         assert.ok(JSON.stringify(headers).includes(`sk-${kind}-SECRET`), JSON.stringify(headers));
       });
 
@@ -100,7 +100,7 @@ describe('providers: a key goes only to the origin it was given for', function (
     assert.equal(provider.endpoint, llm.url);
     const out = await drain(provider.stream(request(MODEL.anthropic)));
     assert.equal(out.error, undefined);
-    assert.match(JSON.stringify(must(llm.requests[0], "llm.requests[0]").headers), /sk-env/);
+    assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), /sk-env/);
     assert.equal(attacker.connections, 0);
   });
 
@@ -114,7 +114,7 @@ describe('providers: a key goes only to the origin it was given for', function (
     assert.equal((await granted.getApiKey('anthropic', attacker.origin)).kind, 'elsewhere');
     const out = await drain(createProvider('anthropic', { baseUrl: llm.url, secrets: granted, env: {} }).stream(request(MODEL.anthropic)));
     assert.equal(out.error, undefined);
-    assert.match(JSON.stringify(must(llm.requests[0], "llm.requests[0]").headers), /sk-env/);
+    assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), /sk-env/);
   });
 
   it('SecretStorage before the environment; every key elsewhere is named', async () => {

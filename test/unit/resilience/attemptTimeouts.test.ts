@@ -44,7 +44,7 @@ describe('AttemptTimeouts', () => {
     const signals = [a.signal, b.signal];
     caller.abort(new Error('stop'));
     assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
-    assert.equal(must(signals[0], "signals[0]").reason.message, 'stop');
+    assert.equal(must(signals[0], 'signals[0]').reason.message, 'stop');
     assert.equal(doneSignal.aborted, false);
     assert.equal(a.timedOut, undefined);
   });

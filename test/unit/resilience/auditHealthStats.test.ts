@@ -66,7 +66,7 @@ describe('audit ledger, health check and status', () => {
     await audit.flush();
     const { entries } = await readAuditLedger(store.auditLedger);
     assert.deepEqual(entries.map((e) => e.type), ['provider_failure', 'breaker_transition', 'fallback_used']);
-    const failure = must(entries[0], "failure");
+    const failure = must(entries[0], 'failure');
     assert.ok(failure.type === 'provider_failure' && /Caused by: Error: socket said no/.test(failure.cause ?? ''));
     const onlyFallbacks = await readAuditLedger(store.auditLedger, { types: ['fallback_used'], name: 'dev' });
     assert.equal(onlyFallbacks.entries.length, 1);
@@ -79,16 +79,16 @@ describe('audit ledger, health check and status', () => {
     const report = await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal });
     seen.push(...report.map((r) => `${r.agent}:${r.ok}:${r.model}:${r.breaker}`));
     assert.deepEqual(seen, ['dev:true:claude-haiku-4-5:closed', 'ops:false:gpt-4o:closed']);
-    const ops = must(report[1], "ops");
+    const ops = must(report[1], 'ops');
     assert.ok(!ops.ok && /bad key/.test(ops.error));
-    assert.equal(typeof must(report[0], "report[0]").latencyMs, 'number');
+    assert.equal(typeof must(report[0], 'report[0]').latencyMs, 'number');
   });
 
   it('health check reports an open breaker without calling the provider', async () => {
     const { gateway, config } = await setup({ anthropic: [new ProviderError('overloaded', 'busy', { status: 529 })], openai: ['OK'] });
     await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['dev'] });
     const again = await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['dev'] });
-    assert.equal(must(again[0], "again[0]").breaker, 'open');
+    assert.equal(must(again[0], 'again[0]').breaker, 'open');
     assert.ok(again[0]?.ok === false && /circuit breaker is open/.test(again[0].error));
     await assert.rejects(healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['ghost'] }), /No agent "ghost" in the config; known agents: dev, ops/);
   });
@@ -112,7 +112,7 @@ describe('audit ledger, health check and status', () => {
     const opts = { agentName: 'dev', signal: new AbortController().signal };
     await gateway.call({ provider: 'anthropic', model: 'haiku' }, req, opts);
     await gateway.call({ provider: 'anthropic', model: 'haiku' }, req, opts).catch(() => undefined);
-    const status = must(providerBreakerStatus(gateway.registry)['anthropic@http://anthropic.test'], "status");
+    const status = must(providerBreakerStatus(gateway.registry)['anthropic@http://anthropic.test'], 'status');
     assert.equal(status.state, 'open');
     assert.equal(status.calls, 2);
     assert.equal(status.successes, 1);

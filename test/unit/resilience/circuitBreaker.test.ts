@@ -143,8 +143,8 @@ describe('provider circuit breaker (through the shared policy)', () => {
 
     // "Reload": a fresh registry, as the next CLI invocation or window would build.
     const second = await open();
-    assert.equal(must(second.registry.stats()[0], "second.registry.stats()[0]").state, 'open');
-    assert.equal(must(second.registry.stats()[0], "second.registry.stats()[0]").calls, 3, 'the fleet stats are shared too');
+    assert.equal(must(second.registry.stats()[0], 'second.registry.stats()[0]').state, 'open');
+    assert.equal(must(second.registry.stats()[0], 'second.registry.stats()[0]').calls, 3, 'the fleet stats are shared too');
     let sent = 0;
     await assert.rejects(second.policy.execute(async () => { sent++; return 'x'; }, { signal }), isCircuitOpenError);
     assert.equal(sent, 0);
@@ -186,7 +186,7 @@ describe('provider circuit breaker (through the shared policy)', () => {
 
   it('after the timeout exactly one of several processes probes; the others fail fast until it settles', async () => {
     const procs = [await open(), await open(), await open(), await open()];
-    for (let i = 0; i < 3; i++) await must(procs[0], "procs[0]").policy.execute(fail500, { signal }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await must(procs[0], 'procs[0]').policy.execute(fail500, { signal }).catch(() => undefined);
     await clock.tickAsync(30_000);
     let probes = 0;
     let finish!: (v: string) => void;
@@ -216,7 +216,7 @@ describe('provider circuit breaker (through the shared policy)', () => {
     const { registry, warnings } = await open();
     assert.ok(registry.stats().every((b) => b.state === 'closed'));
     assert.equal(warnings.length, 1);
-    assert.match(must(warnings[0], "warnings[0]"), /breakers\.json is damaged \(not JSON/);
+    assert.match(must(warnings[0], 'warnings[0]'), /breakers\.json is damaged \(not JSON/);
     const again = await open();
     assert.deepEqual(again.warnings, [], 'moved aside: the next process is not warned again');
   });

@@ -151,8 +151,8 @@ describe('resumable stops: interrupted runs and tasks continue from their log', 
     ];
     fs.appendFileSync(file, late.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const after = fold(replayRunLog(file).events);
-    assert.equal(must(after.toolCalls[0], "after.toolCalls[0]").status, 'ok');
-    assert.equal(must(after.toolCalls[0], "after.toolCalls[0]").approval, 'granted');
+    assert.equal(must(after.toolCalls[0], 'after.toolCalls[0]').status, 'ok');
+    assert.equal(must(after.toolCalls[0], 'after.toolCalls[0]').approval, 'granted');
     assert.deepEqual(after.pendingApprovals, []);
     await assert.rejects(bw.deny(s.runId, 'k1'), isNothingPendingError);
     bw.dispose();

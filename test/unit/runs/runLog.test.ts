@@ -38,7 +38,7 @@ describe('run log', () => {
     assert.equal(s.status, 'completed');
     assert.equal(s.output, 'done ✓ with ünïcode');
     assert.equal(s.usage.input_tokens, 10);
-    assert.equal(must(s.toolCalls[0], "s.toolCalls[0]").status, 'ok');
+    assert.equal(must(s.toolCalls[0], 's.toolCalls[0]').status, 'ok');
     assert.deepEqual(s.messages.map((m) => m.role), ['user', 'assistant', 'tool']);
   });
 
@@ -80,8 +80,8 @@ describe('run log', () => {
     w.dispose();
     const { events, tornTail } = replayRunLog(file);
     assert.equal(tornTail, undefined);
-    assert.equal(must(events[6], "events[6]").type, 'run_failed');
-    assert.equal(must(events[6], "events[6]").seq, 6);
+    assert.equal(must(events[6], 'events[6]').type, 'run_failed');
+    assert.equal(must(events[6], 'events[6]').seq, 6);
   });
 
   it('names the file and line of an invalid event in the middle', () => {

@@ -37,7 +37,7 @@ describe('task run log', () => {
     assert.equal(s.status, 'waiting_on_human');
     assert.deepEqual(s.pausedAt, { index: 1, runId: `${TASK_RUN}.step2`, reason: 'write a.txt' });
     assert.deepEqual(s.steps.map((x) => x.status), ['completed', 'running', 'pending']);
-    assert.equal(must(s.steps[2], "s.steps[2]").prompt, 'three\n\nextra ✓');
+    assert.equal(must(s.steps[2], 's.steps[2]').prompt, 'three\n\nextra ✓');
     assert.equal(nextStep(s)?.index, 1);
     assert.equal(isTaskTerminal(s), false);
   });

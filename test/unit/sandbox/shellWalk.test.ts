@@ -42,8 +42,8 @@ describe('shell walk (mvdan/sh AST)', () => {
     assert.deepEqual(exp.words.map((w) => w.value), ['export', '-p', 'A=1']);
     assert.equal(exp.declaration, true);
     assert.deepEqual(exp.assignments.map((a) => a.name), ['A']);
-    assert.equal(must(let_.words[0], "let_.words[0]").value, 'let');
-    assert.equal(must(test.words[0], "test.words[0]").value, '[[');
+    assert.equal(must(let_.words[0], 'let_.words[0]').value, 'let');
+    assert.equal(must(test.words[0], 'test.words[0]').value, '[[');
   });
 
   it('removes quotes and keeps computed words unknown', () => {
@@ -62,7 +62,7 @@ describe('shell walk (mvdan/sh AST)', () => {
   it('reads redirection operators, descriptors and targets, with UTF-8 text before them', () => {
     const steps = read('echo é > ñ 2>&1 >>a &>b &>>c >|d <>e <f <<<g 3<&0').steps.filter((s) => s.kind === 'redirect');
     assert.deepEqual(steps.map((s) => (s.kind === 'redirect' ? `${s.redirect.fd ?? ''}${s.redirect.op}${s.redirect.target.value}` : '')), ['>ñ', '2>&1', '>>a', '&>b', '&>>c', '>|d', '<>e', '<f', '<<<g', '3<&0']);
-    assert.equal(must(read('echo é > ñ').commands[0], "read('echo é > ñ').commands[0]").text, 'echo é > ñ');
+    assert.equal(must(read('echo é > ñ').commands[0], `read('echo é > ñ').commands[0]`).text, 'echo é > ñ');
   });
 
   it('reports substitutions, arithmetic over variables and indirect expansion as hazards', () => {
@@ -145,7 +145,7 @@ const script: fc.Memo<string> = fc.memo((n) => {
 function plant(host: string, dangerous: string, at: number): string {
   const spots = BENIGN.flatMap((b) => [...host.matchAll(new RegExp(b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'))].map((m) => m.index ?? 0));
   if (spots.length === 0) return `${host}; ${dangerous}`;
-  const i = must(spots.sort((a, b) => a - b)[at % spots.length], "i");
+  const i = must(spots.sort((a, b) => a - b)[at % spots.length], 'i');
   const leaf = BENIGN.find((b) => host.startsWith(b, i)) ?? '';
   return `${host.slice(0, i)}${dangerous}${host.slice(i + leaf.length)}`;
 }

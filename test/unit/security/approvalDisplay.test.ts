@@ -64,9 +64,9 @@ describe('security: approvals show everything (escaped, never cut)', () => {
     const raw = `bash: echo ok\x1b[2K\r${'x'.repeat(300)}`;
     const state = { ...fold([{ seq: 1, time: 0, type: 'run_started', payload: { run_id: 'r', agent: 'a', prompt: 'p', config_hash: 'h', depth: 0, chain: [] } }]) };
     const json = runJson(state, [{ callId: 'c1', tool: 'bash', summary: raw, kind: 'ask', reason: 'r', mayHaveRun: false }]);
-    assert.equal(must(json.pending_approvals[0], "json.pending_approvals[0]").summary, visibleText(raw));
-    assert.doesNotMatch(must(json.pending_approvals[0], "json.pending_approvals[0]").summary, HIDDEN);
-    assert.match(must(json.pending_approvals[0], "json.pending_approvals[0]").summary, /x{300}$/);
+    assert.equal(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, visibleText(raw));
+    assert.doesNotMatch(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, HIDDEN);
+    assert.match(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, /x{300}$/);
   });
 
   it('the terminal prompt escapes the summary, reason and command, and wraps a long command instead of cutting it', async () => {

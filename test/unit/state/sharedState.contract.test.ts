@@ -78,7 +78,7 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         assert.ok(c5.claim.slot <= c4.claim.slot + 1, 'the cancelled slot went to the next in line, not past the end');
         // Every slot, sorted: no 1.5 s window holds more than two.
         const slots = [c1, c2, c4, c5].map((c) => c.claim.slot).sort((x, y) => x - y);
-        for (let i = 2; i < slots.length; i++) assert.ok(must(slots[i], "slots[i]") - must(slots[i - 2], "slots[i - 2]") >= 1_500, `slots ${slots.join(', ')}`);
+        for (let i = 2; i < slots.length; i++) assert.ok(must(slots[i], 'slots[i]') - must(slots[i - 2], 'slots[i - 2]') >= 1_500, `slots ${slots.join(', ')}`);
       });
 
       it('limiter: tokens per window hold too, and a call bigger than the whole allowance runs alone', async () => {
@@ -119,7 +119,7 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         const probes = tries.filter((t) => t.kind === 'granted' && t.permit === 'probe');
         assert.equal(probes.length, 1, JSON.stringify(tries.map((t) => t.kind)));
         assert.ok(tries.filter((t) => t !== probes[0]).every((t) => t.kind === 'refused' && t.by === 'breaker' && t.state === 'half_open'));
-        const probe = must(probes[0], "probe");
+        const probe = must(probes[0], 'probe');
         const holder = tries.indexOf(probe) % 2 ? a : b;
         assert.equal((await holder.finish(probe.claim, { result: 'success', ms: 3, count: true, rules: rules() })).state, 'closed');
         const other = holder === a ? b : a;
