@@ -7,6 +7,35 @@ const vscodeOnly = {
   paths: [{ name: 'vscode', message: 'Only src/extension/** may import vscode: core, CLI, protocol and webview run without it.' }],
 };
 
+/**
+ * The layers of src/core, lowest first: a directory imports only lower layers (docs/ARCHITECTURE.md). The lint
+ * zone gives the editor's squiggle; test/unit/layers/importGraph.test.ts is the full check (cycles included).
+ */
+const CORE_LAYERS = [['common'], ['store'], ['config'], ['providers', 'state', 'sandbox'], ['tools'], ['runs'], ['cost'], ['resilience'], ['agents']];
+/** Upward imports that are known and listed in the graph test, with its reason. */
+const KNOWN_UPWARD = { config: ['!../tools/registry'] };
+const layerZones = CORE_LAYERS.flatMap((dirs, rank) =>
+  dirs.map((dir) => ({
+    files: [`src/core/${dir}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        ...vscodeOnly,
+        patterns: [{
+          group: [
+            ...CORE_LAYERS.slice(rank).flat().filter((d) => d !== dir).map((d) => `../${d}/*`),
+            ...(KNOWN_UPWARD[dir] ?? []),
+            // The files directly in src/core sit on top; everything outside src/core is off limits.
+            '../breakwater',
+            '../index',
+            '../../*',
+          ],
+          message: `src/core/${dir} is layer ${rank}: it imports only lower layers (docs/ARCHITECTURE.md, "Layers inside src/core").`,
+        }],
+      }],
+    },
+  })),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'bench/results.json', '**/*.d.ts'] },
   js.configs.recommended,
@@ -46,6 +75,7 @@ export default tseslint.config(
       }],
     },
   },
+  ...layerZones,
   {
     // Tests, benchmarks and scripts read JSON a process printed (JSON.parse gives \`any\`) and assert on its
     // fields: a wrong field fails the assertion, so typing every parsed output would add casts, not safety.
