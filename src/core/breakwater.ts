@@ -120,8 +120,15 @@ export interface Breakwater extends Disposable {
    * status tree and the status bar. An operation's own runs, text and progress are on its handle.
    */
   readonly events: Event<CoreEvent>;
-  /** Config errors of a reload (the previous config stays in use). */
+  /** Config errors of a reload of the watched files (the previous config stays in use). */
   readonly onConfigError: Event<unknown>;
+  /** The config was reloaded and is valid (the watcher saw the files change, or `reloadConfig`): earlier config errors are gone. */
+  readonly onConfigReloaded: Event<LoadedConfig>;
+  /**
+   * A store file could not be written outside a run's log (a failed answer-cache save): the run's
+   * own record is intact and the config is not at fault; the user should know the store's problem.
+   */
+  readonly onStoreError: Event<Error>;
   /**
    * Things to tell the user that are not run events (a torn log line repaired on resume; damaged state
    * files, with `runId` ''). Warnings raised while the core was being created reach the first listener.
@@ -228,6 +235,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const layout = new StoreLayout(options.storeDir);
   const bus = new Emitter<CoreEvent>();
   const configErrors = new Emitter<unknown>();
+  const configReloads = new Emitter<LoadedConfig>();
+  const storeErrors = new Emitter<Error>();
   const warnings = replayToFirstListener(new Emitter<{ runId: string; message: string }>());
   const warn = (message: string) => warnings.fire({ runId: '', message });
   const env = options.env ?? process.env;
@@ -351,6 +360,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const reconfigure = (next: LoadedConfig) => {
     loaded = next;
     if (gateway instanceof ResilientModelGateway) gateway.reconfigure(next.config);
+    configReloads.fire(next);
   };
   watcher?.onDidReload((r) => (r.ok ? reconfigure(r.loaded) : configErrors.fire(r.error)));
 
@@ -361,7 +371,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     if (agent === undefined || loaded.config.agents[agent]?.fallback?.strategy !== 'cache') return;
     const s = store.state(runId);
     if (s.toolCalls.some((c) => c.status !== 'ok')) return;
-    answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => configErrors.fire(err));
+    answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => storeErrors.fire(err instanceof Error ? err : new Error(String(err))));
   };
 
   const decideAndContinue = async (scope: Scope, runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
@@ -398,6 +408,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     layout,
     events: bus.event,
     onConfigError: configErrors.event,
+    onConfigReloaded: configReloads.event,
+    onStoreError: storeErrors.event,
     onWarning: warnings.event,
     config: () => loaded.config,
     loadedConfig: () => loaded,
@@ -483,6 +495,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       audit.dispose();
       bus.dispose();
       configErrors.dispose();
+      configReloads.dispose();
+      storeErrors.dispose();
       warnings.dispose();
     },
   };
