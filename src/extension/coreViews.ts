@@ -1,4 +1,4 @@
-import type { ConfigStatus, RunListStatus, ToolStats } from '../core/index';
+import type { ConfigStatus, FailureKind, RunListStatus, ToolStats } from '../core/index';
 
 /**
  * What the tree, the status bar, the chat and the commands show of the core's state: view models
@@ -26,7 +26,7 @@ export interface RunOutcome {
   readonly outputTokens: number;
   readonly pendingApprovals: readonly PendingApprovalView[];
   /** `kind`: the core's typed failure kind (never guessed from the message). */
-  readonly error?: { readonly message: string; readonly kind?: string; readonly cause?: string };
+  readonly error?: { readonly message: string; readonly kind?: FailureKind; readonly cause?: string };
 }
 
 export interface AgentView {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ApprovalAnswer, ApprovalPrompt, Breakwater, RunHandle, RunState } from '../../core/index';
+import type { ApprovalAnswer, ApprovalPrompt, Breakwater, FailureKind, RunHandle, RunState } from '../../core/index';
 import { parseWebviewMessage, type ErrorAction, type HostMessage, type WebviewMessage, type WebviewMessageOf } from '../../protocol/messages';
 import type { RunOutcome } from '../coreViews';
 import { failedOutcome, toOutcome, type ConfigState, type CoreSession } from '../coreSession';
@@ -430,7 +430,7 @@ export class ChatController implements vscode.Disposable {
 }
 
 /** Which buttons an error card offers, from the kind of failure. */
-export function actionsFor(kind: string | undefined): ErrorAction[] {
+export function actionsFor(kind: FailureKind | undefined): ErrorAction[] {
   switch (kind) {
     case 'auth':
       return ['setApiKey', 'openSettings'];
@@ -443,7 +443,6 @@ export function actionsFor(kind: string | undefined): ErrorAction[] {
     case 'stream_broken':
       return ['retry', 'openSettings'];
     case 'budget':
-      return ['openConfig'];
     case 'config':
       return ['openConfig'];
     default:
