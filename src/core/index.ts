@@ -22,3 +22,4 @@ export { replayRunLog } from './runs/runLog';
 export { nextPhase, RUNNING } from './runs/runPhase';
 export { approvalViewSchema, toApprovalView, type ApprovalRequest, type ApprovalView } from './tools/approvalView';
 export type { ToolStats } from './tools/types';
+export { ConfigWatcher } from './config/configWatcher';

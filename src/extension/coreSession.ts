@@ -1,4 +1,4 @@
-import { createBreakwater, isConfigError, outcomeOf, replayRunLog, type Breakwater, type BreakwaterOptions, type CoreEvent, type Event, type PreparedCall, type RunEvent, type RunState, type SensitiveValue, type UndoResult } from '../core/index';
+import { ConfigWatcher, createBreakwater, isConfigError, outcomeOf, replayRunLog, type Breakwater, type BreakwaterOptions, type CoreEvent, type Event, type PreparedCall, type RunEvent, type RunState, type SensitiveValue, type UndoResult } from '../core/index';
 import type { AgentView, ConfigProblem, HealthEntry, ProposedWrite, RunListItem, RunOutcome, StatusSnapshot, TaskView } from './coreViews';
 import { toHealth, toSnapshot } from './statusSnapshot';
 
@@ -49,6 +49,8 @@ export class CoreSession {
   private opening: Promise<Breakwater | undefined> | undefined;
   private problem: ConfigProblem | undefined;
   private subscriptions: { dispose(): void }[] = [];
+  /** While the config keeps the core from being created: watches its files, to try again when they change. */
+  private retryWatch: ConfigWatcher | undefined;
   private readonly _events = emitter<CoreEvent>();
   /** The core's process-wide events (breakers, costs, runs changing status), across re-creations of the core. */
   readonly events = this._events.event;
@@ -71,10 +73,15 @@ export class CoreSession {
     return this.core;
   }
 
-  /** The core, created now if it was not yet; undefined when the config does not load (see `configState`). */
-  async open(): Promise<Breakwater | undefined> {
+  /**
+   * The core, created now if it was not yet; undefined when the config does not load (see `configState`).
+   * After such a failure it is tried again only when the config's files change, or on `reloadConfig`.
+   */
+  async open(retry = false): Promise<Breakwater | undefined> {
     if (this.core) return this.core;
-    this.opening ??= this.create().finally(() => (this.opening = undefined));
+    if (this.opening) return this.opening;
+    if (this.problem && !retry) return undefined;
+    this.opening = this.create().finally(() => (this.opening = undefined));
     return this.opening;
   }
 
@@ -82,6 +89,8 @@ export class CoreSession {
     const options = this.hooks.options();
     try {
       const core = await createBreakwater(options);
+      this.retryWatch?.dispose();
+      this.retryWatch = undefined;
       this.core = core;
       this.subscriptions = [
         core.events((e) => this._events.fire(e)),
@@ -96,12 +105,24 @@ export class CoreSession {
     } catch (e) {
       if (!isConfigError(e)) throw e;
       this.setProblem(toProblem(e, options.configFile));
+      // The core's own watcher does not exist yet: an edit made outside VS Code must still be seen.
+      if (options.watchConfig && !this.retryWatch) {
+        const files = [options.configFile, ...(options.userConfigFile === undefined ? [] : [options.userConfigFile])];
+        // "Reloading" is creating the core again (its failure updates the problem, its success clears it).
+        this.retryWatch = new ConfigWatcher(files, {
+          load: async () => {
+            const created = await this.open(true);
+            if (!created) throw new Error(this.problem?.message ?? 'the config does not load');
+            return created.loadedConfig();
+          },
+        });
+      }
       return undefined;
     }
   }
 
   private setProblem(problem: ConfigProblem | undefined): void {
-    if (problem === undefined && this.problem === undefined) return;
+    if (JSON.stringify(problem) === JSON.stringify(this.problem)) return;
     this.problem = problem;
     this._onConfigProblem.fire(problem);
   }
@@ -117,10 +138,13 @@ export class CoreSession {
     return core;
   }
 
-  /** The core to read from (no review: reading sends nothing); throws the config problem when it does not load. */
+  /**
+   * The core to read from (no review: reading sends nothing); throws the config problem when it could
+   * not be created. A reload that failed leaves the core in use with its previous config.
+   */
   async need(): Promise<Breakwater> {
     const core = await this.open();
-    if (!core || this.problem) throw new Error(this.problem?.message ?? 'Breakwater is not available');
+    if (!core) throw new Error(this.problem?.message ?? 'Breakwater is not available');
     return core;
   }
 
@@ -136,7 +160,7 @@ export class CoreSession {
   /** Reads the agents file again (a save in VS Code; `/reload`); a core that could not be created is tried again. */
   async reloadConfig(): Promise<void> {
     if (!this.core) {
-      await this.open();
+      await this.open(true);
       return;
     }
     try {
@@ -150,10 +174,10 @@ export class CoreSession {
 
   /** Drops the core (workspace trust was granted: it must be rebuilt trusted) and creates it again if one existed. */
   async reopen(): Promise<void> {
-    const had = this.core !== undefined || this.opening !== undefined;
+    const had = this.core !== undefined || this.opening !== undefined || this.problem !== undefined;
     await this.opening?.catch(() => undefined);
     this.close();
-    if (had) await this.open();
+    if (had) await this.open(true);
   }
 
   /** Runs as the core's run index lists them, newest change first (no log is replayed). */
@@ -184,6 +208,8 @@ export class CoreSession {
   }
 
   private close(): void {
+    this.retryWatch?.dispose();
+    this.retryWatch = undefined;
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [];
     this.core?.dispose();

@@ -121,4 +121,21 @@ describe('extension: the core session', function () {
     assert.equal(problems[1], undefined);
     assert.equal((await session.configState()).ok, true);
   });
+
+  it('a config that keeps the core from starting is shown once, and fixing the file outside VS Code starts it', async () => {
+    const s = sessionFor(llm, 'agents:\n  writer: { provider: nowhere }\n');
+    session = s.session;
+    const problems: (ConfigProblem | undefined)[] = [];
+    session.onConfigProblem((p) => problems.push(p));
+    assert.equal(await session.open(), undefined);
+    assert.equal((await session.configState()).ok, false);
+    assert.equal((await session.configState()).ok, false);
+    assert.equal(problems.length, 1, 'the same problem is reported once');
+    await assert.rejects(session.ready(), /provider/);
+    fs.writeFileSync(s.configFile, YAML);
+    await until(() => problems.length === 2, 'the core to start');
+    assert.equal(problems[1], undefined);
+    assert.ok(session.current, 'the core exists now');
+    assert.equal((await session.configState()).ok, true);
+  });
 });
