@@ -73,7 +73,8 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
 
   it('streams a request into the webview: deltas in order, the final answer, then usage', async () => {
     const answer = 'Hello **world**: this answer arrives in small pieces.';
-    await enqueueFakeAnswers([{ kind: 'reply', text: answer, chunkSize: 6, usage: { input: 120, output: 14 } }], 'openai');
+    // Paced slower than the chat's 25 ms text batches, so the answer reaches the webview in several deltas.
+    await enqueueFakeAnswers([{ kind: 'reply', text: answer, chunkSize: 6, tokenDelayMs: 60, usage: { input: 120, output: 14 } }], 'openai');
     const from = api.chatMessages.length;
     await api.chat.receive({ type: 'send', text: 'Say hello', agent: 'writer' });
     const sent = api.chatMessages.slice(from);
