@@ -4,9 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixedKeys } from '../../../src/core/providers/keyBinding';
 import type { ConfigProblem } from '../../../src/extension/coreViews';
-import { CoreSession } from '../../../src/extension/coreSession';
+import { CoreSession, undoReport } from '../../../src/extension/coreSession';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import type { FakeLlm } from '../../fixtures/fake-llm/index';
+import type { Approver } from '../../../src/core/index';
 
 const YAML = [
   'settings: { max_retries: 0 }',
@@ -21,7 +22,7 @@ const YAML = [
   '',
 ].join('\n');
 
-function sessionFor(llm: FakeLlm, yaml = YAML) {
+function sessionFor(llm: FakeLlm, yaml = YAML, extra: { approver?: Approver } = {}) {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-session-')));
   fs.mkdirSync(path.join(dir, 'ws'));
   const configFile = path.join(dir, 'ws', 'agents.yaml');
@@ -37,9 +38,10 @@ function sessionFor(llm: FakeLlm, yaml = YAML) {
       ripgrepPath: 'rg',
       env: { ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl },
       watchConfig: true,
+      ...extra,
     }),
   });
-  return { session, configFile, store };
+  return { session, configFile, store, ws: path.join(dir, 'ws') };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -137,5 +139,25 @@ describe('extension: the core session', function () {
     assert.equal(problems[1], undefined);
     assert.ok(session.current, 'the core exists now');
     assert.equal((await session.configState()).ok, true);
+  });
+
+  it('Undo Run reports what the core did per file: a file changed since the run is "not restored", never "done"', async () => {
+    const s = sessionFor(llm, 'agents:\n  writer: { provider: anthropic, tools: [write] }\n', { approver: async () => ({ kind: 'grant', by: 'user' }) });
+    session = s.session;
+    fs.writeFileSync(path.join(s.ws, 'kept.txt'), 'before\n');
+    llm.enqueueFor(
+      'anthropic',
+      { kind: 'reply', toolCalls: [{ name: 'write', args: { path: 'kept.txt', content: 'by the run\n' } }, { name: 'write', args: { path: 'undone.txt', content: 'new\n' } }] },
+      { kind: 'reply', text: 'wrote both' },
+    );
+    const run = await (await session.ready()).ask('writer', 'write two files');
+    assert.equal(run.status, 'completed');
+    fs.writeFileSync(path.join(s.ws, 'kept.txt'), 'the user edited it afterwards\n');
+    const report = undoReport(run.runId, (await session.need()).undo(run.runId));
+    assert.match(report, /kept\.txt: not restored — .*changed after the run wrote it/);
+    assert.match(report, /undone\.txt: deleted/);
+    assert.match(report, /was not fully undone/);
+    assert.doesNotMatch(report, /done$/m);
+    assert.equal(fs.readFileSync(path.join(s.ws, 'kept.txt'), 'utf8'), 'the user edited it afterwards\n');
   });
 });
