@@ -112,13 +112,14 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
         let done = 0;
         const all = (await c.ready()).askAll(prompt, { signal: abort.signal });
-        // Each agent's root run ends with its own event: progress as they finish, not all at the end.
+        // Each agent's own run (not a delegate's) ends with its own event: progress as they finish, not all at the end.
+        const agentOf = new Map<string, string>();
         all.onEvent(({ runId, event }) => {
-          if (!(event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_paused' || event.type === 'run_cancelled')) return;
-          const s = session.current?.runSummary(runId);
-          if (s === undefined || s.kind !== 'run' || s.parentRunId !== undefined) return;
+          if (event.type === 'run_started' && event.payload.parent_run_id === undefined) agentOf.set(runId, event.payload.agent);
+          const agent = agentOf.get(runId);
+          if (agent === undefined || !(event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_paused' || event.type === 'run_cancelled')) return;
           done++;
-          progress.report({ message: t('{0} of {1} done (@{2}: {3})', done, state.agents.length, s.agent, event.type.replace('run_', '')), increment: 100 / state.agents.length });
+          progress.report({ message: t('{0} of {1} done (@{2}: {3})', done, state.agents.length, agent, event.type.replace('run_', '')), increment: 100 / state.agents.length });
         });
         for (const [agent, r] of await all) {
           const o = r.kind === 'run' ? toOutcome(r.state) : failedOutcome(agent, r.error);
