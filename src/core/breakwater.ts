@@ -5,11 +5,10 @@ import { isTerminal, type Recorder } from './agents/agentRunner';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
 import { approvableWithoutCallId, NothingPendingError, pendingIn } from './agents/pendingApprovals';
-import { TaskControl } from './agents/taskControl';
-import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
+import type { AgentOutcome, TaskResult } from './agents/orchestrator';
 import { createFallbackRunner } from './agents/fallbackRunner';
-import { startOperation, type OperationHandle, type OperationSink, type RunHandle } from './agents/operations';
-import type { AgentRuntime, FallbackRunner } from './agents/runtime';
+import { operationScopes, type OperationHandle, type OperationScope, type RunHandle } from './agents/operations';
+import type { FallbackRunner } from './agents/runtime';
 import { ConfigWatcher } from './config/configWatcher';
 import { configStatus } from './config/configStatus';
 import type { LoadedConfig } from './config/loader';
@@ -290,19 +289,8 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
     }
   };
-  const guard = new CascadeGuard({ clock });
-
-  /**
-   * The agent layer of one operation: a runtime whose callbacks go to the operation's sink, and the
-   * runner, tasks and task control over it. Every run the operation starts (delegates, task steps, a
-   * fallback agent) is started by this runner, so its events reach this sink and no other.
-   */
-  const scopeFor = (sink: OperationSink | undefined) => {
-    /** Runs changed by this operation, whose agents' transcripts need refreshing. */
-    const touched = new Set<string>();
-    /** Answers of runs completed by this operation, for the `cache` fallback once it ends. */
-    const completed = new Map<string, string>();
-    const rt: AgentRuntime = {
+  const operations = operationScopes({
+    runtime: {
       config: () => loaded.config,
       configHash: () => loaded.hash,
       gateway,
@@ -310,52 +298,24 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       store,
       facts: { workspaceFolders: options.workspaceFolders, trusted: options.trusted, platform: process.platform },
       ...(options.approver ? { approver: options.approver } : {}),
-      fallback:
-        options.fallback ??
-        createFallbackRunner({
-          config: () => loaded.config,
-          gateway,
-          cache: answerCache,
-          events: bus,
-          clock,
-          // A fallback agent's run belongs to this operation too (the orchestrator is created just below).
-          runAgent: (agent, prompt, signal) => orchestrator.runner.start({ agent, prompt }, signal),
-          ...(options.escalate ? { askUser: options.escalate } : {}),
-        }),
-      onRunEvent: (runId, event) => {
-        touched.add(runId);
-        if (event.type === 'run_completed') completed.set(runId, event.payload.output);
-        sink?.event(runId, event);
-        announce(runId, event);
-      },
-      ...(sink ? { onText: (runId: string, agent: string, delta: string) => sink.text(runId, agent, delta), onDiscard: (runId: string, agent: string, partial: string, reason: string) => sink.discard(runId, agent, partial, reason) } : {}),
       onWarning: (runId, message) => warnings.fire({ runId, message }),
       maxDelegateDepth: options.maxDelegateDepth ?? 3,
-    };
-    const orchestrator = new Orchestrator(rt, guard);
-    const taskControl = new TaskControl(store, orchestrator.runner, orchestrator.tasks, (runId, message) => warnings.fire({ runId, message }));
-    /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
-    const refreshTranscripts = <T>(result: T): T => {
+    },
+    fallbackFor: (runAgent) =>
+      options.fallback ?? createFallbackRunner({ config: () => loaded.config, gateway, cache: answerCache, events: bus, clock, runAgent, ...(options.escalate ? { askUser: options.escalate } : {}) }),
+    guard: new CascadeGuard({ clock }),
+    onAnyRunEvent: announce,
+    // Transcripts are derived files: refreshed after each top-level operation, never written by the loop.
+    afterOperation: (touched, completed) => {
       // After the operation, when the index has each run's final row (no log is read to learn its agent).
       for (const [runId, output] of completed) rememberAnswer(runId, output);
-      completed.clear();
       // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
       const agents = new Set([...touched].map((runId) => store.summary(runId)).flatMap((s) => (s && s.kind === 'run' ? [s.agent] : [])));
-      touched.clear();
       for (const agent of agents) writeTranscript(store, layout, agent);
-      return result;
-    };
-    return { orchestrator, taskControl, refreshTranscripts };
-  };
-  type Scope = ReturnType<typeof scopeFor>;
-  /** For what reads runs and drives none (task results, pending approvals). */
-  const reader = scopeFor(undefined);
-  /** Starts `body` as an operation with its own streams and its own agent layer. */
-  const operation = <R>(o: { signal?: AbortSignal } | undefined, rootRunId: string | undefined, body: (scope: Scope, signal: AbortSignal) => Promise<R>): RunHandle<R> =>
-    startOperation(o ?? {}, rootRunId, async (sink, signal) => {
-      const scope = scopeFor(sink);
-      return scope.refreshTranscripts(await body(scope, signal));
-    });
+    },
+  });
+  const reader = operations.reader;
+  const operation = operations.start;
   const watcher = options.watchConfig ? new ConfigWatcher([options.configFile, ...(options.userConfigFile === undefined ? [] : [options.userConfigFile])], { load }) : undefined;
   const reconfigure = (next: LoadedConfig) => {
     loaded = next;
@@ -374,7 +334,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => storeErrors.fire(err instanceof Error ? err : new Error(String(err))));
   };
 
-  const decideAndContinue = async (scope: Scope, runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
+  const decideAndContinue = async (scope: OperationScope, runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
     let targets = pendingIn(store, runId).filter((t) => callId === undefined || t.approval.callId === callId);
     if (targets.length === 0) {
       const s = store.state(runId);

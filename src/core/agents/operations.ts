@@ -1,5 +1,10 @@
 import { Emitter, type Event } from '../common/event';
 import type { RunEvent } from '../runs/events';
+import type { RunState } from '../runs/runState';
+import type { CascadeGuard } from './cascadeGuard';
+import { Orchestrator } from './orchestrator';
+import type { AgentRuntime, FallbackRunner } from './runtime';
+import { TaskControl } from './taskControl';
 
 /** An event of one of the operation's runs (its root run, a delegate's run, a task's step run), after it is durable. */
 export interface OperationRunEvent {
@@ -109,4 +114,65 @@ export function startOperation<R>(options: OperationOptions, rootRunId: string |
     result,
     cancel: (reason?: unknown) => own.abort(reason ?? new Error('Cancelled')),
   });
+}
+
+/** What every operation's agent layer shares; the per-operation callbacks are added by `operationScopes`. */
+export interface OperationScopeDeps {
+  readonly runtime: Omit<AgentRuntime, 'onRunEvent' | 'onText' | 'onDiscard' | 'fallback'>;
+  /** The fallback runner of one operation; `runAgent` starts a fallback agent's run with the operation's runner. */
+  readonly fallbackFor: (runAgent: (agent: string, prompt: string, signal: AbortSignal) => Promise<RunState>) => FallbackRunner;
+  /** Shared by every operation: a failed step quarantines its agent for everyone. */
+  readonly guard: CascadeGuard;
+  /** Every event of every operation's runs, for what the whole process follows (the status tree). */
+  readonly onAnyRunEvent: (runId: string, event: RunEvent) => void;
+  /** After an operation succeeded: the runs it changed, and the answers of those it completed (transcripts, the answer cache). */
+  readonly afterOperation: (touched: ReadonlySet<string>, completed: ReadonlyMap<string, string>) => void;
+}
+
+/** The agent layer of one operation: its runner, tasks and task control, all over the operation's own runtime. */
+export interface OperationScope {
+  readonly orchestrator: Orchestrator;
+  readonly taskControl: TaskControl;
+}
+
+/**
+ * Builds, per operation, a runtime whose callbacks go to that operation's sink, and the runner, tasks
+ * and task control over it. Every run the operation starts — delegates (the tool step uses the same
+ * runner), a task's steps (the task runner too), a fallback agent's run — is started by this runner,
+ * so its events reach this operation's handle and no other.
+ */
+export function operationScopes(deps: OperationScopeDeps): {
+  /** For what reads runs and drives none (task results, pending approvals): its runtime reports to no operation. */
+  readonly reader: OperationScope;
+  /** Starts `body` as an operation with its own streams and its own agent layer. */
+  start<R>(options: OperationOptions | undefined, rootRunId: string | undefined, body: (scope: OperationScope, signal: AbortSignal) => Promise<R>): RunHandle<R>;
+} {
+  const scopeFor = (sink: OperationSink | undefined, touched: Set<string>, completed: Map<string, string>): OperationScope => {
+    const rt: AgentRuntime = {
+      ...deps.runtime,
+      // The orchestrator is created just below, before any run (and so any fallback) can start.
+      fallback: deps.fallbackFor((agent, prompt, signal) => orchestrator.runner.start({ agent, prompt }, signal)),
+      onRunEvent: (runId, event) => {
+        touched.add(runId);
+        if (event.type === 'run_completed') completed.set(runId, event.payload.output);
+        sink?.event(runId, event);
+        deps.onAnyRunEvent(runId, event);
+      },
+      ...(sink ? { onText: (runId: string, agent: string, delta: string) => sink.text(runId, agent, delta), onDiscard: (runId: string, agent: string, partial: string, reason: string) => sink.discard(runId, agent, partial, reason) } : {}),
+    };
+    const orchestrator = new Orchestrator(rt, deps.guard);
+    const taskControl = new TaskControl(rt.store, orchestrator.runner, orchestrator.tasks, rt.onWarning);
+    return { orchestrator, taskControl };
+  };
+  return {
+    reader: scopeFor(undefined, new Set(), new Map()),
+    start: (options, rootRunId, body) =>
+      startOperation(options ?? {}, rootRunId, async (sink, signal) => {
+        const touched = new Set<string>();
+        const completed = new Map<string, string>();
+        const result = await body(scopeFor(sink, touched, completed), signal);
+        deps.afterOperation(touched, completed);
+        return result;
+      }),
+  };
 }
