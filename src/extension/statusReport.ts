@@ -1,5 +1,5 @@
-import { displayValue } from '../core/config/trust';
-import type { HealthEntry, StatusSnapshot } from './coreFacade';
+import { displayValue } from '../core/index';
+import type { HealthEntry, StatusSnapshot } from './coreViews';
 import { formatRetryIn } from './statusSnapshot';
 
 export { formatRetryIn };

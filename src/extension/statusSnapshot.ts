@@ -1,5 +1,5 @@
-import type { BreakerRow, BreakwaterStatus, HealthReport } from '../core/breakwater';
-import type { BreakerView, HealthEntry, RunListItem, SandboxView, StatusSnapshot } from './coreFacade';
+import type { BreakerRow, BreakwaterStatus, HealthReport } from '../core/index';
+import type { BreakerView, HealthEntry, RunListItem, SandboxView, StatusSnapshot } from './coreViews';
 
 /**
  * The core's `--status --json` object as the tree, the status bar and the chat show it, and the

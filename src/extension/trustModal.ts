@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { PROVIDER_KINDS } from '../core/config/schema';
-import { displayValue, type SensitiveValue } from '../core/config/trust';
-import { ENDPOINT_FIELD } from '../core/config/userScope';
-import { PROVIDER_LABEL } from '../core/providers/keyBinding';
+import { PROVIDER_KINDS } from '../core/index';
+import { displayValue, type SensitiveValue } from '../core/index';
+import { ENDPOINT_FIELD } from '../core/index';
+import { PROVIDER_LABEL } from '../core/index';
 import type { ModalPrompt } from './extension';
 import { TrustReviewer, type TrustReview } from './trustReview';
 
