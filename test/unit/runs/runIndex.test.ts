@@ -73,7 +73,7 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.equal(runs[0].run_id, fixtureRunId(39), 'newest first');
   });
 
-  it('a log that grew is read from where its row stopped; one rewritten is read again; a deleted one disappears', () => {
+  it('a log that grew is read from where its row stopped; one rewritten is read again; a deleted one disappears', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(1);
     const file = writeRunFile(root, id, runEvents(id, 'waiting'));
@@ -86,7 +86,7 @@ describe('run index: --runs and status without replaying every log', function ()
     w.append('tool_call_started', { call_id: 'c1', idempotency_key: 'c1' });
     w.append('tool_call_completed', { call_id: 'c1', output: 'ok' });
     w.append('run_completed', { output: 'done' });
-    w.dispose();
+    await w.close();
     const fresh = new RunStore(layout); // another process, whose index is the file
     s.index.flush();
     const grown = logReads(root, () => fresh.summary(id));
@@ -140,7 +140,7 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.ok(blank?.status === 'damaged' && /empty/.test(blank.damage.detail));
   });
 
-  it('a run whose log says running is running only while a process holds its lock', () => {
+  it('a run whose log says running is running only while a process holds its lock', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(4);
     const file = writeRunFile(root, id, runEvents(id, 'running'));
@@ -151,7 +151,7 @@ describe('run index: --runs and status without replaying every log', function ()
     const w = RunLogWriter.open(file, id);
     assert.equal(s.summary(id)?.status, 'running');
     assert.equal(s.state(id).status, 'running');
-    w.dispose();
+    await w.close();
     assert.equal(s.summary(id)?.status, 'interrupted');
     assert.equal(s.state(id).status, 'interrupted');
   });
@@ -171,7 +171,7 @@ describe('run index: --runs and status without replaying every log', function ()
     });
   });
 
-  it('a log the index validated is replayed without validating it again, but any change to it is validated in full', () => {
+  it('a log the index validated is replayed without validating it again, but any change to it is validated in full', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(9);
     const file = writeRunFile(root, id, runEvents(id, 'completed'));
@@ -184,7 +184,7 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.equal(fresh.index.validatedBytes(id, st), st.size, 'the row vouches for the whole file as it is');
     const w = fresh.openWriter(id);
     assert.deepEqual(w.all, expected);
-    w.dispose();
+    await w.close();
     // The same bytes count, but one event made invalid: the row no longer matches, the line is caught.
     const text = fs.readFileSync(file, 'utf8').replace('"by":"user"', '"by":"nobo"');
     assert.notEqual(text, fs.readFileSync(file, 'utf8'));
