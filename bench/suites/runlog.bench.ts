@@ -192,7 +192,7 @@ export const suite: BenchSuite = {
           note: `${(bytes / 1024 / 1024).toFixed(1)} MiB log`,
         },
         {
-          name: 'runlog: time the caller is blocked per append (validate + write; fsync off-thread)',
+          name: 'runlog: time the caller is blocked per append (validate + queue; write and fdatasync off-thread)',
           unit: 'µs',
           figure: spread(blocked.group),
           baseline: { name: 'write + fsyncSync per append (the old writer)', figure: spread(blocked.sync) },
