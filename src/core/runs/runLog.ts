@@ -208,9 +208,9 @@ export class RunLogWriter implements Disposable {
       if (!this.released) await this.flush();
       this.flushing = undefined;
       if (this.released) return;
-      if (this.releaseWhenIdle) this.release();
-      // Appended after the pass looked at the queue for the last time.
-      else if (!this.broken && this.queue.length > 0) this.kick();
+      // Appended after the pass looked at the queue for the last time: another pass, even after dispose().
+      if (!this.broken && this.queue.length > 0) this.kick();
+      else if (this.releaseWhenIdle) this.release();
     });
   }
 
