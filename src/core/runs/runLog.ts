@@ -13,9 +13,10 @@ export interface RunLogWriterOptions {
   /** Epoch milliseconds; defaults to `Date.now`. */
   readonly clock?: () => number;
   /**
-   * TEST HOOK for the crash tests: called after an event is written (`'after'`: a kill -9 from here on
-   * finds it in the log) or, for `'mid'`, with half of its line written and synced. The CLI wires
-   * `BREAKWATER_TEST_CRASH_AT` to it to SIGKILL itself.
+   * TEST HOOK for the crash tests: called by the flusher once an event is in the file (`'after'`: a kill -9
+   * from here on finds it, and nothing appended after it) or, for `'mid'`, with half of its line written and
+   * synced. With the hook set, events are written one at a time. The CLI wires `BREAKWATER_TEST_CRASH_AT` to
+   * it to SIGKILL itself.
    */
   readonly onDurable?: (event: RunEvent, stage: 'mid' | 'after') => void;
   /** TEST HOOK: between the steps of taking the run lock (see `RunLockOptions.onStep`). */
@@ -30,7 +31,7 @@ export interface RunLogWriterOptions {
   /** How many leading bytes of the log, as it is now (`st`), hold events already validated (see `replayText`). */
   readonly validatedBytes?: (file: string, st: fs.Stats) => number;
   /**
-   * Told, at most once a second after a group fsync, the events written so far and the file's stat:
+   * Told, at most once a second after a batch's fdatasync, the events synced so far and the file's stat:
    * the store keeps the run index close behind a long run, so a resume after a crash re-reads little.
    */
   readonly onProgress?: (file: string, events: readonly RunEvent[], st: fs.Stats) => void;
