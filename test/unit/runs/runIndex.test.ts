@@ -140,6 +140,28 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.ok(blank?.status === 'damaged' && /empty/.test(blank.damage.detail));
   });
 
+  it('a rewrite after one log grew is the index a rebuild from the logs writes (rows of unchanged runs reused, the changed one fresh)', async () => {
+    const { root, layout } = store();
+    const ids = [1, 2, 3].map(fixtureRunId);
+    const files = ids.map((id) => writeRunFile(root, id, runEvents(id, 'waiting')));
+    const s = new RunStore(layout);
+    s.list();
+    s.index.flush();
+    const w = RunLogWriter.open(files[1]!, ids[1]!);
+    w.append('run_resumed', { pid: 1 });
+    w.append('approval_granted', { call_id: 'c1', by: 'user' });
+    await w.close();
+    assert.equal(s.summary(ids[1]!)?.pendingApprovals, 0);
+    s.list();
+    s.index.flush();
+    const rewritten = JSON.parse(fs.readFileSync(layout.runIndex, 'utf8')) as unknown;
+    fs.rmSync(layout.runIndex);
+    const rebuilt = new RunStore(layout);
+    rebuilt.list();
+    rebuilt.index.flush();
+    assert.deepEqual(rewritten, JSON.parse(fs.readFileSync(layout.runIndex, 'utf8')));
+  });
+
   it('a run whose log says running is running only while a process holds its lock', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(4);
