@@ -162,6 +162,30 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.deepEqual(rewritten, JSON.parse(fs.readFileSync(layout.runIndex, 'utf8')));
   });
 
+  it('a long-lived process writes the changed index from its timer off the calling thread, the same as flush() would', async () => {
+    const { root, layout } = store();
+    for (const i of [1, 2, 3]) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), 'completed'));
+    const writeSync = sinon.spy(nodeFs, 'writeFileSync');
+    const renameSync = sinon.spy(nodeFs, 'renameSync');
+    try {
+      const s = new RunStore(layout);
+      s.list();
+      assert.equal(fs.existsSync(layout.runIndex), false, 'written later, by the timer');
+      for (let i = 0; i < 300 && !fs.existsSync(layout.runIndex); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(fs.existsSync(layout.runIndex), 'the timer wrote the index');
+      const onIndex = (c: sinon.SinonSpyCall) => String(c.args[0]).startsWith(layout.runIndex);
+      assert.equal(writeSync.getCalls().filter(onIndex).length + renameSync.getCalls().filter(onIndex).length, 0, 'no synchronous write or rename of the index');
+      const background = fs.readFileSync(layout.runIndex, 'utf8');
+      fs.rmSync(layout.runIndex);
+      const again = new RunStore(layout);
+      again.list();
+      again.index.flush();
+      assert.equal(background, fs.readFileSync(layout.runIndex, 'utf8'));
+    } finally {
+      sinon.restore();
+    }
+  });
+
   it('a run whose log says running is running only while a process holds its lock', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(4);
