@@ -100,4 +100,12 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The extension reaches the core through its public surface only (src/core/index.ts); test/unit/layers checks it too.
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../core/*', '../../core/*', '../../../core/*', '!../core/index', '!../../core/index', '!../../../core/index'], message: "The extension uses the core's public surface only: import from src/core/index.ts (add what is missing there)." }] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../core/*', '../../core/*', '../../../core/*', '!../core/index', '!../../core/index', '!../../../core/index'], message: "The extension uses the core's public surface only: import from src/core/index.ts (add what is missing there)." }] }],
+    },
+  },
 );

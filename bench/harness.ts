@@ -13,8 +13,8 @@ export interface Spread {
 }
 
 export interface Bar {
-  /** What the bar applies to: the figure itself, the ratio to the baseline, or the figure minus the baseline. */
-  readonly on: 'figure' | 'ratio' | 'added';
+  /** What the bar applies to: the figure (its median, or its p90), the ratio to the baseline, or the figure minus the baseline. */
+  readonly on: 'figure' | 'p90' | 'ratio' | 'added';
   readonly max: number;
   readonly unit: string;
 }
@@ -78,6 +78,7 @@ export function ratio(result: BenchResult): number | undefined {
 export function judged(result: BenchResult): number | undefined {
   if (!result.bar) return undefined;
   if (result.bar.on === 'figure') return result.figure.median;
+  if (result.bar.on === 'p90') return result.figure.p90;
   if (result.bar.on === 'ratio') return ratio(result);
   return result.baseline ? result.figure.median - result.baseline.figure.median : undefined;
 }
@@ -111,7 +112,7 @@ export function formatTable(results: readonly BenchResult[]): string {
       String(r.figure.samples),
       r.baseline ? `${r.baseline.name}: ${fmt(r.baseline.figure.median)} ${r.unit}` : '—',
       fmt(ratio(r)),
-      r.bar ? `${r.bar.on === 'ratio' ? 'ratio' : r.bar.on === 'added' ? 'added' : ''} ≤ ${r.bar.max} ${r.bar.unit}`.trim() : '—',
+      r.bar ? `${r.bar.on === 'figure' ? '' : r.bar.on} ≤ ${r.bar.max} ${r.bar.unit}`.trim() : '—',
       verdict,
     ];
   });

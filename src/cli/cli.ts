@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createBreakwater, isNothingPendingError, outcomeOf, type Breakwater, type BreakwaterOptions, type BreakwaterStatus, type RunState, type RunSummary, type TaskResult } from '../core/breakwater';
+import { createBreakwater, isNothingPendingError, outcomeOf, type Breakwater, type BreakwaterOptions, type BreakwaterStatus, type OperationHandle, type RunState, type RunSummary, type TaskResult } from '../core/breakwater';
 import { runRow } from '../core/agents/statusReport';
 import { exitCodeOf } from '../core/runs/outcome';
 import { isNoSuchRunError } from '../core/runs/runLogErrors';
@@ -113,7 +113,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   }
   let approver: Approver | undefined = io.stdinIsTTY && io.stdin ? terminalApprover(io.stdin, io.stderr) : undefined;
   if (args.yes) approver = yesFlagApprover(approver);
-  const progress = (runId: string, e: RunEvent) => io.stderr.write(progressLine(runId, e));
   let bw: Breakwater;
   try {
     bw = await createBreakwater({
@@ -128,8 +127,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       trusted: true,
       ripgrepPath: io.env.BREAKWATER_RG_PATH ?? 'rg',
       env: io.env,
-      onDiscard: (runId, agent, partial, reason) =>
-        io.stderr.write(`↺ ${runId.slice(-6)} ${agent}: the answer broke off mid-stream (${reason}); discarding ${partial.length} characters and asking again\n`),
       ...(approver ? { approver } : {}),
       ...(crashHookFromEnv(io.env) ? { onDurable: crashHookFromEnv(io.env) } : {}),
       ...(lockHookFromEnv(io.env) ? { onLockStep: lockHookFromEnv(io.env) } : {}),
@@ -141,7 +138,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     throw e;
   }
   io.stderr.write(unconfirmedNotice(unconfirmed, trustLine));
-  const sub = bw.onRunEvent(({ runId, event }) => progress(runId, event));
   const warn = bw.onWarning(({ message }) => io.stderr.write(`! ${message}\n`));
   let code: number;
   try {
@@ -154,7 +150,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e);
     else if (isNothingPendingError(e)) code = usage(io, e.message, false);
     else {
-      await closeQuietly(bw, sub, warn);
+      await closeQuietly(bw, warn);
       throw e;
     }
   }
@@ -165,7 +161,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     if (!isStoreWriteError(e) && storeFault(e) === undefined) throw e;
     code = failed(io, isStoreWriteError(e) ? e : new Error(`could not record everything in ${bw.layout.root}: ${(e as Error).message}`));
   } finally {
-    await closeQuietly(bw, sub, warn);
+    await closeQuietly(bw, warn);
   }
   return code;
 }
@@ -182,6 +178,14 @@ async function closeQuietly(bw: Breakwater, ...subs: { dispose(): void }[]): Pro
 
 async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number> {
   const signal = io.signal ?? new AbortController().signal;
+  /** The operation's progress on stderr: its events, and the text it discards when a stream breaks. */
+  const shown = <H extends OperationHandle<unknown>>(handle: H): H => {
+    handle.onEvent(({ runId, event }) => io.stderr.write(progressLine(runId, event)));
+    handle.onDiscard(({ runId, agent, partialText, reason }) =>
+      io.stderr.write(`↺ ${runId.slice(-6)} ${agent}: the answer broke off mid-stream (${reason}); discarding ${partialText.length} characters and asking again\n`),
+    );
+    return handle;
+  };
   const out = (value: unknown, human: string) => io.stdout.write(args.json ? `${JSON.stringify(value, null, 2)}\n` : human);
   // Only a paused run has pending approvals to look up (delegates included): no other run is read again.
   const pendingOf = (s: RunState) => (s.status === 'waiting_on_human' ? bw.pendingApprovals(s.runId).map((p) => p.approval) : []);
@@ -237,16 +241,16 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return EXIT.completed;
     }
     case 'ask':
-      return runResult(await bw.ask(cmd.agent, cmd.prompt, { signal }));
+      return runResult(await shown(bw.ask(cmd.agent, cmd.prompt, { signal })));
     case 'resume':
-      if (assertRun(bw, cmd.runId).kind === 'task') return taskResult(await bw.resumeTask(cmd.runId, { signal }));
-      return continued(cmd.runId, await bw.resume(cmd.runId, { signal }));
+      if (assertRun(bw, cmd.runId).kind === 'task') return taskResult(await shown(bw.resumeTask(cmd.runId, { signal })));
+      return continued(cmd.runId, await shown(bw.resume(cmd.runId, { signal })));
     case 'approve':
       assertRun(bw, cmd.runId);
-      return continued(cmd.runId, await bw.approve(cmd.runId, cmd.callId, { signal }));
+      return continued(cmd.runId, await shown(bw.approve(cmd.runId, cmd.callId, { signal })));
     case 'deny':
       assertRun(bw, cmd.runId);
-      return continued(cmd.runId, await bw.deny(cmd.runId, cmd.callId, cmd.reason, { signal }));
+      return continued(cmd.runId, await shown(bw.deny(cmd.runId, cmd.callId, cmd.reason, { signal })));
     case 'repair': {
       const r = bw.repairRun(cmd.runId);
       out(
@@ -261,7 +265,7 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return EXIT.completed;
     }
     case 'all': {
-      const results = await bw.askAll(cmd.prompt, { signal });
+      const results = await shown(bw.askAll(cmd.prompt, { signal }));
       const json = Object.fromEntries([...results].map(([name, o]) => [name, outcomeJson(o, pendingOf)]));
       out({ results: json }, Object.values(json).map(humanRun).join('\n'));
       const codes = [...results.values()].map((o) => (o.kind === 'run' ? exitCodeOf(outcomeOf(o.state)) : EXIT.failed));
@@ -270,7 +274,7 @@ async function execute(bw: Breakwater, args: CliArgs, io: CliIo): Promise<number
       return EXIT.completed;
     }
     case 'task':
-      return taskResult(await bw.runTask(cmd.task, cmd.prompt, { signal }));
+      return taskResult(await shown(bw.runTask(cmd.task, cmd.prompt, { signal })));
   }
 }
 

@@ -1,14 +1,14 @@
 import { Emitter, type Event } from './common/event';
 import type { CoreEvent } from './common/coreEvents';
 import type { Disposable } from './common/lifecycle';
-import { AgentRunner, isTerminal, type Recorder } from './agents/agentRunner';
+import { isTerminal, type Recorder } from './agents/agentRunner';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
 import { approvableWithoutCallId, NothingPendingError, pendingIn } from './agents/pendingApprovals';
-import { TaskControl } from './agents/taskControl';
-import { Orchestrator, type AgentOutcome, type TaskResult } from './agents/orchestrator';
+import type { AgentOutcome, TaskResult } from './agents/orchestrator';
 import { createFallbackRunner } from './agents/fallbackRunner';
-import type { AgentRuntime, FallbackRunner } from './agents/runtime';
+import { operationScopes, type OperationHandle, type OperationScope, type RunHandle } from './agents/operations';
+import type { FallbackRunner } from './agents/runtime';
 import { ConfigWatcher } from './config/configWatcher';
 import { configStatus } from './config/configStatus';
 import type { LoadedConfig } from './config/loader';
@@ -38,6 +38,7 @@ import type { PreparedCall, ToolEngine, ToolHost, ToolOutcome } from './tools/ty
 import { buildStatus, checkHealth, type BreakwaterStatus, type HealthReport } from './agents/statusReport';
 
 export type { Approver, ApprovalPrompt, ApprovalAnswer } from './agents/approvals';
+export type { OperationHandle, RunHandle, OperationRunEvent, OperationText, OperationDiscard } from './agents/operations';
 export type { AgentOutcome, TaskResult } from './agents/orchestrator';
 export { NothingPendingError, isNothingPendingError } from './agents/pendingApprovals';
 export type { RunState, PendingApproval, ToolCallState, RunStatus, ToolCallStatus, Failure, FailureKind, Interruption, RunPhase } from './runs/runState';
@@ -97,10 +98,6 @@ export interface BreakwaterOptions {
   readonly fallback?: FallbackRunner;
   /** The `escalate` fallback asks here; without it the answer is `cancel`. */
   readonly escalate?: (request: EscalationRequest) => Promise<EscalationChoice>;
-  /** Streamed model text of every run (progress). */
-  readonly onText?: (runId: string, agent: string, delta: string) => void;
-  /** A turn's streamed text is being discarded because its stream broke and the turn is asked again. */
-  readonly onDiscard?: (runId: string, agent: string, partialText: string, reason: string) => void;
   /** TEST HOOK (crash tests): see `RunLogWriterOptions.onDurable`. */
   readonly onDurable?: RunLogWriterOptions['onDurable'];
   /** TEST HOOK (lock races): see `RunLogWriterOptions.onLockStep`. */
@@ -117,11 +114,20 @@ export interface BreakwaterOptions {
 /** Everything both hosts (the VS Code extension and the CLI) call. */
 export interface Breakwater extends Disposable {
   readonly layout: StoreLayout;
+  /**
+   * What the whole process does outside one operation (breakers, costs, runs changing status): for the
+   * status tree and the status bar. An operation's own runs, text and progress are on its handle.
+   */
   readonly events: Event<CoreEvent>;
-  /** Every run event, after it is durable: `(runId, event)`. */
-  readonly onRunEvent: Event<{ readonly runId: string; readonly event: RunEvent }>;
-  /** Config errors of a reload (the previous config stays in use). */
+  /** Config errors of a reload of the watched files (the previous config stays in use). */
   readonly onConfigError: Event<unknown>;
+  /** The config was reloaded and is valid (the watcher saw the files change, or `reloadConfig`): earlier config errors are gone. */
+  readonly onConfigReloaded: Event<LoadedConfig>;
+  /**
+   * A store file could not be written outside a run's log (a failed answer-cache save): the run's
+   * own record is intact and the config is not at fault; the user should know the store's problem.
+   */
+  readonly onStoreError: Event<Error>;
   /**
    * Things to tell the user that are not run events (a torn log line repaired on resume; damaged state
    * files, with `runId` ''). Warnings raised while the core was being created reach the first listener.
@@ -132,31 +138,36 @@ export interface Breakwater extends Disposable {
   loadedConfig(): LoadedConfig;
   /** For each provider an agent uses: its endpoint and where its key comes from (never the key). */
   keySources(): Promise<KeySourceReport[]>;
-  ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): Promise<RunState>;
-  askAll(prompt: string, options?: { signal?: AbortSignal }): Promise<Map<string, AgentOutcome>>;
-  /** Runs a configured task as a durable task run of its own (`TaskResult.taskRunId`); a step that waits on a human pauses it. */
-  runTask(task: string, prompt?: string, options?: { signal?: AbortSignal }): Promise<TaskResult>;
+  /**
+   * Starts a run of `agent`. Like every operation below, it returns a handle whose streams carry this
+   * operation's runs only (its delegates' runs included); awaiting the handle awaits its result.
+   */
+  ask(agent: string, prompt: string, options?: { signal?: AbortSignal; context?: string }): RunHandle<RunState>;
+  /** Every agent on the same prompt at once; the handle streams all of their runs. */
+  askAll(prompt: string, options?: { signal?: AbortSignal }): OperationHandle<Map<string, AgentOutcome>>;
+  /** Runs a configured task as a durable task run of its own (`TaskResult.taskRunId`); a step that waits on a human pauses it. The handle streams the task run and its steps' runs. */
+  runTask(task: string, prompt?: string, options?: { signal?: AbortSignal }): RunHandle<TaskResult>;
   /**
    * Continues a run from where its log ends; pending approvals are asked again (or the run stays paused).
    * A task's step run, or a task run itself, continues the whole task (see `resumeTask`); the state
    * returned is that step's (for a task run id: the last step that has a run).
    */
-  resume(runId: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  resume(runId: string, options?: { signal?: AbortSignal }): RunHandle<RunState>;
   /**
    * Approves the run's pending call (or all of them) as the user, then continues the run. For a task's
    * step run, or the task run itself (its paused step's calls), the rest of the task continues too.
    * Without `callId` an ask-every-time call is never approved: it stays pending (an `onWarning` says
    * how to approve it by its id) and the run keeps waiting on it.
    */
-  approve(runId: string, callId?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  approve(runId: string, callId?: string, options?: { signal?: AbortSignal }): RunHandle<RunState>;
   /**
    * Denies the run's pending call (or all), then continues the run (the model is told). In a task, a
    * denial fails the step instead (its other waiting calls are skipped) and the task goes on: later
    * steps get CascadeGuard's "unavailable" marker.
    */
-  deny(runId: string, callId?: string, reason?: string, options?: { signal?: AbortSignal }): Promise<RunState>;
+  deny(runId: string, callId?: string, reason?: string, options?: { signal?: AbortSignal }): RunHandle<RunState>;
   /** Continues a task run from its first unfinished step (after a pause or a crash); a finished step never runs again. */
-  resumeTask(taskRunId: string, options?: { signal?: AbortSignal }): Promise<TaskResult>;
+  resumeTask(taskRunId: string, options?: { signal?: AbortSignal }): RunHandle<TaskResult>;
   /** A task run as its logs say now (nothing is driven). Throws `WrongRunKindError` for an agent run's id. */
   taskResult(taskRunId: string): TaskResult;
   /** The task run `runId` belongs to: itself for a task run, its task's for a step run (or a delegate under one), else undefined. */
@@ -186,7 +197,7 @@ export interface Breakwater extends Disposable {
    * `breaker_transition`. Rejects with `BreakerResetError` for an unknown name.
    */
   resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
-  /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
+  /** The cost ledger as exported JSON: every request, a summary and the budget. */
   exportCosts(): string;
   /**
    * Prepares the user's own write of `content` to `path` (relative to the first workspace folder, or
@@ -222,8 +233,9 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const clock = options.clock ?? Date.now;
   const layout = new StoreLayout(options.storeDir);
   const bus = new Emitter<CoreEvent>();
-  const runEvents = new Emitter<{ runId: string; event: RunEvent }>();
   const configErrors = new Emitter<unknown>();
+  const configReloads = new Emitter<LoadedConfig>();
+  const storeErrors = new Emitter<Error>();
   const warnings = replayToFirstListener(new Emitter<{ runId: string; message: string }>());
   const warn = (message: string) => warnings.fire({ runId: '', message });
   const env = options.env ?? process.env;
@@ -251,7 +263,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const sandbox = new CommandSandbox({
     bwrap: options.bwrapPath ?? env.BREAKWATER_BWRAP ?? 'bwrap',
     ...(env.BREAKWATER_SOCAT !== undefined ? { socat: env.BREAKWATER_SOCAT } : {}),
-    env: env as NodeJS.ProcessEnv,
+    env,
     stateDir: userStateDir(env),
     hidden: [layout.root],
   });
@@ -268,51 +280,47 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     ...(options.onLockStep ? { onLockStep: options.onLockStep } : {}),
     onIndexError: (e) => warnings.fire({ runId: '', message: e.message }),
   });
-  /** Runs changed by the current operation, whose agents' transcripts need refreshing. */
-  const touched = new Set<string>();
-  /** Answers of runs completed by the current operation, for the `cache` fallback once it ends. */
-  const completed = new Map<string, string>();
-  const fallbackRunner: FallbackRunner = createFallbackRunner({
-    config: () => loaded.config,
-    gateway,
-    cache: answerCache,
-    events: bus,
-    clock,
-    // `orchestrator` is created below, before any run (and so any fallback) can start.
-    runAgent: (agent, prompt, signal) => orchestrator.runner.start({ agent, prompt }, signal),
-    ...(options.escalate ? { askUser: options.escalate } : {}),
-  });
-  const runtimeFor = (approver: Approver | undefined): AgentRuntime => ({
-    config: () => loaded.config,
-    configHash: () => loaded.hash,
-    gateway,
-    tools,
-    store,
-    facts: { workspaceFolders: options.workspaceFolders, trusted: options.trusted, platform: process.platform },
-    ...(approver ? { approver } : {}),
-    fallback: options.fallback ?? fallbackRunner,
-    onRunEvent: (runId, event) => {
-      touched.add(runId);
-      if (event.type === 'run_completed') completed.set(runId, event.payload.output);
-      runEvents.fire({ runId, event });
-      if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
-        bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
-      }
-      if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled' || event.type === 'task_interrupted') {
-        bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
-      }
+  /** What every operation's runs tell the whole process: the status tree follows runs changing status. */
+  const announce = (runId: string, event: RunEvent) => {
+    if (event.type === 'run_paused' || event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_cancelled' || event.type === 'run_started') {
+      bus.fire({ type: 'run_changed', runId, status: event.type.replace('run_', ''), at: clock() });
+    }
+    if (event.type === 'task_started' || event.type === 'task_paused' || event.type === 'task_completed' || event.type === 'task_failed' || event.type === 'task_cancelled' || event.type === 'task_interrupted') {
+      bus.fire({ type: 'run_changed', runId, status: event.type.replace('task_', ''), at: clock() });
+    }
+  };
+  const operations = operationScopes({
+    runtime: {
+      config: () => loaded.config,
+      configHash: () => loaded.hash,
+      gateway,
+      tools,
+      store,
+      facts: { workspaceFolders: options.workspaceFolders, trusted: options.trusted, platform: process.platform },
+      ...(options.approver ? { approver: options.approver } : {}),
+      onWarning: (runId, message) => warnings.fire({ runId, message }),
+      maxDelegateDepth: options.maxDelegateDepth ?? 3,
     },
-    ...(options.onText ? { onText: options.onText } : {}),
-    ...(options.onDiscard ? { onDiscard: options.onDiscard } : {}),
-    onWarning: (runId, message) => warnings.fire({ runId, message }),
-    maxDelegateDepth: options.maxDelegateDepth ?? 3,
+    fallbackFor: (runAgent) =>
+      options.fallback ?? createFallbackRunner({ config: () => loaded.config, gateway, cache: answerCache, events: bus, clock, runAgent, ...(options.escalate ? { askUser: options.escalate } : {}) }),
+    guard: new CascadeGuard({ clock }),
+    onAnyRunEvent: announce,
+    // Transcripts are derived files: refreshed after each top-level operation, never written by the loop.
+    afterOperation: (touched, completed) => {
+      // After the operation, when the index has each run's final row (no log is read to learn its agent).
+      for (const [runId, output] of completed) rememberAnswer(runId, output);
+      // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
+      const agents = new Set([...touched].map((runId) => store.summary(runId)).flatMap((s) => (s && s.kind === 'run' ? [s.agent] : [])));
+      for (const agent of agents) writeTranscript(store, layout, agent);
+    },
   });
-  const guard = new CascadeGuard({ clock });
-  const orchestrator = new Orchestrator(runtimeFor(options.approver), guard);
+  const reader = operations.reader;
+  const operation = operations.start.bind(operations);
   const watcher = options.watchConfig ? new ConfigWatcher([options.configFile, ...(options.userConfigFile === undefined ? [] : [options.userConfigFile])], { load }) : undefined;
   const reconfigure = (next: LoadedConfig) => {
     loaded = next;
     if (gateway instanceof ResilientModelGateway) gateway.reconfigure(next.config);
+    configReloads.fire(next);
   };
   watcher?.onDidReload((r) => (r.ok ? reconfigure(r.loaded) : configErrors.fire(r.error)));
 
@@ -323,22 +331,10 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     if (agent === undefined || loaded.config.agents[agent]?.fallback?.strategy !== 'cache') return;
     const s = store.state(runId);
     if (s.toolCalls.some((c) => c.status !== 'ok')) return;
-    answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => configErrors.fire(err));
+    answerCache.put(s.agent, s.prompt, output).catch((err: unknown) => storeErrors.fire(err instanceof Error ? err : new Error(String(err))));
   };
 
-  /** Transcripts are derived files: refreshed after each top-level operation, never written by the loop. */
-  const refreshTranscripts = <T>(result: T): T => {
-    // After the operation, when the index has each run's final row (no log is read to learn its agent).
-    for (const [runId, output] of completed) rememberAnswer(runId, output);
-    completed.clear();
-    // A task run has no transcript of its own: its steps' runs are in their agents' transcripts.
-    const agents = new Set([...touched].map((runId) => store.summary(runId)).flatMap((s) => (s && s.kind === 'run' ? [s.agent] : [])));
-    touched.clear();
-    for (const agent of agents) writeTranscript(store, layout, agent);
-    return result;
-  };
-
-  const decideAndContinue = async (runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
+  const decideAndContinue = async (scope: OperationScope, runId: string, callId: string | undefined, signal: AbortSignal, decide: (record: Recorder, p: PendingApproval) => void, approving = false): Promise<RunState> => {
     let targets = pendingIn(store, runId).filter((t) => callId === undefined || t.approval.callId === callId);
     if (targets.length === 0) {
       const s = store.state(runId);
@@ -350,7 +346,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       if (approve.length === 0) return store.state(runId);
       targets = approve;
     }
-    const runner = new AgentRunner(runtimeFor(options.approver));
+    const runner = scope.orchestrator.runner;
     let last: RunState | undefined;
     // Children first: record the decisions in the run that holds each call, then continue it. Each
     // target is checked again on the state read under that run's lock: a call another process
@@ -364,8 +360,6 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     return isTerminal(s) ? s : runner.resume(runId, signal);
   };
 
-  const taskControl = new TaskControl(store, orchestrator.runner, orchestrator.tasks, (runId, message) => warnings.fire({ runId, message }));
-
   /** Proposals of `proposeWrite` awaiting the user's decision, oldest first. */
   const proposals = new Map<string, PreparedCall>();
   let proposalSeq = 0;
@@ -373,8 +367,9 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   return {
     layout,
     events: bus.event,
-    onRunEvent: runEvents.event,
     onConfigError: configErrors.event,
+    onConfigReloaded: configReloads.event,
+    onStoreError: storeErrors.event,
     onWarning: warnings.event,
     config: () => loaded.config,
     loadedConfig: () => loaded,
@@ -382,30 +377,33 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       const kinds = [...new Set(Object.values(loaded.config.agents).map((a) => a.provider ?? loaded.config.settings.default_provider))].sort((a, b) => PROVIDER_KINDS.indexOf(a) - PROVIDER_KINDS.indexOf(b));
       return Promise.all(kinds.map((kind) => keySourceOf(kind, loaded.config, secrets, env)));
     },
-    ask: async (agent, prompt, o = {}) => refreshTranscripts(await orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, o.signal ?? never)),
-    askAll: async (prompt, o = {}) => refreshTranscripts(await orchestrator.askAll(prompt, o.signal ?? never)),
-    runTask: async (task, prompt, o = {}) => refreshTranscripts(await orchestrator.runTask(task, prompt, o.signal ?? never)),
-    resume: async (runId, o = {}) => {
-      const taskRun = taskControl.taskRunOf(runId);
-      if (taskRun !== undefined) return refreshTranscripts(await taskControl.resume(taskRun, runId, o.signal ?? never));
-      return refreshTranscripts(await orchestrator.runner.resume(runId, o.signal ?? never));
-    },
-    approve: async (runId, callId, o = {}) => {
-      const taskRun = taskControl.taskRunOf(runId);
-      if (taskRun !== undefined) return refreshTranscripts(await taskControl.approve(taskRun, runId, callId, o.signal ?? never));
-      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' }), true));
-    },
-    deny: async (runId, callId, reason, o = {}) => {
-      const taskRun = taskControl.taskRunOf(runId);
-      if (taskRun !== undefined) return refreshTranscripts(await taskControl.deny(taskRun, runId, callId, reason, o.signal ?? never));
-      return refreshTranscripts(await decideAndContinue(runId, callId, o.signal ?? never, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) })));
-    },
-    resumeTask: async (taskRunId, o = {}) => refreshTranscripts(await orchestrator.tasks.resume(taskRunId, o.signal ?? never)),
-    taskResult: (taskRunId) => orchestrator.tasks.result(taskRunId),
-    taskRunOf: (runId) => taskControl.taskRunOf(runId),
+    ask: (agent, prompt, o = {}) => operation(o, undefined, (scope, signal) => scope.orchestrator.ask({ agent, prompt, ...(o.context ? { context: o.context } : {}) }, signal)),
+    askAll: (prompt, o = {}) => operation(o, undefined, (scope, signal) => scope.orchestrator.askAll(prompt, signal)),
+    runTask: (task, prompt, o = {}) => operation(o, undefined, (scope, signal) => scope.orchestrator.runTask(task, prompt, signal)),
+    resume: (runId, o = {}) =>
+      operation(o, runId, (scope, signal) => {
+        const taskRun = scope.taskControl.taskRunOf(runId);
+        if (taskRun !== undefined) return scope.taskControl.resume(taskRun, runId, signal);
+        return scope.orchestrator.runner.resume(runId, signal);
+      }),
+    approve: (runId, callId, o = {}) =>
+      operation(o, runId, (scope, signal) => {
+        const taskRun = scope.taskControl.taskRunOf(runId);
+        if (taskRun !== undefined) return scope.taskControl.approve(taskRun, runId, callId, signal);
+        return decideAndContinue(scope, runId, callId, signal, (record, p) => record('approval_granted', { call_id: p.callId, by: 'user' }), true);
+      }),
+    deny: (runId, callId, reason, o = {}) =>
+      operation(o, runId, (scope, signal) => {
+        const taskRun = scope.taskControl.taskRunOf(runId);
+        if (taskRun !== undefined) return scope.taskControl.deny(taskRun, runId, callId, reason, signal);
+        return decideAndContinue(scope, runId, callId, signal, (record, p) => record('approval_denied', { call_id: p.callId, by: 'user', ...(reason ? { reason } : {}) }));
+      }),
+    resumeTask: (taskRunId, o = {}) => operation(o, taskRunId, (scope, signal) => scope.orchestrator.tasks.resume(taskRunId, signal)),
+    taskResult: (taskRunId) => reader.orchestrator.tasks.result(taskRunId),
+    taskRunOf: (runId) => reader.taskControl.taskRunOf(runId),
     undo: (runId) => undoRun(layout, runId),
     state: (runId) => store.state(runId),
-    pendingApprovals: (runId) => taskControl.pending(runId),
+    pendingApprovals: (runId) => reader.taskControl.pending(runId),
     listRuns: (o = {}) => (o.limit === undefined ? store.list() : store.list().slice(0, Math.max(0, o.limit))),
     runSummary: (runId) => (store.isValidRunId(runId) ? store.summary(runId) : undefined),
     repairRun: (runId) => store.repair(runId),
@@ -443,7 +441,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
-      if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
+      await tools.flush?.();
       await Promise.all([audit.flush(), answerCache.flush()]);
       store.index.flush();
     },
@@ -456,8 +454,9 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
       void shared.state.close();
       audit.dispose();
       bus.dispose();
-      runEvents.dispose();
       configErrors.dispose();
+      configReloads.dispose();
+      storeErrors.dispose();
       warnings.dispose();
     },
   };
@@ -492,7 +491,7 @@ function replayToFirstListener<T>(emitter: Emitter<T>): Emitter<T> & { readonly 
       const sub = subscribe(listener);
       for (const e of early.splice(0)) listener(e);
       return sub;
-    }) as Event<T>,
+    }),
   });
 }
 

@@ -1,18 +1,16 @@
 import * as vscode from 'vscode';
-import { PROVIDER_KINDS, type ProviderKind } from '../core/config/schema';
-import { TEMPLATE_NAMES, TEMPLATES, type TemplateName } from '../core/config/templates';
-import { OFFICIAL_ORIGIN, originOf } from '../core/providers/keyBinding';
+import { OFFICIAL_ORIGIN, originOf, outcomeOf, PROVIDER_KINDS, TEMPLATE_NAMES, TEMPLATES, type ProviderKind } from '../core/index';
 import type { ChatController } from './chat/chatController';
 import type { CommandHandler, CommandId } from './commandIds';
-import type { CoreFacade, RunListItem } from './coreFacade';
-import type { CoreHost } from './coreHost';
+import type { RunListItem } from './coreViews';
+import { failedOutcome, toOutcome, undoReport, type CoreSession } from './coreSession';
 import { configFileUri } from './hostEnvironment';
 import type { SecretStorageSource } from './secretStorageSource';
 import { formatHealth, formatStatus } from './statusReport';
 import type { StatusNode } from './statusTreeProvider';
 
 export interface CommandDeps {
-  readonly host: CoreHost;
+  readonly session: CoreSession;
   readonly chat: ChatController;
   readonly secrets: SecretStorageSource;
   readonly log: vscode.LogOutputChannel;
@@ -26,9 +24,12 @@ const t = vscode.l10n.t;
  * pick or input box is dismissed; a failure is reported by the stub activation registered.
  */
 export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHandler> {
-  const { host, chat } = deps;
-  const core = () => host.get();
-  async function pickAgent(c: CoreFacade, placeHolder: string): Promise<string | undefined> {
+  const { session, chat } = deps;
+  const core = async () => {
+    await session.open();
+    return session;
+  };
+  async function pickAgent(c: CoreSession, placeHolder: string): Promise<string | undefined> {
     const state = await c.configState();
     if (!state.ok) {
       const open = t('Open agents.yaml');
@@ -47,9 +48,9 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
     return pick?.label;
   }
 
-  async function pickRun(c: CoreFacade, filter: (r: RunListItem) => boolean, placeHolder: string, given: unknown): Promise<string | undefined> {
+  async function pickRun(c: CoreSession, filter: (r: RunListItem) => boolean, placeHolder: string, given: unknown): Promise<string | undefined> {
     if (typeof given === 'string') return given;
-    if (typeof given === 'object' && given !== null && 'runId' in given && typeof (given as { runId: unknown }).runId === 'string') return (given as { runId: string }).runId;
+    if (typeof given === 'object' && given !== null && 'runId' in given && typeof given.runId === 'string') return (given as { runId: string }).runId;
     const runs = (await c.listRuns()).filter(filter);
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(t('There is no run to choose.'));
@@ -64,7 +65,7 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
 
   /** Where the key may be sent: the official origin, the endpoint in use now, or an address the user enters. */
   async function pickKeyOrigin(provider: ProviderKind): Promise<string | undefined> {
-    const inUse = (await host.current?.keySources().catch(() => []))?.find((k) => k.provider === provider)?.endpoint;
+    const inUse = (await session.current?.keySources().catch(() => []))?.find((k) => k.provider === provider)?.endpoint;
     const inUseOrigin = inUse === undefined ? undefined : originOf(inUse);
     const items: (vscode.QuickPickItem & { origin?: string })[] = [{ label: OFFICIAL_ORIGIN[provider], description: t('official'), origin: OFFICIAL_ORIGIN[provider] }];
     if (inUseOrigin !== undefined && inUseOrigin !== OFFICIAL_ORIGIN[provider]) items.push({ label: inUseOrigin, description: t('the endpoint your config uses now'), origin: inUseOrigin });
@@ -110,15 +111,20 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
         let done = 0;
-        const outcomes = await c.askAll(prompt, {
-          signal: abort.signal,
-          onAgentDone: (o) => {
-            done++;
-            answers.set(o.agent, `## @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}\n`);
-            progress.report({ message: t('{0} of {1} done (@{2}: {3})', done, state.agents.length, o.agent, o.status), increment: 100 / state.agents.length });
-          },
+        const all = (await c.ready()).askAll(prompt, { signal: abort.signal });
+        // Each agent's own run (not a delegate's) ends with its own event: progress as they finish, not all at the end.
+        const agentOf = new Map<string, string>();
+        all.onEvent(({ runId, event }) => {
+          if (event.type === 'run_started' && event.payload.parent_run_id === undefined) agentOf.set(runId, event.payload.agent);
+          const agent = agentOf.get(runId);
+          if (agent === undefined || !(event.type === 'run_completed' || event.type === 'run_failed' || event.type === 'run_paused' || event.type === 'run_cancelled')) return;
+          done++;
+          progress.report({ message: t('{0} of {1} done (@{2}: {3})', done, state.agents.length, agent, event.type.replace('run_', '')), increment: 100 / state.agents.length });
         });
-        for (const o of outcomes) answers.set(o.agent, `## @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}\n`);
+        for (const [agent, r] of await all) {
+          const o = r.kind === 'run' ? toOutcome(r.state) : failedOutcome(agent, r.error);
+          answers.set(o.agent, `## @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}\n`);
+        }
       });
       const content = [`# ${prompt}`, '', ...answers.values()].join('\n');
       const edit = new vscode.WorkspaceEdit();
@@ -141,10 +147,15 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Task {0}', pick.label), cancellable: true }, async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort(new Error('Cancelled')));
-        return c.runTask(pick.label, extra || undefined, {
-          signal: abort.signal,
-          onStep: (index, total, agent) => progress.report({ message: t('step {0} of {1}: @{2}', index + 1, total, agent), increment: 100 / total }),
+        const task = (await c.ready()).runTask(pick.label, extra || undefined, { signal: abort.signal });
+        // The task's handle carries its own runs only: a chat question asked meanwhile never shows here.
+        let total = state.tasks.find((x) => x.name === pick.label)?.steps.length ?? 0;
+        task.onEvent(({ event }) => {
+          if (event.type === 'task_started') total = event.payload.steps.length;
+          if (event.type === 'task_step_started') progress.report({ message: t('step {0} of {1}: @{2}', event.payload.index + 1, total, event.payload.agent), increment: 100 / Math.max(1, total) });
         });
+        const r = await task;
+        return { status: outcomeOf(r).shown, steps: r.steps.map((s) => (s.kind === 'run' ? toOutcome(s.state) : failedOutcome(s.agent, s.error))) };
       });
       const waiting = result.status === 'waiting_on_human' ? result.steps.find((s) => s.status === 'waiting_on_human') : undefined;
       if (waiting) {
@@ -232,13 +243,13 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         target = pick?.target;
       }
       if (!target) return;
-      await c.resetBreaker(target.scope, target.name);
+      await (await c.need()).resetBreaker(target.scope, target.name);
       void vscode.window.showInformationMessage(t('Breaker for {0} reset to closed.', target.name));
     }],
 
     ['breakwater.exportCosts', async () => {
       const c = await core();
-      const data = await c.exportCosts();
+      const data = JSON.parse((await c.need()).exportCosts()) as unknown;
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, 'breakwater-costs.json') } : {}) });
       if (!target) return;
@@ -260,10 +271,10 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
           { placeHolder: t('No agents file yet. Start from which template?') },
         );
         if (!pick) return;
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATES[pick.label as TemplateName]));
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATES[pick.label]));
       }
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-      await host.current?.reloadConfig();
+      await session.reloadConfig();
     }],
 
     ['breakwater.openRun', async (given?: unknown) => {
@@ -285,12 +296,12 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         const archive = t('Archive');
         const answer = await vscode.window.showWarningMessage(t('The log of run {0} is damaged: {1}', runId, damaged.error ?? ''), { modal: true, detail: t('Repair cuts the log before the bad line (that line and the rest are saved under "damaged" in the store) and continues from the last good event. Archive moves the run out of the lists.') }, repair, archive);
         if (answer === archive) {
-          const r = await c.archiveRun(runId);
+          const r = (await c.need()).archiveRun(runId);
           void vscode.window.showInformationMessage(t('Archived run {0} to {1}', runId, r.movedTo));
           return;
         }
         if (answer !== repair) return;
-        const r = await c.repairRun(runId);
+        const r = (await c.need()).repairRun(runId);
         void vscode.window.showInformationMessage(t('Repaired run {0}: line {1} and after are saved in {2}', runId, r.line, r.savedTo));
       }
       await revealChat();
@@ -316,7 +327,7 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
       if (!runId) return;
       const undo = t('Undo');
       if ((await vscode.window.showWarningMessage(t('Restore every file this run changed to its content before the run?'), { modal: true }, undo)) !== undo) return;
-      const report = await c.undo(runId);
+      const report = undoReport(runId, (await c.need()).undo(runId));
       void vscode.window.showInformationMessage(report);
     }],
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConfigProblem } from './coreFacade';
+import type { ConfigProblem } from './coreViews';
 
 /** agents.yaml problems in the Problems panel, each at its line. */
 export class ConfigDiagnostics implements vscode.Disposable {

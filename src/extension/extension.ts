@@ -1,21 +1,23 @@
 import * as vscode from 'vscode';
+import type { CoreEvent } from '../core/index';
 import type { HostMessage } from '../protocol/messages';
 import { COMMAND_IDS } from './commandIds';
 import { ChatViewProvider } from './chatViewProvider';
 import { ConfigDiagnostics } from './configDiagnostics';
-import type { CoreFacade } from './coreFacade';
-import { CoreHost } from './coreHost';
+import type { CoreSession } from './coreSession';
 import { DiffContentProvider } from './diffContentProvider';
-import type { CoreBindings } from './extensionCore';
+import type { CoreModule } from './extensionCore';
 import { configFileUri, storeDir } from './hostEnvironment';
 import { Notifications } from './notifications';
 import { SecretStorageSource } from './secretStorageSource';
+import type { SessionAccess } from './sessionAccess';
 import { CostStatusBar } from './statusBar';
 import { StatusTreeProvider } from './statusTreeProvider';
 
 /** What `activate` returns: used only by the host tests, never by other extensions. */
 export interface BreakwaterTestApi {
-  core(): Promise<CoreFacade>;
+  /** The session that owns the core (opens the core). */
+  core(): Promise<CoreSession>;
   /** The chat as the webview drives it (loads the chat controller on first use). */
   readonly chat: { receive(raw: unknown): Promise<void> };
   readonly tree: StatusTreeProvider;
@@ -55,44 +57,62 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
   const chatMessages: HostMessage[] = [];
   const modalAnswers: { answer?: ModalPrompt } = {};
 
-  let bindings: Promise<CoreBindings> | undefined;
-  const loadBindings = (): Promise<CoreBindings> => {
-    bindings ??= import('./extensionCore').then(
+  const coreEvents = new vscode.EventEmitter<CoreEvent>();
+  const coreOpened = new vscode.EventEmitter<void>();
+  let loaded: CoreModule | undefined;
+  let loading: Promise<CoreModule> | undefined;
+  const loadModule = (): Promise<CoreModule> => {
+    loading ??= import('./extensionCore').then(
       (m) => {
-        const b = m.createCoreBindings({ context, host, log, secrets, diffs, diagnostics, ...(context.extensionMode === vscode.ExtensionMode.Test ? { modalAnswers } : {}) });
-        context.subscriptions.push(b);
+        const core = m.loadCoreModule({ context, log, secrets, diffs, diagnostics, ...(context.extensionMode === vscode.ExtensionMode.Test ? { modalAnswers } : {}) });
+        context.subscriptions.push(core, core.session.events((e) => coreEvents.fire(e)), core.session.onDidOpen(() => coreOpened.fire()));
         // Kept for the host tests only: in normal use every streamed delta would pile up for the window's lifetime.
-        if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(b.chat.onDidPost((message) => chatMessages.push(message)));
+        if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(core.chat.onDidPost((message) => chatMessages.push(message)));
         log.info(`Breakwater core loaded ${(performance.now() - started).toFixed(0)} ms after activation began`);
-        return b;
+        loaded = core;
+        return core;
       },
       (err: unknown) => {
         // Not cached: the next use tries again (and reports again).
-        bindings = undefined;
+        loading = undefined;
         throw err;
       },
     );
-    return bindings;
+    return loading;
   };
-  const host = new CoreHost(async () => (await loadBindings()).createCore());
-  const chat: BreakwaterTestApi['chat'] = { receive: async (raw) => (await loadBindings()).chat.receive(raw) };
-  const tree = new StatusTreeProvider(host, Date.now, (e) => log.error('status tree: could not read the status', e instanceof Error ? e : String(e)));
+  /** The session, with its core opened (a config that does not load leaves it without one: it says why). */
+  const openSession = async (): Promise<CoreSession> => {
+    const { session } = await loadModule();
+    await session.open();
+    return session;
+  };
+  const access: SessionAccess = {
+    get current() {
+      return loaded?.session;
+    },
+    load: openSession,
+    onEvent: coreEvents.event,
+    onDidOpen: coreOpened.event,
+  };
+  const chat: BreakwaterTestApi['chat'] = { receive: async (raw) => (await loadModule()).chat.receive(raw) };
+  const tree = new StatusTreeProvider(access, Date.now, (e) => log.error('status tree: could not read the status', e instanceof Error ? e : String(e)));
 
   context.subscriptions.push(
     log,
-    host,
+    coreEvents,
+    coreOpened,
     diffs,
     diagnostics,
     tree,
     vscode.workspace.registerTextDocumentContentProvider(DiffContentProvider.scheme, diffs),
-    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, async () => (await loadBindings()).chat, log)),
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, async () => (await loadModule()).chat, log)),
     vscode.window.createTreeView(StatusTreeProvider.viewId, { treeDataProvider: tree, showCollapseAll: true }),
-    new CostStatusBar(host),
-    new Notifications(host, log),
+    new CostStatusBar(access),
+    new Notifications(access, log),
     ...COMMAND_IDS.map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          return await (await loadBindings()).commands[id](...args);
+          return await (await loadModule()).commands[id](...args);
         } catch (e) {
           log.error(`${id} failed`, e instanceof Error ? e : String(e));
           void vscode.window.showErrorMessage(vscode.l10n.t('Breakwater: {0}', e instanceof Error ? e.message : String(e)));
@@ -100,28 +120,28 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
         }
       }),
     ),
+    // A save in VS Code reloads at once (the core's watcher also sees it, and edits made elsewhere).
     vscode.workspace.onDidSaveTextDocument(async (doc) => {
-      if (doc.uri.fsPath !== configFileUri()?.fsPath || !host.current) return;
-      await host.current.reloadConfig();
-      const state = await host.current.configState();
-      diagnostics.show(state.ok ? undefined : state.problem);
-      await (await loadBindings()).chat.sendInit();
+      if (doc.uri.fsPath !== configFileUri()?.fsPath || !loaded) return;
+      await loaded.session.reloadConfig();
+      await loaded.chat.sendInit();
     }),
     // The core was built with `trusted: false`; only a new one lets agents use the write tools.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      if (!loaded) return;
       log.info('Workspace trusted: recreating the core with every tool available');
-      await host.recreate();
-      // The chat's banner lists the tools Restricted Mode turned off; only a loaded chat shows one.
-      if (bindings) await (await bindings).chat.sendInit();
+      await loaded.session.reopen();
+      // The chat's banner lists the tools Restricted Mode turned off.
+      await loaded.chat.sendInit();
       await tree.refresh();
     }),
   );
 
   const activationMs = performance.now() - started;
-  const coreBundleLoadedByActivation = bindings !== undefined;
+  const coreBundleLoadedByActivation = loading !== undefined;
   log.info(`Breakwater activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appName})`);
   return {
-    core: () => host.get(),
+    core: openSession,
     chat,
     tree,
     chatMessages,

@@ -1,14 +1,12 @@
 import * as vscode from 'vscode';
-import { createBreakwaterFacade } from './breakwaterFacade';
+import { environmentKeys } from '../core/index';
 import { ChatController } from './chat/chatController';
 import type { CommandHandler, CommandId } from './commandIds';
 import { commandHandlers } from './commands';
 import type { ConfigDiagnostics } from './configDiagnostics';
-import type { CoreFacade } from './coreFacade';
-import type { CoreHost } from './coreHost';
+import { CoreSession } from './coreSession';
 import type { DiffContentProvider } from './diffContentProvider';
 import type { ModalPrompt } from './extension';
-import { environmentKeys } from '../core/providers/environmentKeys';
 import { configFileUri, ripgrepPath, storeDir, workspaceFolders } from './hostEnvironment';
 import { askEscalation } from './notifications';
 import { disabledTools } from './restrictedTools';
@@ -19,15 +17,13 @@ import { userConfigFile } from './userConfigFile';
 
 /**
  * The entry of `dist/extensionCore.js`: everything that needs Breakwater's core (zod, the provider
- * SDKs, the tool engine) — the core itself, the chat controller and the commands' implementations.
+ * SDKs, the tool engine) — the core session, the chat controller and the commands' implementations.
  * `extension.ts` requires this bundle on first real use (a chat message, a command, the status
  * tree's first read), so activation only compiles the small adapter bundle.
  */
 
-export interface CoreBindingsDeps {
+export interface CoreModuleDeps {
   readonly context: vscode.ExtensionContext;
-  /** Activation's core host; `createCore` is its factory. */
-  readonly host: CoreHost;
   readonly log: vscode.LogOutputChannel;
   readonly secrets: SecretStorageSource;
   readonly diffs: DiffContentProvider;
@@ -36,45 +32,72 @@ export interface CoreBindingsDeps {
   readonly modalAnswers?: { readonly answer?: ModalPrompt };
 }
 
-export interface CoreBindings extends vscode.Disposable {
-  /** Creates the core facade for the workspace as it is now (the host caches it). */
-  createCore(): Promise<CoreFacade>;
+/** What the lazily loaded bundle provides: the one session that owns the core, and what uses it. */
+export interface CoreModule extends vscode.Disposable {
+  readonly session: CoreSession;
   readonly chat: ChatController;
   readonly commands: Readonly<Record<CommandId, CommandHandler>>;
 }
 
-export function createCoreBindings(deps: CoreBindingsDeps): CoreBindings {
-  const { context, host, log, secrets, diffs, diagnostics } = deps;
-  const chat = new ChatController({ core: () => host.get(), log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
-  const commands = commandHandlers({ host, chat, secrets, log, now: Date.now });
+export function loadCoreModule(deps: CoreModuleDeps): CoreModule {
+  const { context, log, secrets, diffs, diagnostics } = deps;
   const trust = configTrust(context, log, deps.modalAnswers);
   // SecretStorage first; the extension host's own environment only in a trusted window.
   const keys = extensionKeys(secrets, () => (vscode.workspace.isTrusted ? environmentKeys(process.env) : undefined));
-
-  async function createCore(): Promise<CoreFacade> {
-    const configFile = configFileUri()?.fsPath ?? `${storeDir(context)}/agents.yaml`;
-    const folder = workspaceFolders()[0] ?? storeDir(context);
-    const facade = await createBreakwaterFacade(
-      {
-        workspaceFolders: workspaceFolders(),
-        storeDir: storeDir(context),
-        configFile,
-        userConfigFile: userConfigFile(),
-        confirmations: trust.reviewer,
-        trustFolder: folder,
-        secrets: keys,
-        trusted: vscode.workspace.isTrusted,
-        ripgrepPath: ripgrepPath(),
-        approver: (prompt, signal) => chat.requestApproval(prompt, signal),
-        watchConfig: true,
-        escalate: askEscalation,
-      },
-      { reviewWorkspaceValues: (pending) => trust.review(folder, pending) },
-    );
-    const state = await facade.configState();
-    diagnostics.show(state.ok ? undefined : state.problem);
-    return facade;
-  }
-
-  return { createCore, chat, commands, dispose: () => chat.dispose() };
+  const folder = () => workspaceFolders()[0] ?? storeDir(context);
+  // `chat` is created just below, before the core (and so any approval) can exist.
+  // eslint-disable-next-line prefer-const
+  let chat: ChatController;
+  const session = new CoreSession({
+    options: () => ({
+      workspaceFolders: workspaceFolders(),
+      storeDir: storeDir(context),
+      configFile: configFileUri()?.fsPath ?? `${storeDir(context)}/agents.yaml`,
+      userConfigFile: userConfigFile(),
+      confirmations: trust.reviewer,
+      trustFolder: folder(),
+      secrets: keys,
+      trusted: vscode.workspace.isTrusted,
+      ripgrepPath: ripgrepPath(),
+      approver: (prompt, signal) => chat.requestApproval(prompt, signal),
+      watchConfig: true,
+      escalate: askEscalation,
+    }),
+    reviewWorkspaceValues: (pending) => trust.review(folder(), pending),
+  });
+  chat = new ChatController({ session, log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
+  const commands = commandHandlers({ session, chat, secrets, log, now: Date.now });
+  /** Each store problem is shown once per window (a failing disk would otherwise repeat it per run). */
+  const shown = new Set<string>();
+  const subscriptions = [
+    // The Problems panel follows the core's config watcher: edits made outside VS Code show too.
+    session.onConfigProblem((problem) => {
+      diagnostics.show(problem);
+      void chat.sendInit().catch((e: unknown) => log.error('chat: could not refresh the agents', e instanceof Error ? e : String(e)));
+    }),
+    session.onWarning(({ runId, message }) => {
+      log.warn(runId === '' ? message : `run ${runId}: ${message}`);
+      // Damaged state files and the like concern the whole store: the user must see them, once.
+      if (runId === '' && !shown.has(message)) {
+        shown.add(message);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Breakwater: {0}', message));
+      }
+    }),
+    session.onStoreError((e) => {
+      log.error('store: could not write', e);
+      if (shown.has(e.message)) return;
+      shown.add(e.message);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Breakwater could not save to its store: {0}', e.message));
+    }),
+  ];
+  return {
+    session,
+    chat,
+    commands,
+    dispose: () => {
+      for (const s of subscriptions) s.dispose();
+      chat.dispose();
+      session.dispose();
+    },
+  };
 }

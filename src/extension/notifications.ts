@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import type { CoreEvent } from '../core/common/coreEvents';
-import type { EscalationChoice, EscalationRequest } from '../core/resilience/fallback';
-import type { CoreHost } from './coreHost';
+import type { CoreEvent, EscalationChoice, EscalationRequest } from '../core/index';
+import type { SessionAccess } from './sessionAccess';
 
 /**
  * The `escalate` fallback's question: the agent cannot answer, what now? The buttons offered are the
@@ -25,10 +24,10 @@ export class Notifications implements vscode.Disposable {
   private readonly warnedBudgets = new Set<string>();
 
   constructor(
-    host: CoreHost,
+    access: SessionAccess,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscription = host.onEvent((e) => this.onEvent(e));
+    this.subscription = access.onEvent((e) => this.onEvent(e));
   }
 
   private onEvent(e: CoreEvent): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { READ_ONLY_TOOLS, TOOL_NAMES } from '../core/config/schema';
+import { READ_ONLY_TOOLS, TOOL_NAMES } from '../core/index';
 
 /**
  * Tools that are off, and why, for the chat's banner. Lives apart from `hostEnvironment.ts` because

@@ -1,6 +1,6 @@
-import type { ProviderKind } from '../core/config/schema';
-import { firstKeySource, OFFICIAL_ORIGIN } from '../core/providers/keyBinding';
-import type { KeyLookup, SecretSource } from '../core/providers/types';
+import type { ProviderKind } from '../core/index';
+import { firstKeySource, OFFICIAL_ORIGIN } from '../core/index';
+import type { KeyLookup, SecretSource } from '../core/index';
 import type { SecretStorageSource } from './secretStorageSource';
 
 /** The `SecretSource` of the extension over SecretStorage's per-origin entries (see `SecretStorageSource`). */

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { ProviderKind } from '../core/config/schema';
+import type { ProviderKind } from '../core/index';
 
 /**
  * Provider keys in VS Code's SecretStorage (the OS keychain), never in settings, each stored for the origin it was

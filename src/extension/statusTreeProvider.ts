@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
-import type { BreakerView, SandboxView, StatusSnapshot } from './coreFacade';
-import type { CoreHost } from './coreHost';
+import type { BreakerView, SandboxView, StatusSnapshot } from './coreViews';
+import type { SessionAccess } from './sessionAccess';
 import { breakerParts, toSandboxView } from './statusSnapshot';
+
+/** How long the tree gathers core events before it reads the status once, in milliseconds. */
+export const TREE_COALESCE_MS = 250;
 
 type Node =
   | { readonly kind: 'section'; readonly section: 'providers' | 'tools' | 'costs' | 'runs' }
@@ -34,15 +37,22 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
   private refreshing: Promise<void> | undefined;
   private stale = false;
   private coreRequested = false;
+  private coalesce: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly host: CoreHost,
+    private readonly access: SessionAccess,
     private readonly now: () => number = Date.now,
     /** Where a failed status read goes (the tree keeps its last snapshot). Default: ignored. */
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
-    const refresh = () => void this.refresh().catch((e: unknown) => this.onError(e));
-    this.subscriptions.push(host.onEvent(refresh), host.onDidCreate(refresh));
+    // Bursts of core events (a streaming run) are read as one status, at most every TREE_COALESCE_MS.
+    const refresh = () => {
+      this.coalesce ??= setTimeout(() => {
+        this.coalesce = undefined;
+        void this.refresh().catch((e: unknown) => this.onError(e));
+      }, TREE_COALESCE_MS);
+    };
+    this.subscriptions.push(access.onEvent(refresh), access.onDidOpen(refresh));
   }
 
   /** The last snapshot shown (tests read the breaker states from it). */
@@ -51,8 +61,8 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
   }
 
   async refresh(): Promise<void> {
-    const core = this.host.current;
-    if (!core) return;
+    const core = this.access.current;
+    if (!core?.current) return;
     // Coalesce bursts of events into few status reads, but never drop the last one: an event that
     // arrives while a read is in flight (a failure, then the breaker opening) asks for another read.
     if (this.refreshing) {
@@ -140,7 +150,7 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
     // core's load time (activation never pays it). The core's creation refreshes the tree.
     if (!node && !s && !this.coreRequested) {
       this.coreRequested = true;
-      this.host.get().catch((e: unknown) => {
+      this.access.load().catch((e: unknown) => {
         this.coreRequested = false;
         this.onError(e);
       });
@@ -176,6 +186,7 @@ export class StatusTreeProvider implements vscode.TreeDataProvider<Node>, vscode
 
   dispose(): void {
     if (this.probeTimer) clearTimeout(this.probeTimer);
+    if (this.coalesce) clearTimeout(this.coalesce);
     for (const s of this.subscriptions) s.dispose();
     this._onDidChangeTreeData.dispose();
   }

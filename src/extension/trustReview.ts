@@ -1,4 +1,4 @@
-import { confirmedFoldersSchema, trustFolderKey, type ConfirmedFolders, type Confirmations, type SensitiveValue } from '../core/config/trust';
+import { confirmedFoldersSchema, trustFolderKey, type ConfirmedFolders, type Confirmations, type SensitiveValue } from '../core/index';
 
 /** What the user decided about the workspace file's unconfirmed values before a run. */
 export type TrustReview = { readonly proceed: true; readonly confirmed: number } | { readonly proceed: false; readonly reason: string };

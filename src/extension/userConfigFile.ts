@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { userConfigPath } from '../core/config/userScope';
+import { userConfigPath } from '../core/index';
 
 /**
  * The user's own agents file (user scope): `breakwater.userConfigFile` (an application setting, so only the user's

@@ -3,8 +3,9 @@ import { approvalViewSchema, type ApprovalView } from '../core/tools/approvalVie
 
 /**
  * The chat view's protocol: ONE map per direction of message type → zod schema of the message.
- * Both sides validate every message at runtime (`parseHostMessage` / `parseWebviewMessage`); an
- * invalid message is dropped and reported to the caller's logger, never acted upon. Every schema
+ * Each side validates what it RECEIVES, once, at the boundary (the webview `parseHostMessage`, the
+ * host `parseWebviewMessage`); what a side sends is typed and not validated again. An invalid
+ * message is dropped and reported to the receiver's logger, never acted upon. Every schema
  * is strict so a stray field is an error, not a silent passenger. `zod/mini` (same validator,
  * functional API) keeps the webview bundle ~450 KB smaller than classic zod.
  */
@@ -35,7 +36,7 @@ export type AgentInfo = z.infer<typeof agentInfoSchema>;
  */
 export { approvalViewSchema, type ApprovalView };
 
-export const errorActionSchema = z.enum(['retry', 'useFallback', 'openSettings', 'setApiKey', 'openConfig', 'resume']);
+export const errorActionSchema = z.enum(['retry', 'openSettings', 'setApiKey', 'openConfig', 'resume']);
 export type ErrorAction = z.infer<typeof errorActionSchema>;
 
 export const usageViewSchema = z.strictObject({

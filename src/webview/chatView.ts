@@ -16,7 +16,7 @@ const RUN_STATUS_ICON: Record<RunSummary['status'], string> = {
   interrupted: 'warning',
 };
 
-const ACTION_LABEL = { retry: 'Retry', useFallback: 'Use fallback', openSettings: 'Open settings', setApiKey: 'Set API key', openConfig: 'Open agents.yaml', resume: 'Resume' } as const;
+const ACTION_LABEL = { retry: 'Retry', openSettings: 'Open settings', setApiKey: 'Set API key', openConfig: 'Open agents.yaml', resume: 'Resume' } as const;
 
 /**
  * The chat view's DOM. Owns the elements; the model is `ChatState`. Earlier messages are rendered

@@ -72,7 +72,7 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
     if (data.attrName === 'data-code-action' || data.attrName === 'data-lang') data.forceKeepAttr = /^[a-z0-9+#._-]{0,50}$/i.test(data.attrValue);
   });
 
-  const sanitize = (html: string): string => purify.sanitize(html, { ...PURIFY_CONFIG, RETURN_TRUSTED_TYPE: false }) as string;
+  const sanitize = (html: string): string => purify.sanitize(html, { ...PURIFY_CONFIG, RETURN_TRUSTED_TYPE: false });
   return {
     render: (markdown) => sanitize(md.render(markdown)),
     sanitize,

@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
+import { replayRunLog, RunLogWriter } from '../../src/core/runs/runLog';
+import { isStoreWriteError } from '../../src/core/store/storeFaults';
 import { runBuiltCli, makeWorkspace } from './cliProcess';
 import { must } from '../fixtures/must';
 
@@ -135,6 +137,24 @@ describe('store faults: damaged, full and read-only stores (real CLI processes)'
       const again = await runBuiltCli(['--store', store, '--agent', 'a', '--prompt', 'hi'], { cwd: ws, env: env() });
       assert.equal(again.code, 0, again.stderr);
       assert.equal(llm.requests.length, 1);
+    });
+
+    it('the run-log writer: an append that does not fit rejects durable() with "could not record" naming the event, leaves no partial line, and stops the writer', async () => {
+      const file = path.join(mnt, 'r.jsonl');
+      const w = RunLogWriter.open(file, 'r-1');
+      w.append('run_started', { run_id: 'r-1', agent: 'a', prompt: 'hi', config_hash: 'h' });
+      await w.durable();
+      const before = fs.readFileSync(file);
+      const filler = fill(mnt);
+      // Larger than a page, so it cannot fit in what the last page of the log has left.
+      w.append('tool_call_completed', { call_id: 'c1', output: 'x'.repeat(64 * 1024) });
+      await assert.rejects(w.durable(), (e: unknown) => isStoreWriteError(e) && e.code === 'ENOSPC' && /could not record the tool_call_completed event of run r-1/.test(e.message));
+      assert.deepEqual(fs.readFileSync(file), before, 'no partial line left in the log');
+      assert.throws(() => w.append('run_cancelled', { reason: 'x' }), (e: unknown) => isStoreWriteError(e), 'the writer stays stopped');
+      await assert.rejects(w.close(), (e: unknown) => isStoreWriteError(e), 'closing reports it too');
+      assert.equal(fs.existsSync(`${file}.lock`), false, 'the lock is released');
+      fs.rmSync(filler);
+      assert.deepEqual(replayRunLog(file).events.map((e) => e.type), ['run_started']);
     });
 
     it('a paused run approved on a full disk: nothing runs, exit 1; approved again once space is back, it runs exactly once', async () => {

@@ -40,6 +40,11 @@ async function configureForFakeLlm(api: BreakwaterTestApi): Promise<void> {
     '    provider: openai',
     '    model: gpt-4o-mini',
     '    tools: [read, write, edit, bash]',
+    'tasks:',
+    '  report:',
+    '    description: one step that streams slowly',
+    '    steps:',
+    '      - { agent: writer, prompt: write the report }',
   ].join('\n');
   fs.mkdirSync(path.join(workspaceRoot(), '.breakwater'), { recursive: true });
   fs.writeFileSync(path.join(workspaceRoot(), '.breakwater', 'agents.yaml'), yaml + '\n');
@@ -69,7 +74,8 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
 
   it('streams a request into the webview: deltas in order, the final answer, then usage', async () => {
     const answer = 'Hello **world**: this answer arrives in small pieces.';
-    await enqueueFakeAnswers([{ kind: 'reply', text: answer, chunkSize: 6, usage: { input: 120, output: 14 } }], 'openai');
+    // Paced slower than the chat's 25 ms text batches, so the answer reaches the webview in several deltas.
+    await enqueueFakeAnswers([{ kind: 'reply', text: answer, chunkSize: 6, tokenDelayMs: 60, usage: { input: 120, output: 14 } }], 'openai');
     const from = api.chatMessages.length;
     await api.chat.receive({ type: 'send', text: 'Say hello', agent: 'writer' });
     const sent = api.chatMessages.slice(from);
@@ -173,6 +179,32 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
     assert.equal(finished?.status, 'completed');
     const after = (await (await api.core()).listRuns()).find((r) => r.runId === runId);
     assert.equal(after?.status, 'completed');
+  });
+
+  it('a chat question asked while a task runs streams into the chat; the task gets none of it', async () => {
+    const taskAnswer = 'the report, streamed slowly by the task step';
+    // One queue: the task's step asks first and gets the slow answer, the chat's question the quick one.
+    await enqueueFakeAnswers([{ kind: 'reply', text: taskAnswer, tokenDelayMs: 40, chunkSize: 2 }, { kind: 'reply', text: 'the chat answer' }], 'openai');
+    // What Run Task… starts, through the same session; its handle feeds the task's progress.
+    const task = (await (await api.core()).ready()).runTask('report');
+    const taskRuns = new Set<string>();
+    let taskText = '';
+    task.onEvent(({ runId }) => taskRuns.add(runId));
+    task.onText(({ delta }) => (taskText += delta));
+    for (let i = 0; i < 200 && taskText === ''; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(taskText.length > 0, 'the task step is streaming');
+    const from = api.chatMessages.length;
+    await api.chat.receive({ type: 'send', text: 'A quick question', agent: 'writer' });
+    const sent = api.chatMessages.slice(from);
+    const started = messagesOf(sent, 'runStarted')[0];
+    assert.ok(started, `the chat got no runStarted: ${sent.map((m) => m.type).join(', ')}`);
+    assert.equal(messagesOf(sent, 'textDelta').filter((d) => d.runId === started.runId).map((d) => d.text).join(''), 'the chat answer');
+    assert.equal(messagesOf(sent, 'runFinished').find((f) => f.runId === started.runId)?.status, 'completed');
+    assert.ok(messagesOf(sent, 'textDelta').every((d) => d.runId === started.runId), "no task text in the chat");
+    const result = await task;
+    assert.equal(result.status, 'completed');
+    assert.equal(taskText, taskAnswer);
+    assert.ok(!taskRuns.has(started.runId), "none of the chat's events in the task's progress");
   });
 
   it('keeps the API key in SecretStorage and nowhere in settings or the store', async () => {

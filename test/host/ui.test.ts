@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { createBreakwaterFacade } from '../../src/extension/breakwaterFacade';
+import { CoreSession } from '../../src/extension/coreSession';
 import { ChatController } from '../../src/extension/chat/chatController';
 import { DiffContentProvider } from '../../src/extension/diffContentProvider';
 import type { BreakwaterTestApi } from '../../src/extension/extension';
@@ -108,7 +108,7 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
     const log = vscode.window.createOutputChannel('Breakwater (untrusted test)', { log: true });
     const diffs = new DiffContentProvider();
     const chatRef: { current?: ChatController } = {};
-    const core = await createBreakwaterFacade({
+    const core = new CoreSession({ options: () => ({
       workspaceFolders: [workspace],
       storeDir: path.join(dir, 'store'),
       configFile,
@@ -117,8 +117,8 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
       trusted: false,
       ripgrepPath: 'rg',
       approver: (prompt, signal) => chatRef.current!.requestApproval(prompt, signal),
-    });
-    const chat = new ChatController({ core: async () => core, log, diffs, trusted: () => false, disabledTools: () => disabledTools(false), now: Date.now });
+    }) });
+    const chat = new ChatController({ session: core, log, diffs, trusted: () => false, disabledTools: () => disabledTools(false), now: Date.now });
     chatRef.current = chat;
     const sent: HostMessage[] = [];
     const sub = chat.onDidPost((m) => sent.push(m));

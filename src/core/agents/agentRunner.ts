@@ -182,6 +182,8 @@ export class AgentRunner {
     const specs = [...this.rt.tools.specs(toolNames), ...(delegates.length > 0 ? [delegateSpec(delegates)] : [])];
     const turnNo = state.turns;
     record('llm_call_started', { turn: turnNo, provider: target.provider, model: target.model });
+    // A request costs money: it is sent only once its intent is on disk (and never if that could not be recorded).
+    await record.durable();
     let turn;
     try {
       turn = await this.rt.gateway.call(

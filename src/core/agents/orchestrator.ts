@@ -7,7 +7,7 @@ import { TaskRunner } from './taskRunner';
 
 export { UnknownTaskError, type AgentOutcome, type TaskResult } from './outcomes';
 
-/** Ask one, ask all in parallel, run a task's steps in order (seed 001), delegate (in the tool step). */
+/** Ask one, ask all in parallel, run a task's steps in order, delegate (in the tool step). */
 export class Orchestrator {
   readonly runner: AgentRunner;
   /** Durable tasks: start, resume after a pause or a crash, read back. */

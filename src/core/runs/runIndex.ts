@@ -56,6 +56,12 @@ export class RunIndex {
   private sorted: RunSummary[] | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The timer's write of the index, while it is on its way (see `persistInBackground`). */
+  private persisting: Promise<void> | undefined;
+  /** Bumped by every write started: a background write renames its file into place only if it is still the last. */
+  private generation = 0;
+  /** Each entry's JSON, made once (entries are immutable): a rewrite of the index serializes only what changed. */
+  private readonly serialized = new WeakMap<Entry, string>();
 
   /** The logs' folder with a trailing separator. */
   private readonly root: string;
@@ -136,14 +142,16 @@ export class RunIndex {
     return e && !e.damage && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs ? e.bytes : 0;
   }
 
-  /** Writes the index now if it changed. */
+  /** Writes the index now if it changed (or a background write of it is still on its way). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.dirty || !this.entries) return;
+    if ((!this.dirty && !this.persisting) || !this.entries) return;
     this.dirty = false;
+    // A background write still on its way must not rename an older index over this one.
+    this.generation++;
     try {
-      writeFileAtomicSync(this.options.file, JSON.stringify({ version: VERSION, runs: Object.fromEntries(this.entries) }));
+      writeFileAtomicSync(this.options.file, this.serialize(this.entries));
     } catch (e) {
       this.options.onError?.(new Error(`could not write the run index ${this.options.file} (it is rebuilt from the logs when needed)`, { cause: e }));
     }
@@ -271,10 +279,61 @@ export class RunIndex {
     return this.entries;
   }
 
+  /**
+   * `JSON.stringify({ version, runs: Object.fromEntries(entries) })`, from each entry's cached JSON: a long run
+   * rewrites the index once a second, and 2,000 rows (700 KB) took 7–18 ms to stringify on the host's thread.
+   */
+  private serialize(entries: ReadonlyMap<string, Entry>): string {
+    const rows: string[] = [];
+    for (const [runId, entry] of entries) {
+      let json = this.serialized.get(entry);
+      if (json === undefined) {
+        json = JSON.stringify(entry);
+        this.serialized.set(entry, json);
+      }
+      rows.push(`${JSON.stringify(runId)}:${json}`);
+    }
+    return `{"version":${VERSION},"runs":{${rows.join(',')}}}`;
+  }
+
   private schedulePersist(): void {
     if (!this.dirty || this.timer) return;
-    this.timer = setTimeout(() => this.flush(), PERSIST_DELAY_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.persistInBackground();
+    }, PERSIST_DELAY_MS);
     this.timer.unref();
+  }
+
+  /**
+   * The timer's write (a long-lived process, e.g. the extension host, while a run goes on): serialized here,
+   * written and renamed into place off the calling thread. One at a time; `flush()` still writes synchronously.
+   */
+  private persistInBackground(): void {
+    if (!this.dirty || !this.entries) return;
+    if (this.persisting) {
+      void this.persisting.then(() => this.schedulePersist());
+      return;
+    }
+    this.dirty = false;
+    const generation = ++this.generation;
+    const text = this.serialize(this.entries);
+    const file = this.options.file;
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    this.persisting = (async () => {
+      try {
+        await fs.promises.mkdir(path.dirname(file), { recursive: true });
+        await fs.promises.writeFile(tmp, text);
+        if (generation === this.generation) await fs.promises.rename(tmp, file);
+        else await fs.promises.rm(tmp, { force: true });
+      } catch (e) {
+        await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+        this.options.onError?.(new Error(`could not write the run index ${file} (it is rebuilt from the logs when needed)`, { cause: e }));
+      } finally {
+        this.persisting = undefined;
+      }
+      this.schedulePersist();
+    })();
   }
 }
 

@@ -67,6 +67,8 @@ export interface ToolEngine {
    * and tests with their own engine need not implement it.
    */
   reset?(tool: string): boolean;
+  /** Resolves when what the engine records (tool breaker figures) is written; optional for custom engines. */
+  flush?(): Promise<void>;
 }
 
 /** What a tool needs from its host: the extension and the CLI each provide one. */

@@ -1,24 +1,28 @@
 import * as vscode from 'vscode';
-import { parseHostMessage, parseWebviewMessage, type ErrorAction, type HostMessage, type WebviewMessage, type WebviewMessageOf } from '../../protocol/messages';
-import type { CoreFacade, RunObserver, RunOutcome } from '../coreFacade';
+import type { ApprovalAnswer, ApprovalPrompt, Breakwater, FailureKind, RunHandle, RunState } from '../../core/index';
+import { parseWebviewMessage, type ErrorAction, type HostMessage, type WebviewMessage, type WebviewMessageOf } from '../../protocol/messages';
+import type { RunOutcome } from '../coreViews';
+import { failedOutcome, toOutcome, type ConfigState, type CoreSession } from '../coreSession';
 import type { DiffContentProvider } from '../diffContentProvider';
 import { formatCosts, formatHealth, formatStatus } from '../statusReport';
 import { RunEventMapper } from './runEventMapper';
 import { SessionLog } from './sessionLog';
 import { parseSlashCommand, SLASH_HELP } from './slashCommands';
 import { CodeApplier } from './codeApplier';
-import type { ApprovalAnswer, ApprovalPrompt } from '../../core/agents/approvals';
 import { toApprovalView } from './runEventMapper';
 
 /** What the chat needs from the rest of the extension. */
 export interface ChatControllerDeps {
-  readonly core: () => Promise<CoreFacade>;
+  readonly session: CoreSession;
   readonly log: vscode.LogOutputChannel;
   readonly diffs: DiffContentProvider;
   readonly trusted: () => boolean;
   readonly disabledTools: () => { tool: string; reason: string }[];
   readonly now: () => number;
 }
+
+/** How long streamed text is gathered before one `textDelta` goes to the webview, in milliseconds. */
+export const TEXT_BATCH_MS = 25;
 
 /**
  * The host side of the chat view: validates what the webview sends, runs agents through the core,
@@ -39,12 +43,15 @@ export class ChatController implements vscode.Disposable {
   private readonly waiting = new Map<string, (answer: ApprovalAnswer) => void>();
   /** Key sources the chat already named in this window. */
   private readonly toldKeys = new Set<string>();
+  /** Streamed text not yet posted, per run (posted every TEXT_BATCH_MS, and before any other message). */
+  private pendingText = new Map<string, string>();
+  private textTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly _onDidPost = new vscode.EventEmitter<HostMessage>();
   /** Every message sent to the webview (for tests: they assert on the protocol). */
   readonly onDidPost = this._onDidPost.event;
 
   constructor(private readonly deps: ChatControllerDeps) {
-    this.applier = new CodeApplier(deps.core, deps.diffs, (m) => this.post(m));
+    this.applier = new CodeApplier(deps.session, deps.diffs, (m) => this.post(m));
   }
 
   /** Posts go to `webview` until the returned disposable is disposed; its messages come in through `receive`. */
@@ -73,7 +80,7 @@ export class ChatController implements vscode.Disposable {
   /** Sends a prompt as if typed (Ask Agent commands use this to show the answer in the chat). */
   async ask(agent: string, prompt: string): Promise<RunOutcome | undefined> {
     this.post({ type: 'userPrompt', text: prompt, agent });
-    return this.runWith((core, options) => core.ask(agent, prompt, options), { agent, prompt });
+    return this.runWith((core, signal) => core.ask(agent, prompt, { signal }), { agent, prompt });
   }
 
   private async handle(message: WebviewMessage): Promise<void> {
@@ -93,16 +100,16 @@ export class ChatController implements vscode.Disposable {
         if (this.applier.owns(message.callId)) return this.applier.decide(message.callId, true);
         if (this.answer(message.runId, message.callId, { kind: 'grant', by: 'user', always: message.always })) return;
         this.post({ type: 'approvalResolved', runId: message.runId, callId: message.callId, approved: true });
-        await this.runWith((core, options) => core.approve(message.runId, message.callId, { ...options, always: message.always }), null, message.runId);
+        await this.runWith((core, signal) => core.approve(message.runId, message.callId, { signal }), null, message.runId);
         return;
       case 'approveAll':
-        await this.runWith((core, options) => core.approve(message.runId, undefined, options), null, message.runId);
+        await this.runWith((core, signal) => core.approve(message.runId, undefined, { signal }), null, message.runId);
         return;
       case 'reject':
         if (this.applier.owns(message.callId)) return this.applier.decide(message.callId, false);
         if (this.answer(message.runId, message.callId, { kind: 'deny', reason: message.reason })) return;
         this.post({ type: 'approvalResolved', runId: message.runId, callId: message.callId, approved: false });
-        await this.runWith((core, options) => core.deny(message.runId, message.callId, message.reason, options), null, message.runId);
+        await this.runWith((core, signal) => core.deny(message.runId, message.callId, message.reason, { signal }), null, message.runId);
         return;
       case 'viewDiff':
         return this.viewDiff(message.runId, message.callId);
@@ -117,7 +124,7 @@ export class ChatController implements vscode.Disposable {
         return this.openRun(message.runId);
       case 'resumeRun':
         await this.openRun(message.runId);
-        await this.runWith((core, options) => core.resume(message.runId, options), null, message.runId);
+        await this.runWith((core, signal) => core.resume(message.runId, { signal }), null, message.runId);
         return;
       case 'errorAction':
         return this.onErrorAction(message.action, message.runId);
@@ -170,7 +177,8 @@ export class ChatController implements vscode.Disposable {
   private async tellKeySource(agent: string): Promise<void> {
     const provider = this.agents.get(agent)?.provider;
     if (provider === undefined) return;
-    const core = await this.deps.core();
+    const core = this.deps.session.current;
+    if (!core) return;
     const k = (await core.keySources().catch(() => [])).find((s) => s.provider === provider);
     if (k === undefined || (k.source === null && k.problem === undefined)) return;
     const said = `${k.provider}\u0000${k.endpoint}\u0000${k.source ?? ''}\u0000${k.problem ?? ''}`;
@@ -192,8 +200,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   async sendInit(): Promise<void> {
-    const core = await this.deps.core();
-    const state = await core.configState();
+    const state = await this.deps.session.configState();
     this.rememberAgents(state);
     this.post({
       type: 'init',
@@ -205,13 +212,13 @@ export class ChatController implements vscode.Disposable {
     });
   }
 
-  private rememberAgents(state: Awaited<ReturnType<CoreFacade['configState']>>): void {
+  private rememberAgents(state: ConfigState): void {
     this.agents = new Map(state.ok ? state.agents.map((a) => [a.name, { provider: a.provider, model: a.model }]) : []);
   }
 
   private async sendRuns(): Promise<void> {
-    const core = await this.deps.core();
-    const runs = await core.listRuns();
+    if (!(await this.deps.session.configState()).ok) return;
+    const runs = await this.deps.session.listRuns();
     // A damaged log stays in the history (never vanishes): shown as failed, its title says why; Resume Run offers the way out.
     this.post({
       type: 'runs',
@@ -222,8 +229,7 @@ export class ChatController implements vscode.Disposable {
   private async onSend(message: WebviewMessageOf<'send'>): Promise<void> {
     const slash = parseSlashCommand(message.text);
     if (slash) return this.onSlash(slash);
-    const core = await this.deps.core();
-    const state = await core.configState();
+    const state = await this.deps.session.configState();
     this.rememberAgents(state);
     if (!state.ok) {
       this.post({ type: 'notice', level: 'error', markdown: `**agents.yaml has problems.** ${state.problem.message}` });
@@ -238,7 +244,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private async onSlash(command: NonNullable<ReturnType<typeof parseSlashCommand>>): Promise<void> {
-    const core = await this.deps.core();
+    const session = this.deps.session;
     const notice = (markdown: string, level: 'info' | 'warning' | 'error' = 'info') => this.post({ type: 'notice', level, markdown });
     switch (command.kind) {
       case 'all': {
@@ -247,28 +253,29 @@ export class ChatController implements vscode.Disposable {
         const abort = new AbortController();
         this.active = { runId: null, abort };
         try {
-          await core.askAll(command.prompt, {
-            signal: abort.signal,
-            onAgentDone: (o) => notice(`#### @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}`, o.status === 'completed' ? 'info' : 'warning'),
-          });
+          const results = await (await session.ready()).askAll(command.prompt, { signal: abort.signal });
+          for (const [agent, r] of results) {
+            const o = r.kind === 'run' ? toOutcome(r.state) : failedOutcome(agent, r.error);
+            notice(`#### @${o.agent} — ${o.status}\n\n${o.error ? `**${o.error.message}**` : o.output}`, o.status === 'completed' ? 'info' : 'warning');
+          }
         } finally {
           this.active = null;
         }
         return;
       }
       case 'costs':
-        return notice(formatCosts((await core.status()).costs));
+        return notice(formatCosts((await session.status()).costs));
       case 'status':
-        return notice(formatStatus(await core.status(), this.deps.now()));
+        return notice(formatStatus(await session.status(), this.deps.now()));
       case 'health':
-        return notice(formatHealth(await core.health(AbortSignal.timeout(60_000))));
+        return notice(formatHealth(await session.health(AbortSignal.timeout(60_000))));
       case 'logs': {
-        const runs = (await core.listRuns()).filter((r) => command.agent === null || r.agent === command.agent);
+        const runs = (await session.listRuns()).filter((r) => command.agent === null || r.agent === command.agent);
         if (runs.length === 0) return notice(command.agent ? `No runs of @${command.agent} yet.` : 'No runs yet.');
         return notice(['| run | agent | status | prompt |', '| --- | --- | --- | --- |', ...runs.slice(0, 20).map((r) => `| ${r.runId} | ${r.agent} | ${r.status} | ${r.prompt.slice(0, 60).replace(/[|\n]/g, ' ')} |`)].join('\n'));
       }
       case 'reload':
-        await core.reloadConfig();
+        await session.reloadConfig();
         await this.sendInit();
         return notice('Reloaded agents.yaml.');
       case 'help':
@@ -278,15 +285,19 @@ export class ChatController implements vscode.Disposable {
     }
   }
 
-  /** Runs one core operation with streaming into the chat, a Stop button, and an error card on failure. */
-  private async runWith(op: (core: CoreFacade, options: { signal: AbortSignal; observer: RunObserver }) => Promise<RunOutcome>, retry: { agent: string; prompt: string } | null, knownRunId?: string): Promise<RunOutcome | undefined> {
+  /**
+   * Runs one core operation with streaming into the chat, a Stop button, and an error card on
+   * failure. The operation's handle streams its own runs only (a task started elsewhere, or another
+   * question, never lands here).
+   */
+  private async runWith(start: (core: Breakwater, signal: AbortSignal) => RunHandle<RunState>, retry: { agent: string; prompt: string } | null, knownRunId?: string): Promise<RunOutcome | undefined> {
     if (retry) this.lastAsk = retry;
-    const core = await this.deps.core();
     const abort = new AbortController();
     this.active = { runId: knownRunId ?? null, abort };
     if (knownRunId) this.post({ type: 'busy', runId: knownRunId });
-    const observer: RunObserver = {
-      onEvent: (runId, event) => {
+    try {
+      const handle = start(await this.deps.session.ready(), abort.signal);
+      handle.onEvent(({ runId, event }) => {
         // Once the run has started (after any confirmation), say where its provider's key comes from.
         if (event.type === 'run_started') void this.tellKeySource(event.payload.agent).catch(() => undefined);
         if (this.active?.abort === abort && this.active.runId === null) {
@@ -294,13 +305,11 @@ export class ChatController implements vscode.Disposable {
           this.post({ type: 'busy', runId });
         }
         for (const m of this.mapperFor(runId).map(event, false)) this.post(m);
-      },
-      onText: (runId, text) => this.post({ type: 'textDelta', runId, text }),
-      onDiscard: (runId, _partial, reason) => this.post({ type: 'textDiscard', runId, reason }),
-    };
-    try {
-      const outcome = await op(core, { signal: abort.signal, observer });
-      const status = await core.status().catch(() => undefined);
+      });
+      handle.onText(({ runId, delta }) => this.postText(runId, delta));
+      handle.onDiscard(({ runId, reason }) => this.post({ type: 'textDiscard', runId, reason }));
+      const outcome = toOutcome(await handle);
+      const status = await this.deps.session.status().catch(() => undefined);
       const usage = { inputTokens: outcome.inputTokens, outputTokens: outcome.outputTokens, costUsd: outcome.costUsd, spentUsd: status?.costs.totalUsd ?? outcome.costUsd, budgetUsd: status?.costs.budgetUsd ?? null };
       this.post({
         type: 'runFinished',
@@ -313,7 +322,7 @@ export class ChatController implements vscode.Disposable {
     } catch (e) {
       const runId = this.active?.runId ?? knownRunId ?? 'unknown';
       this.deps.log.error(`chat: run failed`, e instanceof Error ? e : String(e));
-      const cause = e instanceof Error && e.cause !== undefined ? String(e.cause instanceof Error ? e.cause.stack ?? e.cause.message : e.cause) : undefined;
+      const cause = e instanceof Error && e.cause !== undefined ? (e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : typeof e.cause === 'string' ? e.cause : JSON.stringify(e.cause)) : undefined;
       this.post({ type: 'runFinished', runId, status: abort.signal.aborted ? 'cancelled' : 'failed', error: { message: e instanceof Error ? e.message : String(e), ...(cause ? { cause } : {}), actions: actionsFor(undefined) } });
       return undefined;
     } finally {
@@ -333,8 +342,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private async openRun(runId: string): Promise<void> {
-    const core = await this.deps.core();
-    const events = await core.readRun(runId);
+    const events = await this.deps.session.readRun(runId);
     const mapper = new RunEventMapper(runId, this.agentTarget);
     this.mappers.set(runId, mapper);
     this.post({ type: 'clear' });
@@ -346,9 +354,8 @@ export class ChatController implements vscode.Disposable {
     let content = this.mappers.get(runId)?.contentFor(callId);
     if (!content) {
       // Reopened after a reload: rebuild the mapper from the log.
-      const core = await this.deps.core();
       const mapper = new RunEventMapper(runId, this.agentTarget);
-      for (const event of await core.readRun(runId)) mapper.map(event, true);
+      for (const event of await this.deps.session.readRun(runId)) mapper.map(event, true);
       this.mappers.set(runId, mapper);
       content = mapper.contentFor(callId);
     }
@@ -362,7 +369,6 @@ export class ChatController implements vscode.Disposable {
   private async onErrorAction(action: ErrorAction, runId: string | null): Promise<void> {
     switch (action) {
       case 'retry':
-      case 'useFallback':
         if (this.lastAsk) await this.ask(this.lastAsk.agent, this.lastAsk.prompt);
         return;
       case 'openSettings':
@@ -376,21 +382,39 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'resume':
         // The card's own run continues where it stopped; without one, the user picks.
-        if (runId !== null) await this.runWith((core, options) => core.resume(runId, options), null, runId);
+        if (runId !== null) await this.runWith((core, signal) => core.resume(runId, { signal }), null, runId);
         else await vscode.commands.executeCommand('breakwater.resumeRun');
         return;
     }
   }
 
-  /** Validates and sends; an invalid message is a bug here, logged and not sent. */
+  /**
+   * Sends a message (typed here, so not validated again: the webview validates what it receives).
+   * Streamed text still waiting is sent first, so the webview sees everything in order.
+   */
   post(message: HostMessage): void {
-    const checked = parseHostMessage(message);
-    if (!checked.ok) {
-      this.deps.log.error(`chat: not sending an invalid message: ${checked.error}`);
-      return;
+    this.flushText();
+    this.session.record(message);
+    this.postRaw(message);
+  }
+
+  /** Streamed text goes out in batches: one message per run every TEXT_BATCH_MS, not one per delta. */
+  private postText(runId: string, text: string): void {
+    this.pendingText.set(runId, (this.pendingText.get(runId) ?? '') + text);
+    this.textTimer ??= setTimeout(() => this.flushText(), TEXT_BATCH_MS);
+  }
+
+  private flushText(): void {
+    if (this.textTimer) clearTimeout(this.textTimer);
+    this.textTimer = undefined;
+    if (this.pendingText.size === 0) return;
+    const pending = this.pendingText;
+    this.pendingText = new Map();
+    for (const [runId, text] of pending) {
+      const message: HostMessage = { type: 'textDelta', runId, text };
+      this.session.record(message);
+      this.postRaw(message);
     }
-    this.session.record(checked.message);
-    this.postRaw(checked.message);
   }
 
   private postRaw(message: HostMessage): void {
@@ -400,12 +424,13 @@ export class ChatController implements vscode.Disposable {
 
   dispose(): void {
     this.active?.abort.abort(new Error('Breakwater is shutting down'));
+    if (this.textTimer) clearTimeout(this.textTimer);
     this._onDidPost.dispose();
   }
 }
 
 /** Which buttons an error card offers, from the kind of failure. */
-export function actionsFor(kind: string | undefined): ErrorAction[] {
+export function actionsFor(kind: FailureKind | undefined): ErrorAction[] {
   switch (kind) {
     case 'auth':
       return ['setApiKey', 'openSettings'];
@@ -418,7 +443,6 @@ export function actionsFor(kind: string | undefined): ErrorAction[] {
     case 'stream_broken':
       return ['retry', 'openSettings'];
     case 'budget':
-      return ['openConfig'];
     case 'config':
       return ['openConfig'];
     default:

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostMessage } from '../../protocol/messages';
-import type { CoreFacade, ProposedWrite } from '../coreFacade';
+import type { ProposedWrite } from '../coreViews';
+import type { CoreSession } from '../coreSession';
 import type { DiffContentProvider } from '../diffContentProvider';
 import { clip } from './runEventMapper';
 
@@ -16,7 +17,7 @@ export class CodeApplier {
   private readonly proposals = new Map<string, Proposal>();
 
   constructor(
-    private readonly core: () => Promise<CoreFacade>,
+    private readonly session: CoreSession,
     private readonly diffs: DiffContentProvider,
     private readonly post: (message: HostMessage) => void,
   ) {}
@@ -51,7 +52,7 @@ export class CodeApplier {
     const range = editor.selection.isEmpty ? new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)) : editor.selection;
     const before = document.getText();
     const proposed = before.slice(0, document.offsetAt(range.start)) + code + before.slice(document.offsetAt(range.end));
-    const verdict = await (await this.core()).proposeWrite(document.uri.fsPath, proposed);
+    const verdict = await this.session.proposeWrite(document.uri.fsPath, proposed);
     if (verdict.kind === 'refused') return warn(vscode.l10n.t('**Apply refused:** {0}', verdict.reason));
     this.proposals.set(verdict.callId, verdict);
     this.post({
@@ -80,7 +81,7 @@ export class CodeApplier {
     const p = this.proposals.get(callId);
     if (!p) return;
     this.proposals.delete(callId);
-    const outcome = await (await this.core()).applyProposed(callId, approved ? 'approve' : 'reject');
+    const outcome = await (await this.session.need()).applyProposed({ callId }, approved ? 'approve' : 'reject');
     this.post({ type: 'approvalResolved', runId: 'editor', callId, approved: outcome.status === 'ok' });
     if (outcome.status === 'error' || outcome.status === 'blocked') {
       this.post({ type: 'notice', level: 'warning', markdown: vscode.l10n.t('Nothing was applied to {0}: {1}', p.relativePath, outcome.error) });

@@ -1,7 +1,7 @@
-import type { RunEvent } from '../../core/runs/events';
-import { outcomeOf } from '../../core/runs/outcome';
-import { nextPhase, RUNNING } from '../../core/runs/runPhase';
-import { toApprovalView as viewOf, type ApprovalRequest } from '../../core/tools/approvalView';
+import type { RunEvent } from '../../core/index';
+import { outcomeOf } from '../../core/index';
+import { nextPhase, RUNNING } from '../../core/index';
+import { toApprovalView as viewOf, type ApprovalRequest } from '../../core/index';
 import type { ApprovalView, HostMessage } from '../../protocol/messages';
 
 /** What the host keeps per pending call so View Diff can show the real contents. */

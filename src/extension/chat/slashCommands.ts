@@ -1,4 +1,4 @@
-/** The chat's slash commands, mirroring the seed's interactive mode. */
+/** The chat's slash commands (`/all`, `/costs`, `/status`, …). */
 export type SlashCommand =
   | { readonly kind: 'all'; readonly prompt: string }
   | { readonly kind: 'costs' }

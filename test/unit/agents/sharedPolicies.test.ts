@@ -36,8 +36,8 @@ describe('orchestration over the real gateway and the fake LLM server', function
     llm.setDefault({ kind: 'reply', text: 'ok' });
     const ctl = new AbortController();
     let completed = 0;
-    bw.onRunEvent(({ event }) => (completed += event.type === 'run_completed' ? 1 : 0));
     const all = bw.askAll('hi', { signal: ctl.signal });
+    all.onEvent(({ event }) => (completed += event.type === 'run_completed' ? 1 : 0));
     // Five go through the shared window; the other three must queue behind it, whichever agent they are.
     for (let i = 0; i < 200 && !(completed === 5 && bw.status().breakers.providers[0]?.rate_limit?.queued === 3); i++) {
       await new Promise((r) => setTimeout(r, 25));

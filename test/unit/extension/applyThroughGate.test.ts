@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createBreakwaterFacade } from '../../../src/extension/breakwaterFacade';
-import type { CoreFacade } from '../../../src/extension/coreFacade';
+import { CoreSession } from '../../../src/extension/coreSession';
 import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 import { must } from '../../fixtures/must';
 
@@ -11,14 +10,14 @@ import { must } from '../../fixtures/must';
 describe('facade: Apply through the approval gate', () => {
   let base: string;
   let root: string;
-  let facade: CoreFacade;
+  let facade: CoreSession;
 
   beforeEach(async () => {
     base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-facade-apply-')));
     root = path.join(base, 'ws');
     fs.mkdirSync(path.join(root, 'lib'), { recursive: true });
     fs.writeFileSync(path.join(root, '.breakwaterignore'), 'private/\n');
-    facade = await createBreakwaterFacade({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'none.yaml'), secrets: NO_KEYS, trusted: true, ripgrepPath: 'rg' });
+    facade = new CoreSession({ options: () => ({ workspaceFolders: [root], storeDir: path.join(base, 'store'), configFile: path.join(base, 'none.yaml'), secrets: NO_KEYS, trusted: true, ripgrepPath: 'rg' }) });
   });
   afterEach(() => {
     facade.dispose();
@@ -36,7 +35,7 @@ describe('facade: Apply through the approval gate', () => {
     assert.equal(verdict.everyTime, false);
     assert.equal(verdict.currentContent, 'export const a = 1;\n');
     assert.match(verdict.diff, /-export const a = 1;\n\+export const a = 2;/);
-    assert.equal((await facade.applyProposed(verdict.callId, 'approve')).status, 'ok');
+    assert.equal((await (await facade.need()).applyProposed({ callId: verdict.callId }, 'approve')).status, 'ok');
     assert.equal(fs.readFileSync(path.join(root, 'lib', 'a.ts'), 'utf8'), 'export const a = 2;\n');
   });
 
@@ -45,7 +44,7 @@ describe('facade: Apply through the approval gate', () => {
     const verdict = await facade.proposeWrite(path.join(root, 'lib', 'b.ts'), 'replace\n');
     assert.equal(verdict.kind, 'ask');
     if (verdict.kind !== 'ask') return;
-    assert.equal((await facade.applyProposed(verdict.callId, 'reject')).status, 'rejected');
+    assert.equal((await (await facade.need()).applyProposed({ callId: verdict.callId }, 'reject')).status, 'rejected');
     assert.equal(fs.readFileSync(path.join(root, 'lib', 'b.ts'), 'utf8'), 'keep\n');
   });
 

@@ -6,8 +6,7 @@ import * as path from 'node:path';
 import sinon from 'sinon';
 import { fold } from '../../../src/core/runs/fold';
 import { runEventSchema, type RunEvent } from '../../../src/core/runs/events';
-import { createBreakwaterFacade, toOutcome } from '../../../src/extension/breakwaterFacade';
-import type { CoreFacade } from '../../../src/extension/coreFacade';
+import { CoreSession, toOutcome } from '../../../src/extension/coreSession';
 import { fixtureRunId, runEvents, writeRunFile } from '../runs/runFixtures';
 import { must } from '../../fixtures/must';
 
@@ -15,7 +14,7 @@ import { must } from '../../fixtures/must';
 describe('facade: runs as the extension lists and reports them', () => {
   let base: string;
   let store: string;
-  let facade: CoreFacade;
+  let facade: CoreSession;
 
   beforeEach(async () => {
     base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-facade-runs-')));
@@ -25,7 +24,7 @@ describe('facade: runs as the extension lists and reports them', () => {
     writeRunFile(store, fixtureRunId(3), runEvents(fixtureRunId(3), 'transient'));
     writeRunFile(store, fixtureRunId(4), runEvents(fixtureRunId(4), 'waiting'));
     fs.writeFileSync(path.join(store, `${fixtureRunId(5)}.jsonl`), '{"seq":0,"time":1,"type":"run_started","payload":{"run_id":"x","agent":"dev","prompt":"p","config_hash":"h"}}\n{broken\n');
-    facade = await createBreakwaterFacade({ workspaceFolders: [base], storeDir: store, configFile: path.join(base, 'none.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg' });
+    facade = new CoreSession({ options: () => ({ workspaceFolders: [base], storeDir: store, configFile: path.join(base, 'none.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg' }) });
   });
   afterEach(() => {
     facade.dispose();

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBreakwater, type BreakerRow, type BreakwaterStatus } from '../../../src/core/breakwater';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
-import type { BreakerView } from '../../../src/extension/coreFacade';
+import type { BreakerView } from '../../../src/extension/coreViews';
 import { breakerParts, costBarView, formatRetryIn, toBreakerView, toHealth, toSandboxView, toSnapshot, untranslated } from '../../../src/extension/statusSnapshot';
 import { NO_KEYS } from '../../../src/core/providers/keyBinding';
 

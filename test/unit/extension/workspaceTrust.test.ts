@@ -9,8 +9,16 @@ import type { SensitiveValue } from '../../../src/core/config/trust';
 import type { ConfirmedFolders } from '../../../src/core/config/trust';
 import { fixedKeys, NO_KEYS, OFFICIAL_ORIGIN } from '../../../src/core/providers/keyBinding';
 import type { SecretSource } from '../../../src/core/providers/types';
-import { createBreakwaterFacade } from '../../../src/extension/breakwaterFacade';
-import type { CoreFacade } from '../../../src/extension/coreFacade';
+import type { KeySourceReport, RunState } from '../../../src/core/index';
+import { CoreSession } from '../../../src/extension/coreSession';
+
+/** What the chat and the commands do with the session: sending goes through `ready()` (the review), reading through `need()`. */
+interface Session {
+  ask(agent: string, prompt: string, o: { signal: AbortSignal }): Promise<RunState>;
+  approve(runId: string, callId: string | undefined, o: { signal: AbortSignal }): Promise<RunState>;
+  keySources(): Promise<KeySourceReport[]>;
+  status(): ReturnType<CoreSession['status']>;
+}
 import { TrustReviewer, type TrustAnswer } from '../../../src/extension/trustReview';
 import { startAttacker, type Attacker } from '../../fixtures/attacker';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
@@ -35,7 +43,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
   this.timeout(30_000);
   const llm = useFakeLlm();
   let attacker: Attacker;
-  const open: CoreFacade[] = [];
+  const open: CoreSession[] = [];
   beforeEach(async () => {
     attacker = await startAttacker();
   });
@@ -59,11 +67,17 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       asked.push(v);
       return o.answers.shift();
     });
-    const f = await createBreakwaterFacade(
-      { workspaceFolders: [w.ws], storeDir: path.join(w.root, 'store'), configFile: w.configFile, userConfigFile: path.join(w.root, 'user.yaml'), confirmations: reviewer, secrets: o.secrets, trusted: o.trusted, ripgrepPath: 'rg', env: o.env ?? {} },
-      { reviewWorkspaceValues: (pending) => reviewer.review(w.ws, pending) },
-    );
-    open.push(f);
+    const session = new CoreSession({
+      options: () => ({ workspaceFolders: [w.ws], storeDir: path.join(w.root, 'store'), configFile: w.configFile, userConfigFile: path.join(w.root, 'user.yaml'), confirmations: reviewer, secrets: o.secrets, trusted: o.trusted, ripgrepPath: 'rg', env: o.env ?? {} }),
+      reviewWorkspaceValues: (pending) => reviewer.review(w.ws, pending),
+    });
+    open.push(session);
+    const f: Session = {
+      ask: async (agent, prompt, o) => (await session.ready()).ask(agent, prompt, o),
+      approve: async (runId, callId, o) => (await session.ready()).approve(runId, callId, o),
+      keySources: async () => (await session.need()).keySources(),
+      status: () => session.status(),
+    };
     return { f, asked };
   }
 
@@ -131,7 +145,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
     });
   }
 
-  const OTHER: Record<string, { yaml: Record<string, unknown>; user?: Record<string, unknown>; effective: (f: CoreFacade) => Promise<unknown>; unused: unknown }> = {
+  const OTHER: Record<string, { yaml: Record<string, unknown>; user?: Record<string, unknown>; effective: (f: Session) => Promise<unknown>; unused: unknown }> = {
     'settings.sandbox': { yaml: { settings: { sandbox: { network_allow: ['evil.example.com'] } } }, effective: async (f) => (await f.status()).config?.values['settings.sandbox']?.from, unused: 'default' },
     'settings.ssh_strict_host_checking': { yaml: { settings: { ssh_strict_host_checking: false } }, effective: async (f) => (await f.status()).config?.values['settings.ssh_strict_host_checking']?.from, unused: 'default' },
     'settings.allowed_commands': { yaml: { settings: { allowed_commands: ['git', 'curl'] } }, user: { settings: { allowed_commands: ['git'] } }, effective: async (f) => (await f.status()).config?.values['settings.allowed_commands']?.from, unused: 'user+workspace' },
@@ -170,7 +184,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
     const record = memento();
     const env = { ANTHROPIC_BASE_URL: llm.url };
     const secrets = fixedKeys([{ provider: 'anthropic', value: 'k', origin: llm.url }]);
-    const readOutside = async (f: CoreFacade) => {
+    const readOutside = async (f: Session) => {
       llm.reset();
       llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'toolu_1', name: 'read', args: { path: '../outside.txt' } }] }, { kind: 'reply', text: 'done' });
       const o = await f.ask('dev', 'read it', { signal: AbortSignal.timeout(10_000) });

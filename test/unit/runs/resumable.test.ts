@@ -124,11 +124,11 @@ describe('resumable stops: interrupted runs and tasks continue from their log', 
   it('a cancelled task is interrupted; resume (of the task or of its step run) continues it', async () => {
     const ctl = new AbortController();
     const { bw, requestsOf } = await open({ a: [{ text: 'A-OUT' }], b: [{ text: 'B-OUT' }], c: [{ text: 'C-OUT' }] });
-    const orig = bw.onRunEvent(({ event }) => {
+    const task = bw.runTask('t', undefined, { signal: ctl.signal });
+    task.onEvent(({ event }) => {
       if (event.type === 'task_step_started' && event.payload.index === 1) ctl.abort(new Error('Cancelled'));
     });
-    const stopped = await bw.runTask('t', undefined, { signal: ctl.signal });
-    orig.dispose();
+    const stopped = await task;
     assert.ok(stopped.status === 'interrupted' && stopped.interruption.kind === 'cancelled', stopped.status);
     const stepRun = stopped.steps[1]?.kind === 'run' ? stopped.steps[1].state.runId : undefined;
     assert.ok(stepRun);

@@ -74,7 +74,7 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.equal(must(runs[0], 'runs[0]').run_id, fixtureRunId(39), 'newest first');
   });
 
-  it('a log that grew is read from where its row stopped; one rewritten is read again; a deleted one disappears', () => {
+  it('a log that grew is read from where its row stopped; one rewritten is read again; a deleted one disappears', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(1);
     const file = writeRunFile(root, id, runEvents(id, 'waiting'));
@@ -87,7 +87,7 @@ describe('run index: --runs and status without replaying every log', function ()
     w.append('tool_call_started', { call_id: 'c1', idempotency_key: 'c1' });
     w.append('tool_call_completed', { call_id: 'c1', output: 'ok' });
     w.append('run_completed', { output: 'done' });
-    w.dispose();
+    await w.close();
     const fresh = new RunStore(layout); // another process, whose index is the file
     s.index.flush();
     const grown = logReads(root, () => fresh.summary(id));
@@ -141,7 +141,53 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.ok(blank?.status === 'damaged' && /empty/.test(blank.damage.detail));
   });
 
-  it('a run whose log says running is running only while a process holds its lock', () => {
+  it('a rewrite after one log grew is the index a rebuild from the logs writes (rows of unchanged runs reused, the changed one fresh)', async () => {
+    const { root, layout } = store();
+    const ids = [1, 2, 3].map(fixtureRunId);
+    const files = ids.map((id) => writeRunFile(root, id, runEvents(id, 'waiting')));
+    const s = new RunStore(layout);
+    s.list();
+    s.index.flush();
+    const w = RunLogWriter.open(files[1]!, ids[1]!);
+    w.append('run_resumed', { pid: 1 });
+    w.append('approval_granted', { call_id: 'c1', by: 'user' });
+    await w.close();
+    assert.equal(s.summary(ids[1]!)?.pendingApprovals, 0);
+    s.list();
+    s.index.flush();
+    const rewritten = JSON.parse(fs.readFileSync(layout.runIndex, 'utf8')) as unknown;
+    fs.rmSync(layout.runIndex);
+    const rebuilt = new RunStore(layout);
+    rebuilt.list();
+    rebuilt.index.flush();
+    assert.deepEqual(rewritten, JSON.parse(fs.readFileSync(layout.runIndex, 'utf8')));
+  });
+
+  it('a long-lived process writes the changed index from its timer off the calling thread, the same as flush() would', async () => {
+    const { root, layout } = store();
+    for (const i of [1, 2, 3]) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), 'completed'));
+    const writeSync = sinon.spy(nodeFs, 'writeFileSync');
+    const renameSync = sinon.spy(nodeFs, 'renameSync');
+    try {
+      const s = new RunStore(layout);
+      s.list();
+      assert.equal(fs.existsSync(layout.runIndex), false, 'written later, by the timer');
+      for (let i = 0; i < 300 && !fs.existsSync(layout.runIndex); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(fs.existsSync(layout.runIndex), 'the timer wrote the index');
+      const onIndex = (c: sinon.SinonSpyCall) => String(c.args[0]).startsWith(layout.runIndex);
+      assert.equal(writeSync.getCalls().filter(onIndex).length + renameSync.getCalls().filter(onIndex).length, 0, 'no synchronous write or rename of the index');
+      const background = fs.readFileSync(layout.runIndex, 'utf8');
+      fs.rmSync(layout.runIndex);
+      const again = new RunStore(layout);
+      again.list();
+      again.index.flush();
+      assert.equal(background, fs.readFileSync(layout.runIndex, 'utf8'));
+    } finally {
+      sinon.restore();
+    }
+  });
+
+  it('a run whose log says running is running only while a process holds its lock', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(4);
     const file = writeRunFile(root, id, runEvents(id, 'running'));
@@ -152,7 +198,7 @@ describe('run index: --runs and status without replaying every log', function ()
     const w = RunLogWriter.open(file, id);
     assert.equal(s.summary(id)?.status, 'running');
     assert.equal(s.state(id).status, 'running');
-    w.dispose();
+    await w.close();
     assert.equal(s.summary(id)?.status, 'interrupted');
     assert.equal(s.state(id).status, 'interrupted');
   });
@@ -172,7 +218,7 @@ describe('run index: --runs and status without replaying every log', function ()
     });
   });
 
-  it('a log the index validated is replayed without validating it again, but any change to it is validated in full', () => {
+  it('a log the index validated is replayed without validating it again, but any change to it is validated in full', async () => {
     const { root, layout } = store();
     const id = fixtureRunId(9);
     const file = writeRunFile(root, id, runEvents(id, 'completed'));
@@ -185,7 +231,7 @@ describe('run index: --runs and status without replaying every log', function ()
     assert.equal(fresh.index.validatedBytes(id, st), st.size, 'the row vouches for the whole file as it is');
     const w = fresh.openWriter(id);
     assert.deepEqual(w.all, expected);
-    w.dispose();
+    await w.close();
     // The same bytes count, but one event made invalid: the row no longer matches, the line is caught.
     const text = fs.readFileSync(file, 'utf8').replace('"by":"user"', '"by":"nobo"');
     assert.notEqual(text, fs.readFileSync(file, 'utf8'));

@@ -12,7 +12,7 @@ import { must } from '../../fixtures/must';
 const TASK_RUN = 'r-20250101-000000-abcdef';
 
 /** A task run paused at its second step, after its first finished. */
-function writeTaskRun(file: string): void {
+async function writeTaskRun(file: string): Promise<void> {
   let t = 1_700_000_000_000;
   const w = RunLogWriter.open(file, TASK_RUN, { clock: () => t++ });
   w.append('task_started', { task_run_id: TASK_RUN, task: 'ship', prompt: 'extra ✓', steps: [{ agent: 'a', prompt: 'one' }, { agent: 'b', prompt: 'two' }, { agent: 'c', prompt: 'three' }], config_hash: 'h' });
@@ -20,15 +20,15 @@ function writeTaskRun(file: string): void {
   w.append('task_step_finished', { index: 0, run_id: `${TASK_RUN}.step1`, agent: 'a', status: 'completed', output: 'A-OUT' });
   w.append('task_step_started', { index: 1, run_id: `${TASK_RUN}.step2`, agent: 'b' });
   w.append('task_paused', { index: 1, run_id: `${TASK_RUN}.step2`, reason: 'write a.txt' });
-  w.dispose();
+  await w.close();
 }
 
 describe('task run log', () => {
   const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bw-task-'));
 
-  it('folds to the steps, the pause and the prompts, purely', () => {
+  it('folds to the steps, the pause and the prompts, purely', async () => {
     const file = path.join(dir(), `${TASK_RUN}.jsonl`);
-    writeTaskRun(file);
+    await writeTaskRun(file);
     const { events } = replayRunLog(file);
     const frozen = JSON.stringify(events);
     const s = foldTask(events);
@@ -48,9 +48,9 @@ describe('task run log', () => {
     assert.match(r.ok ? '' : r.error, /payload\.index/);
   });
 
-  it('a log torn at every byte of its last event replays to the state before it', () => {
+  it('a log torn at every byte of its last event replays to the state before it', async () => {
     const file = path.join(dir(), `${TASK_RUN}.jsonl`);
-    writeTaskRun(file);
+    await writeTaskRun(file);
     const buf = fs.readFileSync(file);
     const lastStart = buf.lastIndexOf(10, buf.length - 2) + 1;
     const before = foldTask(replayText(file, buf.subarray(0, lastStart)).events);
@@ -61,9 +61,9 @@ describe('task run log', () => {
     }
   });
 
-  it('the store lists a task run as task:<name> and refuses to fold it as an agent run', () => {
+  it('the store lists a task run as task:<name> and refuses to fold it as an agent run', async () => {
     const root = dir();
-    writeTaskRun(new StoreLayout(root).runLog(TASK_RUN));
+    await writeTaskRun(new StoreLayout(root).runLog(TASK_RUN));
     const store = new RunStore(new StoreLayout(root));
     const rows = store.list();
     const row = must(rows[0], 'listed run #1');

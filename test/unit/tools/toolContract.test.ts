@@ -87,14 +87,14 @@ async function prompt(prepared: PreparedCall, answer: string): Promise<{ shown: 
 }
 
 /** Records a prepared call in a real run log, then reads it back as another process would. */
-function storeAndReadBack(storeRoot: string, prepared: PreparedCall): StoredCall {
+async function storeAndReadBack(storeRoot: string, prepared: PreparedCall): Promise<StoredCall> {
   const { previousContent: _kept, ...stored } = prepared;
   const writer = new RunStore(new StoreLayout(storeRoot)).openWriter('r-20250101-000000-abcdef');
   writer.append('run_started', { run_id: 'r-20250101-000000-abcdef', agent: 'tester', prompt: 'p', config_hash: 'h' });
   writer.append('assistant_message', { turn: 0, text: '', tool_calls: [{ id: prepared.callId, name: prepared.tool, args: prepared.args }] });
   writer.append('tool_call_requested', { call_id: prepared.callId, tool: prepared.tool, args: prepared.args });
   writer.append('tool_call_decided', { call_id: prepared.callId, prepared: stored });
-  writer.dispose();
+  await writer.close();
   const call = new RunStore(new StoreLayout(storeRoot)).state('r-20250101-000000-abcdef').toolCalls.find((c) => c.id === prepared.callId);
   assert.ok(call?.prepared !== undefined, 'the stored call reads back');
   return call.prepared;
@@ -149,7 +149,7 @@ describe('a tool is one definition', () => {
     assert.equal(fs.existsSync(path.join(h.root, 'log.txt')), false);
 
     // Stored in a run log, read back and executed by another engine (another process after a restart).
-    const stored = storeAndReadBack(storeRoot, prepared);
+    const stored = await storeAndReadBack(storeRoot, prepared);
     assert.deepEqual(stored.approval, prepared.approval);
     const other = createToolEngine({ host: { workspaceFolders: [h.root], trusted: true, ripgrepPath: 'rg' }, tools: new ToolRegistry([...BUILTIN_TOOLS, echoTool]) });
     const outcome = await other.execute(stored, { by: 'user' }, new AbortController().signal);
@@ -238,7 +238,7 @@ describe('the nine built-in tools keep the same contract', () => {
       if (prepared.approval?.command) assert.ok(t.shown.includes(`$ ${prepared.approval.command.text}`), tool);
       if (prepared.approval?.change) assert.ok(t.shown.includes(prepared.approval.change.diff.split('\n').at(-2) ?? '?'), tool);
       fs.rmSync(storeRoot, { recursive: true, force: true });
-      const stored = storeAndReadBack(storeRoot, prepared);
+      const stored = await storeAndReadBack(storeRoot, prepared);
       const { previousContent: _dropped, ...expected } = prepared;
       assert.deepEqual(stored, storedCallSchema.parse(JSON.parse(JSON.stringify(expected))), `${tool}: nothing lost in the log`);
     }

@@ -1,30 +1,10 @@
-import type { CoreEvent } from '../core/common/coreEvents';
-import type { Event } from '../core/common/event';
-import type { ArchiveResult, KeySourceReport, ProposedWriteOutcome, RepairResult, RunListStatus } from '../core/breakwater';
-import type { ConfigStatus } from '../core/config/configStatus';
-import type { RunEvent } from '../core/runs/events';
-import type { ToolStats } from '../core/tools/types';
+import type { ConfigStatus, FailureKind, RunListStatus, ToolStats } from '../core/index';
 
 /**
- * The narrow surface the VS Code adapters need from Breakwater's core. The chat, the commands and
- * the tree depend on this interface only; `breakwaterFacade.ts` implements it with the core's
- * `createBreakwater`, and tests can substitute an in-memory double.
+ * What the tree, the status bar, the chat and the commands show of the core's state: view models
+ * built from the core's own results (the functions that build them are in coreSession.ts and
+ * statusSnapshot.ts). The core's operations themselves are used directly, with their handles.
  */
-
-/** Streams what a run does while it runs. Every callback is optional. */
-export interface RunObserver {
-  /** An event was appended to the run's log (tool calls, approvals, turns, end of run). */
-  onEvent?(runId: string, event: RunEvent): void;
-  /** Answer text as it streams. */
-  onText?(runId: string, delta: string): void;
-  /** The stream broke after text was shown and the turn is redone: drop `partialText`. */
-  onDiscard?(runId: string, partialText: string, reason: string): void;
-}
-
-export interface RunOptions {
-  readonly signal: AbortSignal;
-  readonly observer?: RunObserver;
-}
 
 /** The core's `outcomeOf(state).shown`: `interrupted` runs (crashed, stopped, transient failure) can be resumed. */
 export type RunOutcomeStatus = 'completed' | 'failed' | 'waiting_on_human' | 'interrupted';
@@ -46,7 +26,7 @@ export interface RunOutcome {
   readonly outputTokens: number;
   readonly pendingApprovals: readonly PendingApprovalView[];
   /** `kind`: the core's typed failure kind (never guessed from the message). */
-  readonly error?: { readonly message: string; readonly kind?: string; readonly cause?: string };
+  readonly error?: { readonly message: string; readonly kind?: FailureKind; readonly cause?: string };
 }
 
 export interface AgentView {
@@ -62,7 +42,7 @@ export interface TaskView {
   readonly steps: readonly { readonly agent: string; readonly prompt: string }[];
 }
 
-/** A provider's or tool's breaker as the tree shows it: the fleet stats of seed 000, named. */
+/** A provider's or tool's breaker as the tree shows it: its fleet stats, named. */
 export interface BreakerView extends Omit<ToolStats, 'tool'> {
   readonly name: string;
   /**
@@ -144,36 +124,3 @@ export type ProposedWrite =
       readonly proposedContent: string;
     }
   | { readonly kind: 'refused'; readonly reason: string };
-
-export interface CoreFacade {
-  readonly events: Event<CoreEvent>;
-  /** The config as loaded now; a `ConfigProblem` when it does not load. */
-  configState(): Promise<{ readonly ok: true; readonly agents: readonly AgentView[]; readonly tasks: readonly TaskView[]; readonly configFile: string } | { readonly ok: false; readonly problem: ConfigProblem }>;
-  ask(agent: string, prompt: string, options: RunOptions): Promise<RunOutcome>;
-  askAll(prompt: string, options: RunOptions & { readonly onAgentDone?: (outcome: RunOutcome) => void }): Promise<readonly RunOutcome[]>;
-  runTask(task: string, prompt: string | undefined, options: RunOptions & { readonly onStep?: (index: number, total: number, agent: string) => void }): Promise<{ readonly status: RunOutcomeStatus; readonly steps: readonly RunOutcome[] }>;
-  resume(runId: string, options: RunOptions): Promise<RunOutcome>;
-  /** Approves one pending call (or all of them) and continues the run. `always` grants the call's grant key for the session. */
-  approve(runId: string, callId: string | undefined, options: RunOptions & { readonly always?: boolean }): Promise<RunOutcome>;
-  /** Denies one pending call (or all), tells the agent why, and continues the run. */
-  deny(runId: string, callId: string | undefined, reason: string, options: RunOptions): Promise<RunOutcome>;
-  undo(runId: string): Promise<string>;
-  listRuns(): Promise<readonly RunListItem[]>;
-  /** A damaged run: cut its log before the bad line (the rest is saved aside) so it can be resumed. */
-  repairRun(runId: string): Promise<RepairResult>;
-  /** Moves a run out of the store's listings. */
-  archiveRun(runId: string): Promise<ArchiveResult>;
-  readRun(runId: string): Promise<readonly RunEvent[]>;
-  status(): Promise<StatusSnapshot>;
-  health(signal: AbortSignal): Promise<readonly HealthEntry[]>;
-  /** Per provider in use: its endpoint and where its key comes from (never the key). */
-  keySources(): Promise<readonly KeySourceReport[]>;
-  resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
-  exportCosts(): Promise<unknown>;
-  /** Judges the user's write of `content` to `path` with the tool engine, as an agent's write is judged. Never writes. */
-  proposeWrite(path: string, content: string): Promise<ProposedWrite>;
-  /** Runs (`approve`) or drops (`reject`) a proposal of `proposeWrite`; only an approved one writes. */
-  applyProposed(callId: string, decision: 'approve' | 'reject'): Promise<ProposedWriteOutcome>;
-  reloadConfig(): Promise<void>;
-  dispose(): void;
-}
