@@ -6,7 +6,7 @@
 #      a free loopback port)
 #   2. npm ci, when node_modules is missing
 #   3. a real VS Code: code-server 4.100.3 (= VS Code 1.100.3) from the npm registry under .vscode-test/code-server,
-#      exactly as ../shared/REAL-VSCODE-HOST.md describes (this machine cannot download desktop VS Code).
+#      as a real VS Code host for the host tests (this machine cannot download desktop VS Code).
 # Needs no stdin. Env: BW_SKIP_APT=1 skips step 1 (for machines where the packages are managed elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -42,7 +42,7 @@ export const suite: BenchSuite = {
       const many = path.join(dir, 'many');
       const none = path.join(dir, 'none');
       fs.mkdirSync(none, { recursive: true });
-      for (let i = 0; i < RUNS; i++) writeRunFile(path.join(many, 'store'), fixtureRunId(i), runEvents(fixtureRunId(i), ENDS[i % ENDS.length]), 1_763_700_000_000 + i * 1000);
+      for (let i = 0; i < RUNS; i++) writeRunFile(path.join(many, 'store'), fixtureRunId(i), runEvents(fixtureRunId(i), ENDS[i % ENDS.length] ?? 'completed'), 1_763_700_000_000 + i * 1000);
       const open = (ws: string) => m.createBreakwater({ workspaceFolders: [ws], storeDir: path.join(ws, 'store'), configFile: path.join(ws, 'none.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg' });
 
       // The first listing builds the index from the logs (once); the figures below are with it in place.

@@ -44,7 +44,7 @@ function writeTextFile(file: string, mib: number): void {
 }
 
 /**
- * Bounded memory for tool I/O (issue 13, item 7): the built CLI (`node dist/cli.js --agent … --prompt …`)
+ * Bounded memory for tool I/O: the built CLI (`node dist/cli.js --agent … --prompt …`)
  * runs an agent whose model (the fake LLM server) asks the `read` tool for a 200 MB text file, then
  * answers; the figure is the process's peak resident memory. The baseline is the same run reading a
  * 1 KB file (the CLI's own footprint, "idle" for tool I/O). Bar: ≤ 100 MB above it. Linux only (it

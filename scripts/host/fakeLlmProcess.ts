@@ -52,10 +52,10 @@ export function startFakeLlmProcess(timeoutMs = 30_000): Promise<FakeLlmProcess>
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       const match = /FAKE_LLM_URL=(\S+)/.exec(stdout);
-      if (!match) return;
+      if (match?.[1] === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ url: match[1]!, stop });
+      resolve({ url: match[1], stop });
     });
   });
 }

@@ -52,7 +52,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Parses PRODUCT.md's interface exactly; anything else is a `UsageError`. */
+/** Parses the documented command line (README, "CLI") exactly; anything else is a `UsageError`. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>['values'];
   try {
@@ -66,9 +66,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (values.help) return { command: { kind: 'help' }, ...common };
   const modes = (['status', 'agents', 'health', 'runs', 'trust-config', 'agent', 'all', 'task', 'resume', 'approve', 'deny', 'repair', 'archive'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
-  if (modes.length === 0) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve, --deny, --repair, --archive or --trust-config');
+  const [mode] = modes;
+  if (mode === undefined) throw new UsageError('say what to do: --agent NAME --prompt TEXT, --all, --task, --status, --agents, --health, --runs, --resume, --approve, --deny, --repair, --archive or --trust-config');
   if (modes.length > 1) throw new UsageError(`choose one of ${modes.map((m) => `--${m}`).join(', ')}; they cannot be combined`);
-  const mode = modes[0];
   const only = (allowed: readonly string[]) => {
     for (const k of ['prompt', 'call', 'reason'] as const) {
       if (values[k] !== undefined && !allowed.includes(k)) throw new UsageError(`--${k} does not apply to --${mode}`);

@@ -26,7 +26,7 @@ import { chooseStore, migrateLegacyStore } from './storeLocation';
 import { terminalApprover } from './terminalApprover';
 import { refusal, runTrustConfig, unconfirmedNotice, unconfirmedOf, type TrustCommandLine } from './trustConfig';
 
-/** Exit codes (PRODUCT.md): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130 cancelled (Ctrl-C; resumable). */
+/** Exit codes (README, "CLI"; part of the interface): 0 completed · 1 failed · 2 usage or config error · 3 waiting_on_human · 130 cancelled (Ctrl-C; resumable). */
 export const EXIT = { completed: 0, failed: 1, usage: 2, waiting: 3, cancelled: 130 } as const;
 
 /** Commands that send nothing anywhere: they run (and show what is unconfirmed) while workspace values await confirmation. */
@@ -143,11 +143,11 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   try {
     code = await execute(bw, args, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) code = usage(io, (e as Error).message, false);
+    if (e instanceof UsageError || e instanceof UnknownAgentError || e instanceof UnknownTaskError || isConfigError(e) || isNotARunIdError(e) || isNoSuchRunError(e) || isWrongRunKindError(e)) code = usage(io, e.message, false);
     else if (isRunLogCorruptError(e)) {
       io.stderr.write(`breakwater: ${damagedHelp(e.file, e.line, e.detail, runIdOf(args))}`);
       code = EXIT.failed;
-    } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e as Error);
+    } else if (isRunLockedError(e) || isRepairError(e) || isRunLogConflictError(e) || isStoreWriteError(e) || isStateUnavailableError(e)) code = failed(io, e);
     else if (isNothingPendingError(e)) code = usage(io, e.message, false);
     else {
       await closeQuietly(bw, warn);

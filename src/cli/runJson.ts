@@ -1,7 +1,7 @@
 import { outcomeOf, type AgentOutcome, type Outcome, type PendingApproval, type RunState, type TaskResult } from '../core/breakwater';
 import { visibleText } from '../core/common/visibleText';
 
-/** The documented `--json` run object (PRODUCT.md). Field names and order are part of the interface. */
+/** The documented `--json` run object (README, "CLI"). Field names and order are part of the interface. */
 export interface RunJson {
   run_id: string | null;
   agent: string;

@@ -4,7 +4,7 @@ import { displayValue, type SensitiveValue } from '../core/config/trust';
 import type { TrustFile } from '../core/config/trustStore';
 
 /**
- * The CLI side of workspace trust (PRODUCT.md, "Config"): a run does not start while the workspace file sets a
+ * The CLI side of workspace trust (README, "Workspace configuration and trust"): a run does not start while the workspace file sets a
  * sensitive value the user has not confirmed for this folder, and `--trust-config` shows those values and records
  * the user's confirmation (asked on a terminal, or all at once with `--yes`).
  */

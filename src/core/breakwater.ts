@@ -29,7 +29,7 @@ import type { PendingApproval, RunState } from './runs/runState';
 import { RunStore, type ArchiveResult, type RepairResult, type RunSummary } from './runs/runStore';
 import { writeTranscript } from './runs/transcript';
 import { undoRun, type UndoResult } from './runs/undo';
-import { openSharedState } from './state/openSharedState';
+import { openSharedState } from './cost/openSharedState';
 import { StoreLayout } from './store/storeLayout';
 import { CommandSandbox } from './sandbox/commandSandbox';
 import { userStateDir } from './store/userStateDir';
@@ -197,7 +197,7 @@ export interface Breakwater extends Disposable {
    * `breaker_transition`. Rejects with `BreakerResetError` for an unknown name.
    */
   resetBreaker(scope: 'provider' | 'tool', name: string): Promise<void>;
-  /** The cost ledger as the seed's `export()` JSON: every request, a summary and the budget. */
+  /** The cost ledger as exported JSON: every request, a summary and the budget. */
   exportCosts(): string;
   /**
    * Prepares the user's own write of `content` to `path` (relative to the first workspace folder, or
@@ -263,7 +263,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
   const sandbox = new CommandSandbox({
     bwrap: options.bwrapPath ?? env.BREAKWATER_BWRAP ?? 'bwrap',
     ...(env.BREAKWATER_SOCAT !== undefined ? { socat: env.BREAKWATER_SOCAT } : {}),
-    env: env as NodeJS.ProcessEnv,
+    env,
     stateDir: userStateDir(env),
     hidden: [layout.root],
   });
@@ -315,7 +315,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
   });
   const reader = operations.reader;
-  const operation = operations.start;
+  const operation = operations.start.bind(operations);
   const watcher = options.watchConfig ? new ConfigWatcher([options.configFile, ...(options.userConfigFile === undefined ? [] : [options.userConfigFile])], { load }) : undefined;
   const reconfigure = (next: LoadedConfig) => {
     loaded = next;
@@ -441,7 +441,7 @@ export async function createBreakwater(options: BreakwaterOptions): Promise<Brea
     },
     flush: async () => {
       if (gateway instanceof ResilientModelGateway) await gateway.flush();
-      if ('flush' in tools && typeof tools.flush === 'function') await tools.flush();
+      await tools.flush?.();
       await Promise.all([audit.flush(), answerCache.flush()]);
       store.index.flush();
     },
@@ -491,7 +491,7 @@ function replayToFirstListener<T>(emitter: Emitter<T>): Emitter<T> & { readonly 
       const sub = subscribe(listener);
       for (const e of early.splice(0)) listener(e);
       return sub;
-    }) as Event<T>,
+    }),
   });
 }
 

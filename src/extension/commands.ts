@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { OFFICIAL_ORIGIN, originOf, outcomeOf, PROVIDER_KINDS, TEMPLATE_NAMES, TEMPLATES, type ProviderKind, type TemplateName } from '../core/index';
+import { OFFICIAL_ORIGIN, originOf, outcomeOf, PROVIDER_KINDS, TEMPLATE_NAMES, TEMPLATES, type ProviderKind } from '../core/index';
 import type { ChatController } from './chat/chatController';
 import type { CommandHandler, CommandId } from './commandIds';
 import type { RunListItem } from './coreViews';
@@ -50,7 +50,7 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
 
   async function pickRun(c: CoreSession, filter: (r: RunListItem) => boolean, placeHolder: string, given: unknown): Promise<string | undefined> {
     if (typeof given === 'string') return given;
-    if (typeof given === 'object' && given !== null && 'runId' in given && typeof (given as { runId: unknown }).runId === 'string') return (given as { runId: string }).runId;
+    if (typeof given === 'object' && given !== null && 'runId' in given && typeof given.runId === 'string') return (given as { runId: string }).runId;
     const runs = (await c.listRuns()).filter(filter);
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(t('There is no run to choose.'));
@@ -267,11 +267,11 @@ export function commandHandlers(deps: CommandDeps): Record<CommandId, CommandHan
         await vscode.workspace.fs.stat(uri);
       } catch {
         const pick = await vscode.window.showQuickPick(
-          TEMPLATE_NAMES.map((name) => ({ label: name, description: TEMPLATES[name].split('\n')[0].replace(/^#\s*/, '') })),
+          TEMPLATE_NAMES.map((name) => ({ label: name, description: (TEMPLATES[name].split('\n')[0] ?? '').replace(/^#\s*/, '') })),
           { placeHolder: t('No agents file yet. Start from which template?') },
         );
         if (!pick) return;
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATES[pick.label as TemplateName]));
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATES[pick.label]));
       }
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
       await session.reloadConfig();

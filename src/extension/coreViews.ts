@@ -42,7 +42,7 @@ export interface TaskView {
   readonly steps: readonly { readonly agent: string; readonly prompt: string }[];
 }
 
-/** A provider's or tool's breaker as the tree shows it: the fleet stats of seed 000, named. */
+/** A provider's or tool's breaker as the tree shows it: its fleet stats, named. */
 export interface BreakerView extends Omit<ToolStats, 'tool'> {
   readonly name: string;
   /**

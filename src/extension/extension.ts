@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
     loading ??= import('./extensionCore').then(
       (m) => {
         const core = m.loadCoreModule({ context, log, secrets, diffs, diagnostics, ...(context.extensionMode === vscode.ExtensionMode.Test ? { modalAnswers } : {}) });
-        context.subscriptions.push(core, { dispose: core.session.events((e) => coreEvents.fire(e)).dispose }, { dispose: core.session.onDidOpen(() => coreOpened.fire()).dispose });
+        context.subscriptions.push(core, core.session.events((e) => coreEvents.fire(e)), core.session.onDidOpen(() => coreOpened.fire()));
         // Kept for the host tests only: in normal use every streamed delta would pile up for the window's lifetime.
         if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(core.chat.onDidPost((message) => chatMessages.push(message)));
         log.info(`Breakwater core loaded ${(performance.now() - started).toFixed(0)} ms after activation began`);

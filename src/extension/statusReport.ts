@@ -5,7 +5,7 @@ import { formatRetryIn } from './statusSnapshot';
 export { formatRetryIn };
 
 /**
- * The seed's `--status` as readable markdown, for Show Status and the chat's `/status`, `/costs`
+ * The CLI's `--status` as readable markdown, for Show Status and the chat's `/status`, `/costs`
  * and `/health`. Plain functions of data (no vscode), so the wording is tested in Node.
  */
 

@@ -76,7 +76,7 @@ export function formatRetryIn(retryAt: number | undefined, now: number): string 
 }
 
 /**
- * A breaker row of the tree, seed 000's fleet stats: state, calls, average latency, failures, time
+ * A breaker row of the tree, with its fleet stats: state, calls, average latency, failures, time
  * to the next probe, and for providers the rate limit's use in its one-minute window. Every figure is the
  * shared one — what every process using the same store (or Redis) did — so a CLI run elsewhere shows here.
  */

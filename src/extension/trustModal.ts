@@ -11,7 +11,7 @@ const t = vscode.l10n.t;
 const STATE_KEY = 'breakwater.confirmedWorkspaceValues';
 
 /**
- * Workspace trust for agents.yaml in VS Code (PRODUCT.md, "Config"): confirmations in `globalState`, and a modal
+ * Workspace trust for agents.yaml in VS Code (README, "Workspace configuration and trust"): confirmations in `globalState`, and a modal
  * that names the file, the key and the value before a run would use it. Never asks in Restricted Mode, where the
  * core does not use the workspace's sensitive values at all.
  */

@@ -69,8 +69,7 @@ export type ChatChange =
   | { readonly kind: 'none' };
 
 function lastIndexWhere(items: readonly ChatItem[], predicate: (item: ChatItem) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i])) return i;
-  return -1;
+  return items.findLastIndex(predicate);
 }
 
 /** Applies one validated host message to the state (mutating it) and says what changed. */
@@ -174,6 +173,6 @@ function closeOpenAnswer(state: ChatState, runId: string): void {
 /** `@agent rest of message` → the agent (if it is one we know) and the message without the mention. */
 export function parseMention(text: string, agents: readonly AgentInfo[]): { agent: string | null; text: string } {
   const match = /^\s*@([\w.-]+)\s+([\s\S]*)$/.exec(text);
-  if (match && agents.some((a) => a.name === match[1])) return { agent: match[1], text: match[2] };
+  if (match?.[1] !== undefined && match[2] !== undefined && agents.some((a) => a.name === match[1])) return { agent: match[1], text: match[2] };
   return { agent: null, text };
 }

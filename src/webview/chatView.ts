@@ -151,6 +151,7 @@ export class ChatView {
 
   private appendItem(index: number): void {
     const item = this.state.items[index];
+    if (item === undefined) return;
     const element = this.renderItem(item, index);
     this.elements[index] = element;
     this.log.append(element);
@@ -163,7 +164,9 @@ export class ChatView {
       this.streaming.renderer.dispose();
       this.streaming = null;
     }
-    const fresh = this.renderItem(this.state.items[index], index);
+    const item = this.state.items[index];
+    if (item === undefined) return;
+    const fresh = this.renderItem(item, index);
     old.replaceWith(fresh);
     this.elements[index] = fresh;
   }

@@ -33,13 +33,13 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
   const md = new MarkdownIt({ html: false, linkify: true, breaks: false, typographer: false });
 
   md.renderer.rules.image = (tokens, idx) => {
-    const token = tokens[idx];
-    const alt = md.utils.escapeHtml(token.content || 'image');
+    const alt = md.utils.escapeHtml(tokens[idx]?.content || 'image');
     return `<span class="bw-image-blocked" title="Images are not loaded">[${alt}]</span>`;
   };
 
   md.renderer.rules.fence = (tokens, idx) => {
     const token = tokens[idx];
+    if (token === undefined) return '';
     const language = (token.info.trim().split(/\s+/)[0] ?? '').toLowerCase();
     const highlighted = highlightCode(token.content, language, md.utils.escapeHtml);
     const label = md.utils.escapeHtml(language || 'text');
@@ -56,7 +56,7 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
   // Links open outside the webview; mark them so the host's link handler treats them as external.
   const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-    tokens[idx].attrSet('rel', 'noopener noreferrer');
+    tokens[idx]?.attrSet('rel', 'noopener noreferrer');
     return defaultLinkOpen(tokens, idx, options, env, self);
   };
 
@@ -72,7 +72,7 @@ export function createMarkdownRenderer(purify: DOMPurify): MarkdownRenderer {
     if (data.attrName === 'data-code-action' || data.attrName === 'data-lang') data.forceKeepAttr = /^[a-z0-9+#._-]{0,50}$/i.test(data.attrValue);
   });
 
-  const sanitize = (html: string): string => purify.sanitize(html, { ...PURIFY_CONFIG, RETURN_TRUSTED_TYPE: false }) as string;
+  const sanitize = (html: string): string => purify.sanitize(html, { ...PURIFY_CONFIG, RETURN_TRUSTED_TYPE: false });
   return {
     render: (markdown) => sanitize(md.render(markdown)),
     sanitize,

@@ -19,15 +19,15 @@ export function findStableBoundary(text: string): number {
     if (newline < 0) break;
     const line = text.slice(lineStart, newline);
     const next = newline + 1;
-    const match = FENCE.exec(line);
+    const marker = FENCE.exec(line)?.[1];
     if (fence !== null) {
       // A closing fence uses the same character, at least as long, and nothing after it but spaces.
-      if (match && match[1][0] === fence[0] && match[1].length >= fence.length && line.slice(line.indexOf(match[1]) + match[1].length).trim() === '') {
+      if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length && line.slice(line.indexOf(marker) + marker.length).trim() === '') {
         fence = null;
         boundary = next;
       }
-    } else if (match) {
-      fence = match[1];
+    } else if (marker !== undefined) {
+      fence = marker;
     } else if (line.trim() === '') {
       boundary = next;
     }

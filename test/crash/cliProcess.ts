@@ -6,6 +6,7 @@ import { replayRunLog } from '../../src/core/runs/runLog';
 import type { RunEvent } from '../../src/core/runs/events';
 import { builtCliEnv, type CliRun } from '../fixtures/builtCli';
 import { testStoreOf } from '../fixtures/stateHome';
+import { must } from '../fixtures/must';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -51,7 +52,7 @@ export function makeWorkspace(agentsYaml: string, files: Record<string, string> 
 export function onlyRunId(workspace: string): string {
   const runs = fs.readdirSync(testStoreOf(workspace)).filter((n) => n.endsWith('.jsonl'));
   if (runs.length !== 1) throw new Error(`expected one run, found ${runs.join(', ')}`);
-  return runs[0].slice(0, -'.jsonl'.length);
+  return must(runs[0], 'runs[0]').slice(0, -'.jsonl'.length);
 }
 
 export function eventsOf(workspace: string, runId: string): RunEvent[] {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { eventsOf, makeWorkspace, onlyRunId, runBuiltCli, startBuiltCli } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
  * A real CLI process is SIGKILLed right after EACH event of a run that calls `bash` once (including
@@ -93,7 +94,7 @@ describe('crash tests: killed at every event boundary, listed and resumed', func
     const json = stopped.json<{ status: string; resumable?: boolean; interruption?: string }>();
     assert.deepEqual([json.status, json.resumable, json.interruption], ['failed', true, 'cancelled']);
     const runId = onlyRunId(ws);
-    const row = (await runBuiltCli(['--runs', '--json'], { cwd: ws, env: env() })).json<RunsJson>().runs[0];
+    const row = must((await runBuiltCli(['--runs', '--json'], { cwd: ws, env: env() })).json<RunsJson>().runs[0], 'row');
     assert.deepEqual([row.run_id, row.status, row.interruption], [runId, 'interrupted', 'cancelled']);
     const resumed = await runBuiltCli(['--resume', runId, '--json'], { cwd: ws, env: env() });
     assert.equal(resumed.code, 0, resumed.stderr);

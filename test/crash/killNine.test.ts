@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { eventsOf, makeWorkspace, onlyRunId, runCliProcess } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
  * kill -9 at chosen points of a real CLI process (BREAKWATER_TEST_CRASH_AT, see src/cli/crashHook.ts),
@@ -80,7 +81,7 @@ describe('crash tests: SIGKILL the CLI, resume in a new process', function () {
     assert.match(waiting.stderr, /torn|may already have run/);
     const denied = await runCliProcess(['--deny', runId, '--call', 'c1', '--reason', 'it already ran', '--json'], { cwd: ws, env: env() });
     assert.equal(denied.code, 0, denied.stderr);
-    assert.equal(denied.json<{ tool_calls: { status: string }[] }>().tool_calls[0].status, 'denied');
+    assert.equal(must(denied.json<{ tool_calls: { status: string }[] }>().tool_calls[0], 'the first tool call of the denied run').status, 'denied');
     assert.deepEqual(lines(ws), ['one']);
     assertNoGaps(ws, runId);
   });

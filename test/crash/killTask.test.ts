@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { testStoreOf } from '../fixtures/stateHome';
 import { eventsOf, makeWorkspace, runCliProcess } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
  * kill -9 a real CLI process in the middle of a TASK, then continue it with `--resume TASK_RUN` in a
@@ -38,7 +39,7 @@ describe('crash tests: SIGKILL the CLI mid-task, resume the task in a new proces
     const ids = fs.readdirSync(testStoreOf(ws)).filter((n) => n.endsWith('.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
     const tasks = ids.filter((id) => eventsOf(ws, id)[0]?.type === 'task_started');
     assert.equal(tasks.length, 1, `one task run among ${ids.join(', ')}`);
-    return { taskRun: tasks[0], runs: ids.length };
+    return { taskRun: must(tasks[0], 'the task run'), runs: ids.length };
   };
   const appendOnce = () =>
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'k1', name: 'bash', args: { command: 'echo one >> lines.txt' } }] }, { kind: 'reply', text: 'A-OUT' }, { kind: 'reply', text: 'B-OUT' });
@@ -82,7 +83,7 @@ describe('crash tests: SIGKILL the CLI mid-task, resume the task in a new proces
     assert.equal(waiting.code, 3, waiting.stderr);
     const json = waiting.json<TaskJson>();
     assert.equal(json.status, 'waiting_on_human');
-    assert.deepEqual(json.steps[0].pending_approvals.map((p) => p.call_id), ['k1']);
+    assert.deepEqual(must(json.steps[0], 'json.steps[0]').pending_approvals.map((p) => p.call_id), ['k1']);
     assert.match(waiting.stderr, /may already have run/);
     assert.deepEqual(lines(ws), []);
 

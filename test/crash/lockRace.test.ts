@@ -6,6 +6,7 @@ import { replayRunLog } from '../../src/core/runs/runLog';
 import { fold } from '../../src/core/runs/fold';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { makeWorkspace, runBuiltCli, startBuiltCli, type CliRun } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
  * One writer per run, with real processes: after a kill -9 leaves a stale lock, two or four
@@ -60,7 +61,7 @@ describe('lock races: 2 and 4 processes continue one run after a kill -9', funct
     assert.equal(paused.code, 3, paused.stderr);
     const logs = fs.readdirSync(storeOf(template)).filter((n) => n.endsWith('.jsonl'));
     assert.equal(logs.length, 1, logs.join(', '));
-    runId = logs[0].slice(0, -'.jsonl'.length);
+    runId = must(logs[0], 'logs[0]').slice(0, -'.jsonl'.length);
     const killed = await runBuiltCli(['--resume', runId], { cwd: template, env: env(template, { BREAKWATER_TEST_CRASH_AT: 'run_resumed' }) });
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
     assert.ok(fs.existsSync(path.join(storeOf(template), `${runId}.jsonl.lock`)), 'the killed process left its lock');
@@ -72,9 +73,9 @@ describe('lock races: 2 and 4 processes continue one run after a kill -9', funct
     llm.reset();
     llm.setDefault({ kind: 'reply', text: 'done' });
     const race = { BREAKWATER_TEST_LOCK_PAUSE: PAUSE_MS, BREAKWATER_TEST_LOCK_START_AT: String(Date.now() + startBarrierMs(mix.length)) };
-    const started = await Promise.all(mix.map((args) => startBuiltCli(args.map((a) => (a === 'RUN' ? runId : a)), { cwd: ws, env: env(ws, race) })));
+    const started = mix.map((args) => startBuiltCli(args.map((a) => (a === 'RUN' ? runId : a)), { cwd: ws, env: env(ws, race) }));
     const results: CliRun[] = await Promise.all(started.map((s) => s.done));
-    const report = () => results.map((r, i) => `${mix[i].join(' ')} → exit ${r.code}${r.signal ? ` ${r.signal}` : ''}\n${r.stderr}`).join('\n---\n');
+    const report = () => results.map((r, i) => `${must(mix[i], 'mix[i]').join(' ')} → exit ${r.code}${r.signal ? ` ${r.signal}` : ''}\n${r.stderr}`).join('\n---\n');
 
     for (const r of results) {
       assert.ok(r.code === 0 || r.code === 1 || r.code === 2, `unexpected exit:\n${report()}`);
@@ -91,7 +92,7 @@ describe('lock races: 2 and 4 processes continue one run after a kill -9', funct
     assert.equal(state.status, 'completed', report());
     const starts = log.events.filter((e) => e.type === 'tool_call_started').length;
     const effects = fs.existsSync(path.join(ws, 'effects.txt')) ? fs.readFileSync(path.join(ws, 'effects.txt'), 'utf8').split('\n').filter(Boolean).length : 0;
-    const call = state.toolCalls[0];
+    const call = must(state.toolCalls[0], 'call');
     // The call either ran once (approved) or never (denied first); the log says which, and agrees with the file.
     assert.ok(starts <= 1 && effects === starts, `bash started ${starts} times, ran ${effects} times:\n${report()}`);
     assert.equal(call.status, effects === 1 ? 'ok' : 'denied', report());
@@ -102,7 +103,8 @@ describe('lock races: 2 and 4 processes continue one run after a kill -9', funct
 
   for (const n of [2, 4] as const) {
     it(`${n} processes at once, ${TRIALS} trials`, async () => {
-      for (let i = 0; i < TRIALS; i++) await trial(MIXES[n][i % MIXES[n].length]);
+      const mixes = MIXES[n];
+      for (let i = 0; i < TRIALS; i++) await trial(must(mixes[i % mixes.length], `mix ${i % mixes.length} of ${n}`));
     });
   }
 });

@@ -8,9 +8,10 @@ import { ZERO_USAGE } from '../../src/core/providers/types';
 import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { useRedis } from '../fixtures/redis/redisServer';
 import { runBuiltCli, sleep, startBuiltCli, until, makeWorkspace } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
- * Issue 12, measured from outside: real CLI processes (`node dist/cli.js`), the real fake LLM server (requests
+ * Limits shared across processes, measured from outside: real CLI processes (`node dist/cli.js`), the real fake LLM server (requests
  * are counted where they arrive), the store folder and a real Redis. Each scenario runs for both backends.
  */
 const agent = (settings: string, tools = '[]') => `settings:\n${settings}\nagents:\n  a:\n    role: You answer.\n    provider: anthropic\n    model: sonnet\n    tools: ${tools}\n`;
@@ -45,16 +46,16 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
         const running = procs.filter((p) => p.child.exitCode === null);
         assert.equal(running.length, 2);
         const cancelledAt = Date.now();
-        running[0]!.child.kill('SIGINT');
-        const cancelled = await running[0]!.done;
+        must(running[0], 'running[0]').child.kill('SIGINT');
+        const cancelled = await must(running[0], 'running[0]').done;
         assert.ok(Date.now() - cancelledAt < 5_000, 'a waiting caller is cancellable');
         assert.notEqual(cancelled.code, 0);
-        assert.equal((await status(ws)).breakers.providers[0]!.rate_limit.used, 3, 'another process sees the window use');
-        const last = await running[1]!.done;
+        assert.equal(must((await status(ws)).breakers.providers[0], '(await status(ws)).breakers.providers[0]').rate_limit.used, 3, 'another process sees the window use');
+        const last = await must(running[1], 'running[1]').done;
         assert.equal(last.code, 0, last.stderr);
         assert.equal(llm.requests.length, 4);
         const at = llm.requests.map((r) => r.at).sort((x, y) => x - y);
-        assert.ok(at[3]! - at[0]! >= 60_000, `the 4th request came ${at[3]! - at[0]!} ms after the 1st: never 4 in one minute`);
+        assert.ok(must(at[3], 'at[3]') - must(at[0], 'at[0]') >= 60_000, `the 4th request came ${must(at[3], 'at[3]') - must(at[0], 'at[0]')} ms after the 1st: never 4 in one minute`);
       });
 
       it('limiter: processes one after another — the third in a minute waits (2 per minute)', async () => {
@@ -77,9 +78,9 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
         for (let i = 0; i < 4; i++) runs.push(await runBuiltCli(ask(ws), { cwd: ws, env: env() }));
         assert.equal(llm.requests.length, 2, 'only two requests: the breaker opened for the processes after them');
         assert.ok(runs.every((r) => r.code === 1));
-        assert.match(runs[2]!.stderr + runs[2]!.stdout, /circuit breaker is open/);
+        assert.match(must(runs[2], 'runs[2]').stderr + must(runs[2], 'runs[2]').stdout, /circuit breaker is open/);
         const s = await status(ws);
-        const p = s.breakers.providers[0]!;
+        const p = must(s.breakers.providers[0], 'p');
         assert.deepEqual([p.state, p.calls, p.failures], ['open', 2, 2]);
         assert.ok(p.retry_at !== undefined);
       });
@@ -99,7 +100,7 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
           const failedFast = runs.filter((r) => /being probed after an outage|circuit breaker is open/.test(r.stdout + r.stderr));
           assert.equal(failedFast.length, 3, `trial ${trial}:\n${runs.map((r) => r.stdout + r.stderr).join('\n---\n')}`);
         }
-        const p = (await status(ws)).breakers.providers[0]!;
+        const p = must((await status(ws)).breakers.providers[0], 'p');
         assert.equal(p.calls, 21, 'the opening call and one probe per trial, as every process counted them');
       });
 
@@ -138,9 +139,9 @@ describe('shared limits, breakers and budgets across CLI processes', function ()
           llm.enqueue(fail, { kind: 'reply', text: 'done' });
           results.push(await runBuiltCli(ask(ws, ['--yes', '--json']), { cwd: ws, env: env() }));
         }
-        const calls = results.map((r) => r.json<{ tool_calls: { status: string; error?: string }[] }>().tool_calls[0]!);
+        const calls = results.map((r) => must(r.json<{ tool_calls: { status: string; error?: string }[] }>().tool_calls[0], 'the first tool call'));
         assert.deepEqual(calls.map((c) => c.status), ['error', 'error', 'blocked']);
-        assert.match(calls[2]!.error ?? '', /bash tool is temporarily disabled/);
+        assert.match(calls[2]?.error ?? '', /bash tool is temporarily disabled/);
         const bash = (await status(ws)).breakers.tools.find((t) => t.name === 'bash')!;
         assert.deepEqual([bash.state, bash.calls, bash.failures], ['open', 2, 2]);
       });

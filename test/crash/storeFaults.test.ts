@@ -8,6 +8,7 @@ import { useFakeLlm } from '../fixtures/fake-llm/useFakeLlm';
 import { replayRunLog, RunLogWriter } from '../../src/core/runs/runLog';
 import { isStoreWriteError } from '../../src/core/store/storeFaults';
 import { runBuiltCli, makeWorkspace } from './cliProcess';
+import { must } from '../fixtures/must';
 
 /**
  * Faults in the store itself, with real CLI processes: damaged state files warn once (naming the file, and the
@@ -70,7 +71,7 @@ describe('store faults: damaged, full and read-only stores (real CLI processes)'
           if (args[0] === '--status') {
             const lines = r.stderr.split('\n').filter((l) => d.warning.test(l));
             assert.equal(lines.length, 1, r.stderr);
-            assert.ok(lines[0]!.includes(d.file.split('/').at(-1)!), 'the warning names the file');
+            assert.ok(must(lines[0], 'lines[0]').includes(d.file.split('/').at(-1)!), 'the warning names the file');
           }
         }
       });
@@ -197,7 +198,7 @@ describe('store faults: damaged, full and read-only stores (real CLI processes)'
     it('--status and --runs still read it; a run stops with "could not record" (EROFS), exit 1, no stack trace, nothing sent', async () => {
       const status = await runBuiltCli(['--store', ro, '--status', '--json'], { cwd: ws, env: env() });
       assert.equal(status.code, 0, status.stderr);
-      assert.equal(status.json<{ breakers: { providers: { calls: number }[] } }>().breakers.providers[0]!.calls, 1);
+      assert.equal(must(status.json<{ breakers: { providers: { calls: number }[] } }>().breakers.providers[0], 'the first provider breaker').calls, 1);
       assert.equal((await runBuiltCli(['--store', ro, '--runs'], { cwd: ws, env: env() })).code, 0);
       const r = await runBuiltCli(['--store', ro, '--agent', 'a', '--prompt', 'hi'], { cwd: ws, env: env() });
       assert.equal(r.code, 1);

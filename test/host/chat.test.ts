@@ -12,6 +12,7 @@ import type { HostMessage, HostMessageOf } from '../../src/protocol/messages';
 import { nextMessage } from './support/chatMessages';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmRequests, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
+import { must } from '../fixtures/must';
 
 /** A key no other file could contain by chance: found anywhere but SecretStorage and the request, it leaked. */
 const openaiKey = `sk-bw-host-${Math.random().toString(36).slice(2)}-secret`;
@@ -97,7 +98,7 @@ describe('Chat in the real VS Code host (fake LLM server)', function () {
     assert.equal(finished.usage.budgetUsd, 5);
     // Order: the prompt, the run, every delta, then the end.
     assert.ok(types.indexOf('userPrompt') < types.indexOf('runStarted'));
-    assert.ok(sent.indexOf(deltas[deltas.length - 1]!) < sent.indexOf(finished));
+    assert.ok(sent.indexOf(must(deltas[deltas.length - 1], 'deltas[deltas.length - 1]')) < sent.indexOf(finished));
   });
 
   it('writes a file only after Approve (and shows the diff first)', async () => {

@@ -13,6 +13,7 @@ import { startAttacker, type Attacker } from '../fixtures/attacker';
 import { nextMessage } from './support/chatMessages';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmRequests, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
+import { must } from '../fixtures/must';
 
 describe('The confirmation modal in the real VS Code (trusted window)', function () {
   let api: BreakwaterTestApi;
@@ -39,7 +40,7 @@ describe('The confirmation modal in the real VS Code (trusted window)', function
     assert.equal(vscode.workspace.isTrusted, true);
     api = (await activateBreakwater()).exports as BreakwaterTestApi;
     attacker = await startAttacker();
-    file = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.breakwater', 'agents.yaml');
+    file = path.join(must(vscode.workspace.workspaceFolders![0], 'vscode.workspace.workspaceFolders![0]').uri.fsPath, '.breakwater', 'agents.yaml');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeHost(fakeLlmUrl());
     // The user's Ollama key, stored the default way (for ollama.com): the modal's Allow lets it go to this endpoint.

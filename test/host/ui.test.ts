@@ -21,6 +21,7 @@ import { userConfigPath } from '../../src/core/config/userScope';
 import { fixedKeys } from '../../src/core/providers/keyBinding';
 import { activateBreakwater } from './support/extension';
 import { enqueueFakeAnswers, fakeLlmUrl, resetFakeLlm } from './support/fakeLlm';
+import { must } from '../fixtures/must';
 
 const breakerTimeoutSeconds = 2;
 
@@ -129,7 +130,7 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
       const off = init.disabledTools.map((t) => t.tool);
       for (const tool of ['write', 'edit', 'bash']) assert.ok(off.includes(tool), `${tool} is listed as off: ${off.join(', ')}`);
       for (const tool of ['read', 'grep']) assert.ok(!off.includes(tool), `${tool} stays on`);
-      assert.match(init.disabledTools[0]!.reason, /Restricted Mode/);
+      assert.match(must(init.disabledTools[0], 'init.disabledTools[0]').reason, /Restricted Mode/);
 
       await enqueueFakeAnswers(
         [
@@ -168,8 +169,8 @@ describe('Status tree and Restricted Mode in the real VS Code host', function ()
 /** Every breaker row the tree shows: label and icon id, read through the TreeDataProvider VS Code calls. */
 async function treeLabels(api: BreakwaterTestApi): Promise<{ label: string; icon: string | undefined }[]> {
   const out: { label: string; icon: string | undefined }[] = [];
-  for (const section of (await api.tree.getChildren()) ?? []) {
-    for (const node of (await api.tree.getChildren(section)) ?? []) {
+  for (const section of api.tree.getChildren() ?? []) {
+    for (const node of api.tree.getChildren(section) ?? []) {
       const item = api.tree.getTreeItem(node);
       const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
       out.push({ label, icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined });

@@ -2,7 +2,6 @@ import { isConfigError } from '../config/configError';
 import type { AgentConfig } from '../config/schema';
 import { isProviderError } from '../providers/errors';
 import { isCircuitOpenError } from '../resilience/errors';
-import type { RunEvent, RunEventInput, RunEventType } from '../runs/events';
 import { fold, isFinished } from '../runs/fold';
 import type { RunLogWriter } from '../runs/runLog';
 import { isRunLogConflictError } from '../runs/runLogErrors';
@@ -12,13 +11,14 @@ import { delegateSpec } from './delegateTool';
 import { failureKindOf } from './failureKind';
 import { loopGuard } from './loopGuard';
 import type { AgentRuntime } from './runtime';
+import { recorderFor, type Recorder } from './recorder';
 import { buildSystemPrompt } from './systemPrompt';
 import { ToolStep } from './toolStep';
 
 export interface StartRunOptions {
   readonly agent: string;
   readonly prompt: string;
-  /** Earlier outputs (a task's previous steps), sent before the prompt as in the seed's `run_with_context`. */
+  /** Earlier outputs (a task's previous steps), sent before the prompt. */
   readonly context?: string;
   readonly runId?: string;
   readonly parentRunId?: string;
@@ -29,24 +29,10 @@ export interface StartRunOptions {
   readonly taskRunId?: string;
 }
 
-/**
- * Appends to one run's log and tells the runtime; every step is recorded before it is taken.
- * `durable()` resolves once everything recorded so far is on disk: await it before a side effect.
- */
-export type Recorder = (<T extends RunEventType>(type: T, payload: RunEventInput<T>) => Extract<RunEvent, { type: T }>) & { readonly durable: () => Promise<void> };
-
-/** A recorder over one writer, telling `onEvent` of each event once it is written. */
-export function recorderFor(runId: string, writer: RunLogWriter, onEvent: ((runId: string, event: RunEvent) => void) | undefined): Recorder {
-  const record = <T extends RunEventType>(type: T, payload: RunEventInput<T>) => {
-    const event = writer.append(type, payload);
-    onEvent?.(runId, event);
-    return event;
-  };
-  return Object.assign(record, { durable: () => writer.durable() });
-}
+export { recorderFor, type Recorder } from './recorder';
 
 /**
- * The agent loop (seed `Agent.run` + seed 003's engine): the next step is always decided from
+ * The agent loop, on the durable run log: the next step is always decided from
  * `fold(log)`, so the same code starts a run and resumes one a crash interrupted in any process.
  */
 export class AgentRunner {
@@ -293,7 +279,7 @@ export function errorMessage(e: unknown): string {
 function causeOf(e: unknown): string | undefined {
   const cause = e instanceof Error ? e.cause : undefined;
   if (cause instanceof Error) return cause.stack ?? cause.message;
-  return cause === undefined ? undefined : String(cause);
+  return cause === undefined ? undefined : typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
 function reasonOf(signal: AbortSignal): string {

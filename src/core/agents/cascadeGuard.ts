@@ -1,12 +1,12 @@
 export interface CascadeGuardOptions {
-  /** How long a failed agent's outputs stay quarantined, in milliseconds; defaults to 300 s (seed 002). */
+  /** How long a failed agent's outputs stay quarantined, in milliseconds; defaults to 300 s. */
   readonly ttlMs?: number;
   /** Epoch milliseconds; defaults to `Date.now`. */
   readonly clock?: () => number;
 }
 
 /**
- * Seed 002's CascadeGuard: when an agent fails, what it produced is quarantined for a while, and
+ * The cascade guard: when an agent fails, what it produced is quarantined for a while, and
  * agents downstream get an explicit "unavailable from <agent>: <reason>" marker instead of partial or
  * corrupted output they would otherwise trust and build on.
  */

@@ -20,7 +20,7 @@ export interface FallbackRunnerDeps {
 }
 
 /**
- * Seed 002's strategies (resilience/fallback.ts) applied when an agent's model call failed for a
+ * The fallback strategies (resilience/fallback.ts) applied when an agent's model call failed for a
  * reason a fallback should answer (open breaker, transient failure after retries). The answer keeps
  * the strategy's notice in front, so it is never mistaken for a fresh answer of the agent.
  */

@@ -8,9 +8,11 @@ export function loopGuard(calls: readonly ToolCallState[], repeats: number): str
   if (calls.length < repeats) return undefined;
   const tail = calls.slice(-repeats);
   const key = (c: ToolCallState) => `${c.tool}\u0000${stableJson(c.args)}`;
-  const first = key(tail[0]);
+  const [head] = tail;
+  if (head === undefined) return undefined;
+  const first = key(head);
   if (!tail.every((c) => key(c) === first)) return undefined;
-  return `loop guard: the model called ${tail[0].tool} with the same arguments ${repeats} times in a row, so the run was stopped (settings.loop_guard_repeats = ${repeats}). Rephrase the prompt or check why the tool's answer does not satisfy it.`;
+  return `loop guard: the model called ${head.tool} with the same arguments ${repeats} times in a row, so the run was stopped (settings.loop_guard_repeats = ${repeats}). Rephrase the prompt or check why the tool's answer does not satisfy it.`;
 }
 
 function stableJson(value: unknown): string {

@@ -7,7 +7,7 @@ import { TaskRunner } from './taskRunner';
 
 export { UnknownTaskError, type AgentOutcome, type TaskResult } from './outcomes';
 
-/** Ask one, ask all in parallel, run a task's steps in order (seed 001), delegate (in the tool step). */
+/** Ask one, ask all in parallel, run a task's steps in order, delegate (in the tool step). */
 export class Orchestrator {
   readonly runner: AgentRunner;
   /** Durable tasks: start, resume after a pause or a crash, read back. */
@@ -30,7 +30,9 @@ export class Orchestrator {
     const settled = await Promise.allSettled(agents.map((agent) => this.runner.start({ agent, prompt }, signal)));
     const out = new Map<string, AgentOutcome>();
     settled.forEach((r, i) => {
-      out.set(agents[i], r.status === 'fulfilled' ? { kind: 'run', state: r.value } : { kind: 'error', agent: agents[i], error: errorMessage(r.reason) });
+      const agent = agents[i];
+      if (agent === undefined) return;
+      out.set(agent, r.status === 'fulfilled' ? { kind: 'run', state: r.value } : { kind: 'error', agent, error: errorMessage(r.reason) });
     });
     return out;
   }

@@ -8,7 +8,7 @@ import type { RunStore, RunListStatus, RunSummary } from '../runs/runStore';
 import type { SandboxStatus } from '../sandbox/commandSandbox';
 import type { ToolEngine } from '../tools/types';
 
-/** One breaker row of `--status --json` (PRODUCT.md): a provider endpoint (`kind@url`) or a tool (seed 000's fleet stats). */
+/** One breaker row of `--status --json` (README, "CLI"): a provider endpoint (`kind@url`) or a tool, with its fleet stats. */
 export interface BreakerRow extends Omit<ProviderBreakerStatus, 'rate_limit' | 'consecutive_failures'> {
   readonly name: string;
   /** Providers only: consecutive transient failures counted toward opening, in every process. */

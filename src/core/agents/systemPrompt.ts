@@ -8,13 +8,14 @@ export interface WorkspaceFacts {
 }
 
 /**
- * The seed's `_build_system_prompt`: `# name`, the role, the servers the agent may reach (user@host and
+ * The system prompt: `# name`, the role, the servers the agent may reach (user@host and
  * description), plus what it needs to know about the workspace. Deterministic, so a resumed run sends
  * the same system prompt as the process that started it.
  */
 /** `delegates`: the agents this one may ask (its `delegates` list), named so the model knows whom. */
 export function buildSystemPrompt(agentName: string, config: BreakwaterConfig, facts: WorkspaceFacts, delegates: readonly string[]): string {
   const agent = config.agents[agentName];
+  if (agent === undefined) throw new Error(`no agent named "${agentName}" in the config (agents: ${Object.keys(config.agents).join(', ')})`);
   let prompt = `# ${agentName}\n\n${agent.role}`;
   if (agent.servers.length > 0) {
     prompt += '\n\n## Available Servers\n';

@@ -18,7 +18,7 @@ type StepEnd =
   | { readonly kind: 'waiting'; readonly reason: string };
 
 /**
- * Tasks as durable runs (seed 001's tasks on seed 003's log). A task run has its own append-only log:
+ * Tasks as durable runs (a task's steps on the run log). A task run has its own append-only log:
  * `task_started` (with the steps as configured then), then per step `task_step_started` — recorded
  * BEFORE the step's run starts, with that run's id — and `task_step_finished` with its output or
  * CascadeGuard marker. The next step is always decided from `foldTask(log)`, so the same code starts a
@@ -29,7 +29,7 @@ export class TaskRunner {
   constructor(
     private readonly rt: AgentRuntime,
     private readonly runner: AgentRunner,
-    /** Shared with the rest of the process: a failed step quarantines its agent for everyone (seed 002). */
+    /** Shared with the rest of the process: a failed step quarantines its agent for everyone. */
     private readonly guard: CascadeGuard,
   ) {}
 

@@ -4,10 +4,16 @@ import type { RunState, StoredPrepared, ToolCallState } from '../runs/runState';
 import type { RunEventInput } from '../runs/events';
 import { rank } from '../sandbox/decisions';
 import type { Authorization, PreparedCall } from '../tools/types';
-import type { AgentRunner, Recorder } from './agentRunner';
 import type { ApprovalAnswer } from './approvals';
 import { DELEGATE_TOOL, delegateArgsSchema, prepareDelegation } from './delegateTool';
+import type { Recorder } from './recorder';
 import type { AgentRuntime } from './runtime';
+
+/** What a delegation needs of the agent loop (AgentRunner): start a child run, or continue one after a crash. */
+export interface ChildRunner {
+  start(options: { agent: string; prompt: string; runId: string; parentRunId: string; depth: number; chain: readonly string[] }, signal: AbortSignal): Promise<RunState>;
+  resume(runId: string, signal: AbortSignal): Promise<RunState>;
+}
 
 /**
  * Moves one tool call forward by as many steps as it can take now: judge it, ask for approval,
@@ -19,7 +25,7 @@ import type { AgentRuntime } from './runtime';
 export class ToolStep {
   constructor(
     private readonly rt: AgentRuntime,
-    private readonly runner: AgentRunner,
+    private readonly runner: ChildRunner,
     private readonly record: Recorder,
   ) {}
 

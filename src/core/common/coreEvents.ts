@@ -1,4 +1,4 @@
-import type { ProviderErrorKind } from '../providers/errors';
+import type { ProviderErrorKind } from './providerErrorKinds';
 
 /**
  * Things that happen outside a single run's log and that the tree view, the status output and the
@@ -26,7 +26,7 @@ export type CoreEvent =
       readonly name: string;
       readonly kind: ProviderErrorKind;
       readonly message: string;
-      /** The cause's stack, kept for the audit ledger (seed 002). */
+      /** The cause's stack, kept for the audit ledger. */
       readonly cause?: string;
       readonly attempt: number;
       readonly willRetry: boolean;

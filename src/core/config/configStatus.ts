@@ -1,5 +1,5 @@
 import type { LoadedConfig } from './loader';
-import type { ValueSource } from './scopedLoader';
+import type { ValueSource } from './scopeReport';
 import type { SensitiveValue } from './trust';
 
 /** The `config` object of `--status --json`: the two files, where each effective value came from, and the sensitive values. */

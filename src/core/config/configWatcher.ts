@@ -30,7 +30,9 @@ export class ConfigWatcher implements Disposable {
     private readonly options: ConfigWatcherOptions = {},
   ) {
     const list = typeof files === 'string' ? [files] : files;
-    this.load = options.load ?? (() => loadConfig(list[0]));
+    const [first] = list;
+    if (first === undefined && options.load === undefined) throw new Error('a config watcher needs at least one file to watch');
+    this.load = options.load ?? (() => loadConfig(first ?? ''));
     const byDir = new Map<string, Set<string>>();
     for (const file of list) byDir.set(path.dirname(file), (byDir.get(path.dirname(file)) ?? new Set()).add(path.basename(file)));
     for (const [dir, names] of byDir) {

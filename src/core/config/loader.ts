@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, formatPath, type ConfigIssue } from './configError';
 import { defaultConfig, DEFAULT_AGENT_NAME } from './defaults';
 import { configFileSchema, configSchema, type BreakwaterConfig } from './schema';
-import type { ScopeReport } from './scopedLoader';
+import type { ScopeReport } from './scopeReport';
 import { lineOfPath } from './yamlLocate';
 
 export interface LoadedConfig {
@@ -115,7 +115,7 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   const top = ['settings', 'state', 'providers', 'servers', 'agents', 'tasks'];
   if (path.length === 0) return top;
   const shape = (s: unknown): string[] => Object.keys((s as { shape?: object }).shape ?? {});
-  const cfgShape = (configSchema as unknown as { shape?: Record<string, unknown> }).shape;
+  const cfgShape: Record<string, unknown> = configFileSchema.shape;
   const def = (name: string): unknown => {
     let s: unknown = cfgShape?.[name];
     // unwrap .default()
@@ -140,17 +140,19 @@ function suggest(key: string, candidates: readonly string[]): string {
 }
 
 function distance(a: string, b: string): number {
+  // One row of the edit-distance table; every index read below is inside it (0…b.length).
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const at = (j: number): number => row[j] ?? 0;
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
+    let prev = at(0);
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const tmp = at(j);
+      row[j] = Math.min(at(j) + 1, at(j - 1) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = tmp;
     }
   }
-  return row[b.length];
+  return at(b.length);
 }
 
 export function hashConfig(config: BreakwaterConfig): string {

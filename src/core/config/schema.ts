@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { READ_ONLY_TOOLS, TOOL_NAMES, type ToolName } from '../tools/registry';
 
 /**
- * The typed form of `.breakwater/agents.yaml` (PRODUCT.md, "Config"). One source of truth: the loader
+ * The typed form of `.breakwater/agents.yaml` (README, "Configuration"). One source of truth: the loader
  * validates with it, the types come from `z.infer`, and the JSON Schema shipped for editors is
  * generated from it. Objects are strict so a misspelt key is reported, not silently ignored.
  */
@@ -11,7 +11,7 @@ export const PROVIDER_KINDS = ['anthropic', 'openai', 'ollama'] as const;
 export const providerKindSchema = z.enum(PROVIDER_KINDS);
 export type ProviderKind = z.infer<typeof providerKindSchema>;
 
-/** Every tool the model can be given (the tools' registry is their one source; PRODUCT.md, "Tool names"). */
+/** Every tool the model can be given (the tools' registry is their one source). */
 export { READ_ONLY_TOOLS, TOOL_NAMES, type ToolName };
 export const toolNameSchema = z.enum(TOOL_NAMES);
 
@@ -20,7 +20,7 @@ const usd = z.number().nonnegative();
 /**
  * Why a config field is **sensitive**: from a workspace file (a cloned repository) it could steer a key, a
  * command or a protection, so its workspace value takes effect only after the user confirms that exact
- * value for that folder (PRODUCT.md, "Config"), and never in Restricted Mode. User-scope values need no
+ * value for that folder (README, "Workspace configuration and trust"), and never in Restricted Mode. User-scope values need no
  * confirmation.
  * - `endpoint`: where a key or a prompt is sent (a provider's base URL, an MCP server's command or URL, the
  *   shared-state server);
@@ -49,7 +49,7 @@ export function sensitive<T extends z.ZodType>(schema: T, kind: SensitiveKind, w
 }
 
 /**
- * How a value set in both scopes combines when it only narrows (PRODUCT.md, "Config"): a workspace file may make
+ * How a value set in both scopes combines when it only narrows (README, "Workspace configuration and trust"): a workspace file may make
  * these stricter than the user's own file, never looser, and needs no confirmation to do so.
  * - `union`: both lists apply (`denied_commands`);
  * - `subset`: a list where empty means "anything"; the workspace keeps only what the user's list allows
@@ -106,9 +106,9 @@ export const settingsSchema = z.strictObject({
   circuit_breaker_threshold: z.number().int().positive().default(5),
   /** Seconds an open provider breaker waits before letting one probe through. */
   circuit_breaker_timeout: z.number().positive().default(30),
-  /** Consecutive failures that open a tool's breaker (seed 000). */
+  /** Consecutive failures that open a tool's breaker. */
   tool_breaker_threshold: z.number().int().positive().default(3),
-  /** Seconds an open tool breaker waits before a probe (seed 000: 300 s). */
+  /** Seconds an open tool breaker waits before a probe (300 s by default). */
   tool_breaker_timeout: z.number().positive().default(300),
   /** Hard cap in USD for the whole workspace, across runs; a warning at 80 %. */
   budget_usd: narrowing(usd.nullable(), 'min').default(null),

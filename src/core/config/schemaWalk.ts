@@ -44,7 +44,7 @@ interface Def {
   readonly valueType?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodType): Def => schema._zod.def;
 
 /** Walks `schema` (default: one agents file) and collects the registered fields. */
 export function walkSchema(schema: z.ZodType = configFileSchema): SchemaFields {
@@ -125,6 +125,7 @@ export function instancesIn(raw: unknown, pattern: FieldPath, perEntry = false):
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
     const step = full[i];
+    if (step === undefined) return;
     const keys = step === '*' ? Object.keys(record) : Object.prototype.hasOwnProperty.call(record, step) ? [step] : [];
     for (const key of keys) go(record[key], i + 1, [...at, key]);
   };

@@ -1,10 +1,10 @@
-import { domainMatches } from '../sandbox/httpPolicy';
+import { domainMatches } from '../common/domains';
 import type { CombineRule } from './schema';
 import { combineRuleAt, isRecordAt, keyOf, type FieldPath } from './schemaWalk';
 
 /**
  * Merges the user's agents file and the workspace's, both as written (validated, before defaults), into one raw
- * config (PRODUCT.md, "Config"):
+ * config (README, "Workspace configuration and trust"):
  * - `settings` key by key, `providers` field by field, `state` as a whole: the user's value wins;
  * - `servers` and `settings.prices` by name: the user's entry wins;
  * - `agents` and `tasks` by name: the workspace's entry wins — but an agent both files define keeps the
@@ -32,7 +32,7 @@ export interface MergeResult {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const objectAt = (raw: RawConfig, key: string): Record<string, unknown> => (isObject(raw[key]) ? (raw[key] as Record<string, unknown>) : {});
+const objectAt = (raw: RawConfig, key: string): Record<string, unknown> => (isObject(raw[key]) ? (raw[key]) : {});
 
 /** Sections merged by name, and which scope wins an entry both define. */
 const BY_NAME: Readonly<Record<string, 'user' | 'workspace'>> = { servers: 'user', agents: 'workspace', tasks: 'workspace' };
@@ -113,7 +113,7 @@ export function mergeScopes(user: RawConfig, workspace: RawConfig, options: Merg
     const [u, w] = [objectAt(user, section), objectAt(workspace, section)];
     if (section === 'settings') raw.settings = keyByKey(['settings'], u, w);
     else if (section === 'providers') raw.providers = keyByKey(['providers'], u, w, new Set(Object.keys({ ...u, ...w })));
-    else if (section in BY_NAME) raw[section] = byName([section], u, w, BY_NAME[section]);
+    else if (BY_NAME[section] !== undefined) raw[section] = byName([section], u, w, BY_NAME[section]);
     else if (section in user) {
       raw[section] = user[section];
       scopes.set(section, 'user');

@@ -6,6 +6,7 @@ import { mergeScopes, type RawConfig, type Scope } from './scopeMerge';
 import { getIn, instancesIn, keyOf, SCHEMA_FIELDS, type FieldPath, type SensitiveField } from './schemaWalk';
 import { canonicalJson, displayValue, valueHash, type SensitiveValue, type WorkspaceTrust } from './trust';
 import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint, type Env } from './userScope';
+import type { ScopeReport, ValueSource } from './scopeReport';
 
 /** The two files of the scoped config and what decides which workspace values count. */
 export interface ConfigScopes {
@@ -21,28 +22,10 @@ export interface ConfigScopes {
   readonly env?: Env;
 }
 
-/** Where one effective value came from. */
-export type ValueSource =
-  | { readonly from: 'default' }
-  | { readonly from: 'env'; readonly variable: string }
-  | { readonly from: Scope; readonly files: readonly string[] };
-
-/** What `--status --json` (`config`) and Show Status say about the scopes. */
-export interface ScopeReport {
-  readonly user: { readonly file: string | null; readonly exists: boolean };
-  readonly workspace: { readonly file: string; readonly exists: boolean; readonly folder: string };
-  /** Restricted Mode: no workspace sensitive value is used or asked about. */
-  readonly restricted: boolean;
-  /** By key path (`settings.timeout`, `providers.anthropic.base_url`, `agents.dev`). */
-  readonly values: Readonly<Record<string, ValueSource>>;
-  /** The workspace's sensitive values that would change something, and whether each is in use. */
-  readonly sensitive: readonly SensitiveValue[];
-  /** Workspace entries a narrowing rule left out (they would have loosened the user's own setting). */
-  readonly notes: readonly string[];
-}
+export type { ScopeReport, ValueSource } from './scopeReport';
 
 /**
- * Loads the effective config from the user's file and the workspace's (PRODUCT.md, "Config"). Precedence, highest
+ * Loads the effective config from the user's file and the workspace's (README, "Workspace configuration and trust"). Precedence, highest
  * first: environment endpoints → the user's file → the workspace file's values (its sensitive ones only when
  * confirmed, never in Restricted Mode) → defaults. Each file is validated on its own (errors name file, key and
  * line); references between agents, servers and tasks are checked on the merge.
@@ -146,7 +129,9 @@ function checkReferences(raw: RawConfig, scopes: ReadonlyMap<string, Scope>, use
     list.push({ path: formatPath(issue.path), line: owner.lineOf(issue.path), message: issue.message });
     byFile.set(owner, list);
   }
-  const [layer, issues] = [...byFile][0];
+  const [blamed] = byFile;
+  if (blamed === undefined) throw new Error('the config is invalid, but no file could be named for it');
+  const [layer, issues] = blamed;
   throw new ConfigError(layer.file, issues);
 }
 
@@ -189,11 +174,19 @@ function valueSources(config: BreakwaterConfig, scopes: ReadonlyMap<string, Scop
 /** Removes the value at `path`, and the mappings it leaves empty (so an emptied section counts as not set). */
 function deleteIn(root: RawConfig, path: FieldPath): void {
   const chain: Record<string, unknown>[] = [root];
+  let node: Record<string, unknown> = root;
   for (const step of path.slice(0, -1)) {
-    const next = chain[chain.length - 1][step];
+    const next = node[step];
     if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
-    chain.push(next as Record<string, unknown>);
+    node = next as Record<string, unknown>;
+    chain.push(node);
   }
-  delete chain[chain.length - 1][path[path.length - 1]];
-  for (let i = chain.length - 1; i > 0 && Object.keys(chain[i]).length === 0; i--) delete chain[i - 1][path[i - 1]];
+  const last = path.at(-1);
+  if (last === undefined) return;
+  delete node[last];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const [child, parent, key] = [chain[i], chain[i - 1], path[i - 1]];
+    if (child === undefined || parent === undefined || key === undefined || Object.keys(child).length > 0) break;
+    delete parent[key];
+  }
 }

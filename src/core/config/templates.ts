@@ -1,5 +1,5 @@
 /**
- * Starting points for `.breakwater/agents.yaml`: the seed's four examples (simple, dev_team, devops,
+ * Starting points for `.breakwater/agents.yaml`: four examples (simple, dev_team, devops,
  * local_ollama) with Breakwater's provider names (claude → anthropic, litellm GPT/Gemini → openai,
  * litellm llama → ollama). Each one is validated by a unit test.
  */

@@ -6,7 +6,7 @@ import type { SensitiveKind } from './schema';
 import type { FieldPath } from './schemaWalk';
 
 /**
- * Confirmation of the workspace file's sensitive values (PRODUCT.md, "Config"): per workspace folder and per exact
+ * Confirmation of the workspace file's sensitive values (README, "Workspace configuration and trust"): per workspace folder and per exact
  * value. The record lives in user scope (VS Code `globalState`, the CLI's `trust.json`); a changed value has a new
  * hash and needs a new confirmation.
  */

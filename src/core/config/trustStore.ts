@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { z } from 'zod';
-import { readFileIfExists, writeFileAtomic } from '../resilience/durableFile';
+import { writeFileAtomic } from '../store/atomicFile';
+import { readFileIfExists } from '../store/jsonlFile';
 import { confirmedFoldersSchema, trustFolderKey, type Confirmations, type SensitiveValue } from './trust';
 
 /**

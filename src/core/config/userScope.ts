@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ProviderKind } from './schema';
 
 /**
- * Where the user scope lives (PRODUCT.md, "Config"), read from an explicit environment so the CLI, the extension
+ * Where the user scope lives (README, "Configuration"), read from an explicit environment so the CLI, the extension
  * and tests each pass their own: the user's agents file and the folder of user-scope state (confirmations).
  */
 

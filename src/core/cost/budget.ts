@@ -1,6 +1,6 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
-import { systemClock, type Clock } from '../resilience/timers';
+import { systemClock, type Clock } from '../common/clock';
 import { LEASE_MS } from '../state/foldingState';
 import type { BudgetClaim } from '../state/records';
 import type { AdmitOutcome, SharedState } from '../state/sharedState';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import { providerKindSchema } from '../config/schema';
-import { JsonlAppender, readJsonl } from '../resilience/durableFile';
-import { systemClock, type Clock } from '../resilience/timers';
+import { JsonlAppender, readJsonl } from '../store/jsonlFile';
+import { systemClock, type Clock } from '../common/clock';
 
 const tokens = z.number().int().nonnegative();
 
@@ -105,7 +105,7 @@ export class CostLedger {
   }
 
   totals(): CostTotals {
-    const totals = { total: bucket(), byRun: {}, byAgent: {}, byModel: {}, byDay: {} } as { total: CostBucket; byRun: Record<string, CostBucket>; byAgent: Record<string, CostBucket>; byModel: Record<string, CostBucket>; byDay: Record<string, CostBucket> };
+    const totals: { total: CostBucket; byRun: Record<string, CostBucket>; byAgent: Record<string, CostBucket>; byModel: Record<string, CostBucket>; byDay: Record<string, CostBucket> } = { total: bucket(), byRun: {}, byAgent: {}, byModel: {}, byDay: {} };
     for (const e of this.all) {
       add(totals.total, e);
       if (e.runId !== undefined) add((totals.byRun[e.runId] ??= bucket()), e);
@@ -116,7 +116,7 @@ export class CostLedger {
     return totals;
   }
 
-  /** JSON like the seed's `export()`: every request, a summary and the budget. */
+  /** The exported JSON: every request, a summary and the budget. */
   export(budgetUsd: number | null = null): string {
     const totals = this.totals();
     return JSON.stringify(

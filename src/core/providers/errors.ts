@@ -1,23 +1,9 @@
 /**
  * One typed set for every SDK and HTTP failure. The original error (and its stack) stays attached as
- * `cause` — seed 002's "traceback preserved".
+ * `cause`, so the original stack is kept.
  */
-export const PROVIDER_ERROR_KINDS = [
-  'rate_limited',
-  'overloaded',
-  'server',
-  'timeout',
-  'network',
-  'auth',
-  'bad_request',
-  'context_too_long',
-  'stream_broken',
-  'aborted',
-] as const;
-export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
-
-/** Kinds that may succeed if tried again later; the rest are the user's to fix. */
-export const TRANSIENT_KINDS: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'overloaded', 'server', 'timeout', 'network', 'stream_broken']);
+export { PROVIDER_ERROR_KINDS, TRANSIENT_KINDS, type ProviderErrorKind } from '../common/providerErrorKinds';
+import { TRANSIENT_KINDS, type ProviderErrorKind } from '../common/providerErrorKinds';
 
 const brand = Symbol.for('breakwater.ProviderError');
 

@@ -3,7 +3,7 @@ import { ProviderError } from './errors';
 import type { ApiKey, ChatRequest, KeyLookup, LlmProvider, SecretSource, StreamEvent } from './types';
 
 /**
- * "A key is sent only to the origin it was given for" (PRODUCT.md), enforced where every provider request is built:
+ * A key is sent only to the origin it was given for, enforced where every provider request is built:
  * each call asks the `SecretSource` for the key of the endpoint's own origin, and the SDK's fetch refuses any other
  * origin and any redirect, so neither a config value nor a server can carry a key (or a prompt) elsewhere.
  */
@@ -42,7 +42,7 @@ type Fetch = typeof globalThis.fetch;
 export function originBoundFetch(kind: ProviderKind, origin: string, base: Fetch = globalThis.fetch): Fetch {
   return async (input, init) => {
     const target = originOf(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    if (target !== origin) throw new ProviderError('auth', `${kind}: refused to send a request to ${target ?? String(input)}: this provider is bound to ${origin}`);
+    if (target !== origin) throw new ProviderError('auth', `${kind}: refused to send a request to ${target ?? (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)}: this provider is bound to ${origin}`);
     const response = await base(input, { ...init, redirect: 'manual' });
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get('location') ?? '(no location)';
@@ -118,8 +118,9 @@ export function firstKeySource(sources: readonly SecretSource[]): SecretSource {
         if (lookup.kind === 'bound') return lookup;
         if (lookup.kind === 'elsewhere') elsewhere.push(lookup);
       }
-      if (elsewhere.length === 0) return noKey;
-      return { kind: 'elsewhere', keys: elsewhere.flatMap((e) => e.keys), howToAllow: elsewhere[0].howToAllow };
+      const [firstElsewhere] = elsewhere;
+      if (firstElsewhere === undefined) return noKey;
+      return { kind: 'elsewhere', keys: elsewhere.flatMap((e) => e.keys), howToAllow: firstElsewhere.howToAllow };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ProviderKind } from '../config/schema';
 
 /**
- * The one table of model aliases (seed 001's idea) → current model ids, per provider. Aliases are
+ * The one table of model aliases → current model ids, per provider. Aliases are
  * matched case-insensitively; anything that is not an alias is taken as a full model id and passed through,
  * so a new model works the day it ships without a release of this table.
  * Ids follow the model lists of the SDK versions pinned in package.json.

@@ -48,7 +48,7 @@ export class OllamaProvider implements LlmProvider {
       model: request.model,
       messages: [...(request.system.length > 0 ? [{ role: 'system', content: request.system }] : []), ...request.messages.flatMap(toOllamaMessages)],
       ...(tools.length > 0
-        ? { tools: tools.map((t): Tool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema as Tool['function']['parameters'] } })) }
+        ? { tools: tools.map((t): Tool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })) }
         : {}),
       options: { num_predict: request.maxTokens, ...(request.temperature === undefined ? {} : { temperature: request.temperature }) },
       stream: true,

@@ -1,5 +1,5 @@
 import { PROVIDER_KINDS, type BreakwaterConfig, type ProviderKind } from '../config/schema';
-import type { ScopeReport } from '../config/scopedLoader';
+import type { ScopeReport } from '../config/scopeReport';
 import { BASE_URL_ENV, ENDPOINT_FIELD, envEndpoint } from '../config/userScope';
 import { ANTHROPIC_DEFAULT_BASE_URL, AnthropicProvider } from './anthropicProvider';
 import { KeyBoundProvider, originBoundFetch, originOf, type KeyGrant } from './keyBinding';
@@ -18,7 +18,7 @@ export interface CreateProviderOptions {
   /** Where the keys come from; never settings. Absent: requests carry no key (a local Ollama needs none). */
   readonly secrets?: SecretSource;
   /**
-   * Environment read for the SDKs' own variables, which win over `baseUrl` (PRODUCT.md precedence): ANTHROPIC_BASE_URL,
+   * Environment read for the SDKs' own variables, which win over `baseUrl` (README, "Keys and providers"): ANTHROPIC_BASE_URL,
    * OPENAI_BASE_URL, OLLAMA_HOST. Defaults to `process.env`; tests pass their own. Keys are never read from it here.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;

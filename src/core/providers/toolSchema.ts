@@ -27,7 +27,7 @@ export interface CheckedToolCall {
  * Validates a model's tool call. `rawArgs` is the JSON text (Anthropic, OpenAI) or the parsed object (Ollama).
  * Valid args are replaced by the schema's parsed output (defaults applied); invalid ones are kept as sent.
  */
-export function checkToolCall(tools: readonly ToolSpec[], id: string, name: string, rawArgs: string | unknown): CheckedToolCall {
+export function checkToolCall(tools: readonly ToolSpec[], id: string, name: string, rawArgs: unknown): CheckedToolCall {
   let args: unknown = rawArgs;
   if (typeof rawArgs === 'string') {
     try {

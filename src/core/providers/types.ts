@@ -100,7 +100,7 @@ export type KeyLookup =
 
 /**
  * Where provider keys come from: SecretStorage in the extension, the environment in the CLI, never settings. A key
- * is bound to the origin it was given for (PRODUCT.md: "A key is sent only to the origin it was given for"); the
+ * is bound to the origin it was given for (a key is sent only to the origin it was given for); the
  * provider factory asks with the origin of the request it is about to build and sends nothing on `elsewhere`.
  */
 export interface SecretSource {

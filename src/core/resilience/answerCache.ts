@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { readFileIfExists, writeFileAtomic } from './durableFile';
+import { writeFileAtomic } from '../store/atomicFile';
+import { readFileIfExists } from '../store/jsonlFile';
 import { systemClock, type Clock } from './timers';
 
 const cacheFileSchema = z.object({

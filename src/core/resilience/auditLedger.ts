@@ -3,11 +3,11 @@ import type { Event } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import type { Disposable } from '../common/lifecycle';
 import { PROVIDER_ERROR_KINDS } from '../providers/errors';
-import { JsonlAppender, readJsonl } from './durableFile';
+import { JsonlAppender, readJsonl } from '../store/jsonlFile';
 
 const breakerState = z.enum(['closed', 'open', 'half_open']);
 
-/** One line of `StoreLayout.auditLedger`: the CoreEvent as it was fired (seed 002's ledger). */
+/** One line of `StoreLayout.auditLedger`: the CoreEvent as it was fired. */
 export const auditEntrySchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('provider_failure'),

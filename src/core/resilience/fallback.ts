@@ -8,7 +8,7 @@ import { splitPrompt } from './splitPrompt';
 import { systemClock, type Clock } from './timers';
 
 /**
- * Seed 002's four fallback strategies, run when an agent's provider is unavailable (breaker open or
+ * The four fallback strategies, run when an agent's provider is unavailable (breaker open or
  * retries exhausted). The agent layer calls `runWithFallback` around an agent's turn and shows the
  * outcome's `notice` with the text, so a cached or degraded answer is never mistaken for a fresh one.
  */

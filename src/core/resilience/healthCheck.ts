@@ -20,7 +20,7 @@ export interface HealthCheckOptions {
 }
 
 /**
- * The seed's `--health`: one minimal call per agent (8 output tokens) through the same gateway, so
+ * The CLI's `--health`: one minimal call per agent (8 output tokens) through the same gateway, so
  * the same limiter, breaker and budget apply — an open breaker reports at once instead of calling.
  * Agents are checked one after another so a health check never bursts the rate limit.
  */

@@ -2,7 +2,7 @@ import type { BreakerState } from '../common/coreEvents';
 import type { PolicyRegistry } from './policyRegistry';
 
 /**
- * One provider endpoint as `--status --json` prints it (PRODUCT.md) and the tree view shows it: the figures
+ * One provider endpoint as `--status --json` prints it (README, "CLI") and the tree view shows it: the figures
  * of every process sharing the state (the store folder, or Redis), not only this one's.
  */
 export interface ProviderBreakerStatus {

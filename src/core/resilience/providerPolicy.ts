@@ -5,7 +5,7 @@ import { isProviderError, ProviderError } from '../providers/errors';
 import type { BudgetRefusal } from '../cost/budget';
 import { LIMITER_GUARD_MS, type BudgetClaim, type LimiterRules } from '../state/records';
 import { providerKey, type AttemptEnd, type ClaimRef, type SharedState } from '../state/sharedState';
-import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from './circuitBreaker';
+import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from '../state/circuitBreaker';
 import { SharedBreaker } from './sharedBreaker';
 import { AttemptTimeouts, type AttemptContext } from './attemptTimeouts';
 import { RetryBackoff } from './retryBackoff';

@@ -5,7 +5,7 @@ import { BudgetGuard, type BudgetLimits } from '../cost/budget';
 import { CostLedger } from '../cost/costLedger';
 import { costOf, PriceTable } from '../cost/priceTable';
 import { estimateInputTokens } from '../providers/estimateTokens';
-import { openSharedState } from '../state/openSharedState';
+import { openSharedState } from '../cost/openSharedState';
 import type { SharedState } from '../state/sharedState';
 import { asStoreWriteError } from '../store/storeFaults';
 import { resolveModel } from '../providers/modelAliases';
@@ -16,6 +16,7 @@ import type { ModelCallOptions, ModelGateway, ModelTarget, ModelTurn } from './m
 import { PolicyRegistry } from './policyRegistry';
 import { policySettingsFrom } from './providerPolicy';
 import { systemClock, type Clock } from './timers';
+import { asError } from '../common/asError';
 
 export type ProviderFactory = (kind: ProviderKind, options: CreateProviderOptions) => LlmProvider;
 
@@ -176,11 +177,11 @@ export class ResilientModelGateway implements ModelGateway {
       // The real cost replaces the reservation in the shared state, and goes to this store's ledger even when
       // the shared state has just become unreachable (the call happened; the record must say so). Either
       // failing stops the run ("could not record"); budgets already held the call's worst case.
-      let settleError: unknown;
+      let settleError: Error | undefined;
       if (reservation !== undefined) {
         const settled = reservation;
         reservation = undefined;
-        await this.options.registry.state.settle(settled, costUsd).catch((err: unknown) => (settleError = err));
+        await this.options.registry.state.settle(settled, costUsd).catch((err: unknown) => (settleError = asError(err)));
       }
       await this.options.ledger
         .record({

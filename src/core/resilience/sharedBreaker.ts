@@ -1,6 +1,6 @@
 import type { BreakerState } from '../common/coreEvents';
 import type { AttemptEnd, ClaimRef, SharedState } from '../state/sharedState';
-import { breakerAfter, breakerCheck, CLOSED, retryAtOf, type AttemptResult, type BreakerRules, type BreakerSnapshot, type Permit } from './circuitBreaker';
+import { breakerAfter, breakerCheck, CLOSED, retryAtOf, type AttemptResult, type BreakerRules, type BreakerSnapshot, type Permit } from '../state/circuitBreaker';
 import { CircuitOpenError } from './errors';
 import type { Clock } from './timers';
 

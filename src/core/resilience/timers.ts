@@ -1,9 +1,6 @@
 import { ProviderError } from '../providers/errors';
 
-/** Epoch milliseconds. Injected everywhere time matters so tests use fake timers. */
-export type Clock = () => number;
-
-export const systemClock: Clock = () => Date.now();
+export { systemClock, type Clock } from '../common/clock';
 
 /** The error every cancelled wait rejects with: an `aborted` ProviderError keeping the abort reason. */
 export function abortedError(signal: AbortSignal | undefined, what: string): ProviderError {

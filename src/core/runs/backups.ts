@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../store/atomicFile';
 
 /**
  * What each write/edit of a run replaced, so the run can be undone. One JSON file per call in
@@ -24,17 +25,8 @@ export function sha256(text: string): string {
 
 /** Written (and fsync'd, off the calling thread) before the call can run; temp + rename, so never half a file. */
 export async function saveBackup(dir: string, backup: Backup): Promise<void> {
-  await fs.promises.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${String(backup.seq).padStart(8, '0')}-${backup.callId.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.promises.open(tmp, 'w');
-  try {
-    await handle.writeFile(JSON.stringify(backup));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(backup));
 }
 
 export function loadBackups(dir: string): Backup[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { preconditionSchema, storedCallSchema } from '../tools/preparedCall';
-import { FAILURE_KINDS } from './runPhase';
+import { FAILURE_KINDS } from './failureKinds';
 
 /**
  * Every event a run log holds. One JSON object per line: `{ seq, time, type, payload }`. Validated when
@@ -139,12 +139,19 @@ export type RunEventPayload<T extends RunEventType> = z.infer<(typeof payloads)[
 /** What callers pass to `append` (defaults may be omitted). */
 export type RunEventInput<T extends RunEventType> = z.input<(typeof payloads)[T]>;
 
+/** The list as the non-empty tuple zod's unions take (it is never empty: every event type is listed). */
+function nonEmpty<T>(list: readonly T[]): [T, ...T[]] {
+  const [first, ...rest] = list;
+  if (first === undefined) throw new Error('no run event types');
+  return [first, ...rest];
+}
+
 const envelope = <T extends RunEventType>(type: T) =>
   z.strictObject({ seq: z.number().int().nonnegative(), time: z.number().int().nonnegative(), type: z.literal(type), payload: payloads[type] });
 
 export const runEventSchema = z.discriminatedUnion(
   'type',
-  RUN_EVENT_TYPES.map((t) => envelope(t)) as unknown as [ReturnType<typeof envelope<'run_started'>>, ...ReturnType<typeof envelope<RunEventType>>[]],
+  nonEmpty(RUN_EVENT_TYPES.map((t) => envelope(t))),
 );
 
 export type RunEvent = { [T in RunEventType]: { seq: number; time: number; type: T; payload: RunEventPayload<T> } }[RunEventType];

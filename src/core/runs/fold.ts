@@ -11,7 +11,7 @@ export function isFinished(call: ToolCallState): boolean {
 }
 
 /**
- * Run state as a pure function of its events (seed 003). Same events in, equal state out; no clock,
+ * Run state as a pure function of its events. Same events in, equal state out; no clock,
  * no I/O, no mutation of the input. Throws if the first event is not `run_started`.
  */
 export function fold(events: readonly RunEvent[]): RunState {
@@ -28,8 +28,7 @@ export function fold(events: readonly RunEvent[]): RunState {
   const pending = new Map<string, PendingApproval>();
   const turnTexts: { text: string; calls: ToolCallState[] }[] = [];
 
-  for (let i = 1; i < events.length; i++) {
-    const e = events[i];
+  for (const e of events.slice(1)) {
     phase = nextPhase(phase, e);
     switch (e.type) {
       case 'llm_call_completed':
@@ -145,7 +144,8 @@ export function fold(events: readonly RunEvent[]): RunState {
     if (turn.calls.length > 0 && turn.calls.every(isFinished)) messages.push({ role: 'tool', results: turn.calls.map(toolResult) });
   }
 
-  const last = events[events.length - 1];
+  // The log is not empty: its first event was checked above.
+  const last = events.at(-1) ?? first;
   return {
     runId: start.run_id,
     agent: start.agent,

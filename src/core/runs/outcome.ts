@@ -5,7 +5,7 @@ import type { FailureKind, Interruption, RunPhase } from './runPhase';
  * (the CLI's `--json` status and exit code, the extension's outcome and error card).
  */
 export interface Outcome {
-  /** PRODUCT.md's `--json` status: an interrupted run is `failed` there, with `resumable: true`. */
+  /** The `--json` status (README, "CLI"): an interrupted run is `failed` there, with `resumable: true`. */
   readonly status: 'completed' | 'failed' | 'waiting_on_human';
   /** The same, keeping `interrupted` apart, for hosts that show it (the extension). */
   readonly shown: 'completed' | 'failed' | 'waiting_on_human' | 'interrupted';
@@ -37,7 +37,7 @@ export function outcomeOf(phase: RunPhase): Outcome {
   }
 }
 
-/** PRODUCT.md's exit codes: 0 completed · 1 failed · 3 waiting_on_human · 130 cancelled (Ctrl-C), resumable. */
+/** The exit codes (README, "CLI"): 0 completed · 1 failed · 3 waiting_on_human · 130 cancelled (Ctrl-C), resumable. */
 export function exitCodeOf(o: Outcome): 0 | 1 | 3 | 130 {
   if (o.status === 'completed') return 0;
   if (o.status === 'waiting_on_human') return 3;

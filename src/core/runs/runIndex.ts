@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../store/atomicFile';
 import type { RunEvent } from './events';
 import { replayRunLog, replayText } from './runLog';
 import { liveLockOwner } from './runLock';
@@ -149,13 +150,9 @@ export class RunIndex {
     this.dirty = false;
     // A background write still on its way must not rename an older index over this one.
     this.generation++;
-    const tmp = `${this.options.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      fs.mkdirSync(path.dirname(this.options.file), { recursive: true });
-      fs.writeFileSync(tmp, this.serialize(this.entries));
-      fs.renameSync(tmp, this.options.file);
+      writeFileAtomicSync(this.options.file, this.serialize(this.entries));
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
       this.options.onError?.(new Error(`could not write the run index ${this.options.file} (it is rebuilt from the logs when needed)`, { cause: e }));
     }
   }

@@ -1,24 +1,8 @@
-import { PROVIDER_ERROR_KINDS, TRANSIENT_KINDS } from '../providers/errors';
+import { TRANSIENT_KINDS } from '../providers/errors';
 import type { RunEvent } from './events';
+import type { FailureKind } from './failureKinds';
 
-/**
- * Why a run (or task) stopped, as recorded in `run_failed.kind`. Provider kinds come straight from the
- * typed `ProviderError`; the rest from the core's own typed errors (never from a message).
- */
-export const FAILURE_KINDS = [
-  ...PROVIDER_ERROR_KINDS,
-  'breaker_open',
-  'budget',
-  'config',
-  'max_turns',
-  'loop_guard',
-  'denied',
-  'internal',
-  'unknown',
-  /** A task whose steps failed (derived, never recorded in a run's log). */
-  'steps_failed',
-] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+export { FAILURE_KINDS, type FailureKind } from './failureKinds';
 
 /**
  * Failures that may go away without changing the conversation: the provider recovers, the breaker
@@ -108,6 +92,6 @@ export function phaseOf(p: RunPhase): RunPhase {
     case 'failed':
       return { status: p.status, failure: p.failure, error: p.error };
     default:
-      return { status: p.status } as RunPhase;
+      return { status: p.status };
   }
 }

@@ -98,7 +98,7 @@ export class RunStore {
     const { events } = this.replay(runId);
     if (events[0]?.type === 'task_started') throw new WrongRunKindError(runId, 'task');
     const s = fold(events);
-    return s.status === 'running' ? ({ ...s, ...withLiveness(s, this.isLive(runId)) } as RunState) : s;
+    return s.status === 'running' ? ({ ...s, ...withLiveness(s, this.isLive(runId)) }) : s;
   }
 
   /** A task run's state; an agent run's id throws `WrongRunKindError` (use `state`). */
@@ -106,7 +106,7 @@ export class RunStore {
     const { events } = this.replay(runId);
     if (events[0]?.type === 'run_started') throw new WrongRunKindError(runId, 'run');
     const s = foldTask(events);
-    return s.status === 'running' ? ({ ...s, ...withLiveness(s, this.isLive(runId)) } as TaskState) : s;
+    return s.status === 'running' ? ({ ...s, ...withLiveness(s, this.isLive(runId)) }) : s;
   }
 
   /** A process holds the run's lock (it is being driven now). */

@@ -47,8 +47,7 @@ export function foldTask(events: readonly RunEvent[]): TaskState {
   const steps = start.steps.map((s, index): Mutable<TaskStepState> => ({ index, agent: s.agent, prompt: start.prompt ? `${s.prompt}\n\n${start.prompt}` : s.prompt, status: 'pending' }));
   let phase: RunPhase = RUNNING;
   let pausedAt: TaskState['pausedAt'];
-  for (let i = 1; i < events.length; i++) {
-    const e = events[i];
+  for (const e of events.slice(1)) {
     phase = nextPhase(phase, e);
     switch (e.type) {
       case 'task_step_started': {
@@ -80,7 +79,8 @@ export function foldTask(events: readonly RunEvent[]): TaskState {
         break;
     }
   }
-  const last = events[events.length - 1];
+  // The log is not empty: its first event was checked above.
+  const last = events.at(-1) ?? first;
   return {
     taskRunId: start.task_run_id,
     task: start.task,

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../store/atomicFile';
 import type { StoreLayout } from '../store/storeLayout';
 import type { RunEvent } from './events';
 import type { RunStore } from './runStore';
 
 /**
- * The seed's readable `logs/<agent>.md`, DERIVED from the run logs (never a second writer that could
+ * The readable `logs/<agent>.md`, DERIVED from the run logs (never a second writer that could
  * disagree with them): regenerated after a run changes, written atomically.
  */
 export function renderRunMarkdown(events: readonly RunEvent[]): string {
@@ -65,7 +66,7 @@ export function writeTranscript(store: RunStore, layout: StoreLayout, agent: str
     const part = runPart(store, layout, r.runId, r.events);
     if (part !== undefined) parts.push(part, '\n---\n');
   }
-  writeAtomically(layout.transcript(agent), parts.join(''));
+  writeFileAtomicSync(layout.transcript(agent), parts.join(''));
 }
 
 function runPart(store: RunStore, layout: StoreLayout, runId: string, events: number): string | undefined {
@@ -83,13 +84,6 @@ function runPart(store: RunStore, layout: StoreLayout, runId: string, events: nu
   } catch {
     return undefined;
   }
-  writeAtomically(file, stamp + rendered);
+  writeFileAtomicSync(file, stamp + rendered);
   return rendered;
-}
-
-function writeAtomically(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { writeFileAtomicSync } from '../store/atomicFile';
 import type { StoreLayout } from '../store/storeLayout';
 import { loadBackups, sha256 } from './backups';
 import { replayRunLog } from './runLog';
@@ -37,9 +38,8 @@ export function undoRun(layout: StoreLayout, runId: string): UndoResult {
       fs.rmSync(b.path, { force: true });
       files.push({ path: b.path, outcome: 'deleted' });
     } else {
-      const tmp = `${b.path}.breakwater-undo-${process.pid}`;
-      fs.writeFileSync(tmp, b.previousContent);
-      fs.renameSync(tmp, b.path);
+      // As the write tool does: the file keeps its mode, and a link put in its place is replaced, not followed.
+      writeFileAtomicSync(b.path, b.previousContent, { mode: 'preserve' });
       files.push({ path: b.path, outcome: 'restored' });
     }
   }

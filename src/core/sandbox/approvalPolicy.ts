@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { allow, ask, block, strictest } from './decisions';
 
 export interface ApprovalInput {
@@ -27,7 +27,7 @@ export interface ApprovalInput {
 }
 
 /**
- * The one place decisions are layered (PRODUCT.md, "Hard blocks vs approvals"): Workspace Trust and
+ * The one place decisions are layered (README, "What is blocked, asked and allowed"): Workspace Trust and
  * the agent's tool list, then the tool's hard rules, then the baseline (read-only tools inside the
  * workspace are allowed, everything else asks), then this session's grants, which can only turn a
  * plain `ask` into `allow`. Deny wins at every step; nothing from the workspace can widen it.

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runProcess } from '../tools/processRunner';
-import type { OutputCap } from '../tools/outputCap';
-import type { ToolOutcome } from '../tools/types';
+import { runProcess } from './processRunner';
+import type { OutputCap } from './outputCap';
+import type { ToolOutcome } from './processRunner';
 import { userConfigDir, userStateDir } from '../store/userStateDir';
 import { bwrapArgs } from './bwrapArgs';
 import { buildChildEnv } from './childEnv';
@@ -142,6 +142,7 @@ export class CommandSandbox {
     const base = { cwd: spec.cwd, timeoutMs: spec.timeoutMs, cap: spec.cap, signal: AbortSignal.any([spec.signal, this.lifetime.signal]) };
     if (confinement.kind === 'unsandboxed') {
       const [file, ...args] = spec.argv({ sandboxed: false });
+      if (file === undefined) return { status: 'error', error: 'Not run: the command is empty.' };
       return runProcess(file, args, { ...base, env: buildChildEnv(this.env) });
     }
     const available = (await this.availability()) as Extract<SandboxAvailability, { available: true }>;
@@ -150,7 +151,7 @@ export class CommandSandbox {
     try {
       const findings = spec.workspaceFolders.map((f) => this.scanner.scan(f, spec.workspaceFolders));
       const lease = await this.stubs.hold(findings.flatMap((f) => f.roots));
-      release = lease.release;
+      release = () => lease.release();
       const home = this.env.HOME || os.homedir();
       const env = buildChildEnv(this.env, { HOME: home, TMPDIR: '/tmp' }) as Record<string, string>;
       const sockets = (spec.sockets ?? []).filter(isSocket).map((s) => ({ host: s, inside: s }));

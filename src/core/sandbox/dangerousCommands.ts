@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import type { ShellFunction, ShellScript, ShellWord } from './shellScript';
 
 /**
- * Seed 001's SecurityValidator lists: hard blocks that no approval lifts. They are checked on the raw
- * text (as the seed does, so quoting cannot hide them) and, more precisely, on each parsed command
+ * Hard blocks that no approval lifts. They are checked on the raw
+ * text (so quoting cannot hide them) and, more precisely, on each parsed command
  * (so `rm -r -f /`, `rm -rf ~/.`, `rm -rf /tmp/../` and `/sbin/mkfs.ext4` are caught too).
  */
 export const DANGEROUS_COMMANDS: readonly string[] = [
@@ -18,7 +18,7 @@ export const DANGEROUS_PATTERNS: readonly RegExp[] = [
   />\s*\/dev\/sd[a-z]/i, // write to devices
   /mkfs\./i, // format disks
   /dd\s+if=.+of=\/dev/i, // dd to devices
-  // Piping to a shell. `\b` added to the seed's pattern so `| shuf` and `| sha256sum` still run.
+  // Piping to a shell. `\b` after the shell name so `| shuf` and `| sha256sum` still run.
   /\|\s*(?:ba)?sh\b/i,
   /;\s*rm\s+-rf/i, // command injection with rm
 ];

@@ -1,4 +1,15 @@
-import type { Decision } from '../tools/types';
+import { z } from 'zod';
+
+/** How the approval gate judges a call. Deny wins; `block` can never be lifted. */
+export const decisionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('allow'), reason: z.string() }),
+  /** Approval needed; `--yes` or an "always allow" grant may cover it. */
+  z.strictObject({ kind: z.literal('ask'), reason: z.string(), grantKey: z.string().optional() }),
+  /** Approval needed every time; no blanket approval covers it. */
+  z.strictObject({ kind: z.literal('ask_every_time'), reason: z.string() }),
+  z.strictObject({ kind: z.literal('block'), reason: z.string() }),
+]);
+export type Decision = z.infer<typeof decisionSchema>;
 
 const RANK: Record<Decision['kind'], number> = { allow: 0, ask: 1, ask_every_time: 2, block: 3 };
 

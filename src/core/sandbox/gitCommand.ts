@@ -48,7 +48,9 @@ const CONFIG_READS = /^(--get|--get-all|--get-regexp|--get-urlmatch|--get-color|
 export function gitReason(args: readonly ShellWord[]): string | undefined {
   let i = 0;
   for (; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === null) return 'git with a computed option or subcommand may run anything its configuration names';
     if (!v.startsWith('-')) break;
     const name = v.includes('=') ? v.slice(0, v.indexOf('=')) : v;

@@ -1,7 +1,8 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { allow, ask, block } from './decisions';
+import { domainMatches } from '../common/domains';
 
 export interface HttpPolicyOptions {
   /** `settings.http_allowed_domains`: if non-empty, other domains are blocked. */
@@ -32,8 +33,8 @@ export function forbiddenAddressReason(address: string): string | undefined {
   // IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64), dotted or in hex as URL parsing writes them.
   const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   const hex = /^(?:::ffff:|::|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-  if (dotted) a = dotted[1];
-  else if (hex) {
+  if (dotted?.[1] !== undefined) a = dotted[1];
+  else if (hex?.[1] !== undefined && hex[2] !== undefined) {
     const hi = parseInt(hex[1], 16);
     const lo = parseInt(hex[2], 16);
     a = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
@@ -42,13 +43,6 @@ export function forbiddenAddressReason(address: string): string | undefined {
   if (net.isIPv4(a) && a.startsWith('169.254.')) return `${address} is link-local (169.254.0.0/16)`;
   if (net.isIPv6(a) && /^fe[89ab][0-9a-f]:/.test(a)) return `${address} is link-local (fe80::/10)`;
   return undefined;
-}
-
-/** `host` equals `domain` or is one of its subdomains. */
-export function domainMatches(host: string, domain: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  const d = domain.toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '');
-  return h === d || h.endsWith(`.${d}`);
 }
 
 const defaultLookup = (host: string) => dns.promises.lookup(host, { verbatim: true });

@@ -38,12 +38,12 @@ export function networkAllows(patterns: readonly string[], host: string, port: n
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address; undefined for anything else. */
 function splitPattern(p: string): { host: string; port?: number } | undefined {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(p);
-  if (bracketed) return bracketed[2] === undefined ? { host: bracketed[1] } : { host: bracketed[1], port: Number(bracketed[2]) };
+  if (bracketed?.[1] !== undefined) return bracketed[2] === undefined ? { host: bracketed[1] } : { host: bracketed[1], port: Number(bracketed[2]) };
   const colons = (p.match(/:/g) ?? []).length;
   if (colons > 1) return { host: p };
   if (colons === 0) return p.length > 0 ? { host: p.replace(/\.$/, '') } : undefined;
   const [host, port] = p.split(':');
-  return /^\d+$/.test(port) && host.length > 0 ? { host: host.replace(/\.$/, ''), port: Number(port) } : undefined;
+  return host !== undefined && port !== undefined && /^\d+$/.test(port) && host.length > 0 ? { host: host.replace(/\.$/, ''), port: Number(port) } : undefined;
 }
 
 export async function startNetworkGate(spec: GateSpec, lookup: Lookup = defaultLookup): Promise<NetworkGate> {
@@ -138,14 +138,15 @@ function proxyServer(allow: readonly string[], lookup: Lookup, track: (s: net.So
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     track(client);
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(req.url ?? '');
-    if (!m || !networkAllows(allow, m[1], Number(m[2]))) {
+    const [, target, port] = m ?? [];
+    if (target === undefined || port === undefined || !networkAllows(allow, target, Number(port))) {
       client.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n\r\n${refuse(req.url ?? 'a malformed CONNECT')}`);
       return;
     }
-    void resolveChecked(m[1], lookup).then((r) => {
+    void resolveChecked(target, lookup).then((r) => {
       if ('refused' in r) return void client.end(`HTTP/1.1 403 Forbidden\r\n\r\n${refuse(`${req.url} (${r.refused})`)}`);
       let connected = false;
-      const upstream = net.connect({ port: Number(m[2]), host: r.address, allowHalfOpen: true }, () => {
+      const upstream = net.connect({ port: Number(port), host: r.address, allowHalfOpen: true }, () => {
         connected = true;
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);

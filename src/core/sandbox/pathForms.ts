@@ -4,7 +4,7 @@ import * as nodePath from 'node:path';
  * Pure checks on path strings, parameterised by the path flavour so the Windows rules are tested on
  * Linux with `path.win32`. Nothing here touches the disk.
  */
-export type PathApi = typeof nodePath.posix | typeof nodePath.win32;
+export type PathApi = typeof nodePath.posix  ;
 
 /** Windows device names that open a device whatever the folder or extension (`NUL.txt`, `C:\x\con`). */
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
@@ -57,12 +57,14 @@ export function containingFolder(folders: readonly string[], target: string, api
  * `app` when one is named so (VS Code's convention), otherwise the first folder.
  */
 export function baseFolderFor(folders: readonly string[], input: string, api: PathApi): { folder: string; rest: string } {
-  const first = input.split(/[\\/]/)[0];
+  const first = input.split(/[\\/]/)[0] ?? '';
   if (folders.length > 1) {
     const named = folders.find((f) => api.basename(f) === first);
     if (named !== undefined) return { folder: named, rest: input.slice(first.length).replace(/^[\\/]+/, '') || '.' };
   }
-  return { folder: folders[0], rest: input };
+  const [only] = folders;
+  if (only === undefined) throw new Error('no workspace folder to resolve a path in');
+  return { folder: only, rest: input };
 }
 
 /** Workspace-relative form for display and for ignore matching (always forward slashes). */

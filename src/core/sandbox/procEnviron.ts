@@ -26,7 +26,7 @@ function pattern(word: ShellWord): string {
 export function globSegment(segment: string): RegExp {
   let out = '';
   for (let i = 0; i < segment.length; i++) {
-    const c = segment[i];
+    const c = segment.charAt(i);
     if (c === '*') out += '.*';
     else if (c === '?') out += '.';
     else if (c === '[') {
@@ -55,7 +55,7 @@ export function procWordReason(word: ShellWord): string | undefined {
   const segments = text.split('/');
   const literal = word.value !== null && !word.expands;
   // An absolute path whose first folder is (or may glob to) `proc`, or any `self/` / `thread-self/` step.
-  const intoProc = (segments[0] === '' && segments.length > 1 && globSegment(segments[1]).test('proc')) || segments.slice(0, -1).some((s) => s === 'self' || s === 'thread-self');
+  const intoProc = (segments[0] === '' && segments.length > 1 && globSegment(segments[1] ?? '').test('proc')) || segments.slice(0, -1).some((s) => s === 'self' || s === 'thread-self');
   if (!intoProc) return undefined;
   if (segments.some((s, i) => i > 1 && s.length > 0 && globSegment(s).test('environ'))) return ENVIRON_REASON;
   if (literal && HARMLESS.test(text.replace(/\/+$/, ''))) return undefined;
@@ -67,8 +67,10 @@ export function psEnvironReason(name: string, args: readonly ShellWord[]): strin
   if (name !== 'ps') return undefined;
   const takesArg = /^(-[pPuUgGoOCtsq]|--(pid|ppid|user|group|format|sort|tty|sid|cols|columns|rows|lines))$/;
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
-    if (v === null) return `ps with a computed option (${args[i].raw}) may print process environments`;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
+    if (v === null) return `ps with a computed option (${arg.raw}) may print process environments`;
     if (takesArg.test(v)) {
       i++;
       continue;

@@ -1,5 +1,5 @@
 /**
- * Paths that need approval every time (PRODUCT.md, "Hard blocks vs approvals"). Matching is
+ * Paths that need approval every time (README, "What is blocked, asked and allowed"). Matching is
  * case-insensitive because macOS and Windows file systems are, and `.GIT/config` is `.git/config` there.
  */
 const PROTECTED_DIRS = new Set(['.git', '.vscode', '.breakwater']);

@@ -40,7 +40,7 @@ export function sedScriptRisk(script: string): string | undefined {
     return true;
   };
   while (i < n) {
-    while (i < n && /[\s;]/.test(script[i])) i++;
+    while (i < n && /[\s;]/.test(script.charAt(i))) i++;
     if (i >= n) break;
     if (!address()) return 'unreadable';
     if (script[i] === ',') {
@@ -82,7 +82,7 @@ export function sedScriptRisk(script: string): string | undefined {
       case 's': {
         const d = script[i++];
         if (d === undefined || d === '\n' || d === '\\' || !delimited(d) || !delimited(d)) return 'unreadable';
-        while (i < n && /[gpiImMe0-9w]/.test(script[i])) {
+        while (i < n && /[gpiImMe0-9w]/.test(script.charAt(i))) {
           if (script[i] === 'e') return 'runs the result of a substitution as a shell command (s///e)';
           if (script[i] === 'w') return 'writes a file named inside the sed script (s///w)';
           i++;

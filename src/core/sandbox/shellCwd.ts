@@ -53,7 +53,7 @@ export function cdTarget(command: SimpleCommand): string | null | undefined {
   if (name === 'popd') return null;
   if (name !== 'cd' && name !== 'pushd') return undefined;
   let args = words.slice(1);
-  while (args.length > 0 && args[0].value !== null && CD_OPTIONS.has(args[0].value)) args = args.slice(1);
+  for (let v = args[0]?.value; v != null && CD_OPTIONS.has(v); v = args[0]?.value) args = args.slice(1);
   if (args[0]?.value === '--') args = args.slice(1);
   const target = args[0];
   if (target === undefined || args.length > 1) return null; // home folder, or an error the shell reports

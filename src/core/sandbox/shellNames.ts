@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { DANGEROUS_NAMES, dangerousCommandReason } from './dangerousCommands';
 import { askEveryTime, block } from './decisions';
 import { globSegment } from './procEnviron';
 import type { ShellWord } from './shellScript';
-import type { CommandPolicyOptions } from './shellPolicy';
+import type { CommandPolicyOptions } from './commandPolicyOptions';
 
 /** Shells a computed name could be (a pipe into one of them is a hard block). */
 const SHELL_NAMES = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'ash', 'busybox'];
@@ -35,7 +35,7 @@ export function computedNameDecision(head: ShellWord, args: readonly ShellWord[]
   // A name with nothing literal in it could be any program; one with a visible part (`/usr/bin/cur?`)
   // is blocked when that part fits a denied program. (A fully computed name asks every time.)
   const fullyComputed = alternatives.every((a) => /^\*+$/.test(a));
-  const denied = fullyComputed ? undefined : options.denied.find((d) => couldBe(path.posix.basename(d.split(' ')[0])));
+  const denied = fullyComputed ? undefined : options.denied.find((d) => couldBe(path.posix.basename(d.split(' ')[0] ?? '')));
   if (denied !== undefined) return block(`the program name "${shown}" is computed by the shell and could be "${denied}", which is in denied_commands`);
   const namesDevice = args.some((a) => /^\/dev\/(sd|hd|vd|nvme|xvd|mmcblk|disk|loop|md|dm-)/.test(a.value ?? a.raw));
   for (const candidate of DANGEROUS_NAMES) {

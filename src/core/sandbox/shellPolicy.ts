@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { CommandPolicyOptions } from './commandPolicyOptions';
+import type { Decision } from './decisions';
 import { dangerousCommandReason, dangerousTextReason, forkBombReason } from './dangerousCommands';
 import { askEveryTime, block, strictest, strictestWithReasons } from './decisions';
 import { computedNameDecision } from './shellNames';
@@ -10,18 +11,8 @@ import type { ShellWord, SimpleCommand, StdinSource } from './shellScript';
 import { readShellScript } from './shellWalk';
 import { wordDecisions } from './shellWordRules';
 import { unwrap, WRAPPERS } from './shellWrappers';
-import type { WorkspaceSandbox } from './workspaceSandbox';
 
-export interface CommandPolicyOptions {
-  /** Real path the command starts in. */
-  readonly cwd: string;
-  /** Checks redirection targets and store paths; omitted for `ssh`, whose files are on the remote host. */
-  readonly sandbox?: WorkspaceSandbox;
-  /** Every non-empty list must admit each program (settings, then the agent's narrowing list). */
-  readonly allowedLists: readonly (readonly string[])[];
-  /** Programs that never run (settings ∪ agent). */
-  readonly denied: readonly string[];
-}
+export type { CommandPolicyOptions } from './commandPolicyOptions';
 
 export interface CommandJudgement {
   /** `allow` here means "nothing beyond the tool's own approval"; the approval policy makes it `ask`. */
@@ -112,8 +103,8 @@ async function judgeWords(words: ShellWord[], stdin: StdinSource, feedsArgs: boo
   let remaining = words;
   for (let layer = 0; remaining.length > 0; layer++) {
     if (layer >= 12) return [...decisions, block('the command wraps programs more than 12 deep; the policy refuses what it cannot read')];
-    const head = remaining[0];
-    const args = remaining.slice(1);
+    const [head, ...args] = remaining;
+    if (head === undefined) break;
     if (head.value === null || head.expands) {
       decisions.push(computedNameDecision(head, args, options, stdin.kind === 'pipe' || feedsArgs));
       break;
@@ -162,7 +153,7 @@ async function judgeWords(words: ShellWord[], stdin: StdinSource, feedsArgs: boo
 /**
  * A shell: it asks every time. Its `-c` text is judged as a command line; a shell that reads its
  * commands from a pipe (`… | sh`, `… | xargs sh -c`) or from another command's output (`sh <(…)`,
- * `bash -c "$(…)"`, a here-string with `$(…)`) is a hard block, like the seed's `curl | sh`.
+ * `bash -c "$(…)"`, a here-string with `$(…)`) is a hard block, like `curl | sh`.
  */
 async function shellDecisions(name: string, args: readonly ShellWord[], stdin: StdinSource, feedsArgs: boolean, ctx: PolicyContext): Promise<Decision[]> {
   const out: Decision[] = [askEveryTime(`it starts another shell (${name}), whose commands the policy cannot see`), ...shellOptionDecisions(args)];
@@ -170,7 +161,9 @@ async function shellDecisions(name: string, args: readonly ShellWord[], stdin: S
   let readsStdin = false;
   let operand: ShellWord | undefined;
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === null) {
       operand = args[i];
       break;
@@ -230,7 +223,7 @@ async function scriptArgumentDecisions(name: string, args: readonly ShellWord[],
     const literal = args.every((a) => a.value !== null);
     return shellStringDecisions('eval', literal ? args.map((a) => a.value).join(' ') : null, args.map((a) => a.raw).join(' '), ctx);
   }
-  if (name === 'trap') return args.length === 0 ? [] : shellStringDecisions('the trap', args[0].value, args[0].raw, ctx);
+  if (name === 'trap') return args[0] === undefined ? [] : shellStringDecisions('the trap', args[0].value, args[0].raw, ctx);
   const file = args[0];
   if (file === undefined) return [];
   if (file.raw.startsWith('<(')) return [block(`${name} runs another command's output as a script (like piping into a shell)`)];
@@ -242,7 +235,9 @@ async function scriptArgumentDecisions(name: string, args: readonly ShellWord[],
 async function findExecDecisions(args: readonly ShellWord[], ctx: PolicyContext): Promise<Decision[]> {
   const out: Decision[] = [];
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v !== '-exec' && v !== '-execdir' && v !== '-ok' && v !== '-okdir') continue;
     out.push(askEveryTime(`find ${v} runs another command for each file`));
     const end = args.findIndex((a, k) => k > i && (a.value === ';' || a.value === '+'));

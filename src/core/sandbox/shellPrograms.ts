@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime } from './decisions';
 import { gitReason } from './gitCommand';
 import { psEnvironReason } from './procEnviron';
@@ -73,10 +73,12 @@ export function interpreterDecisions(name: string, args: readonly ShellWord[], s
   if (spec === undefined) return [];
   let script: ShellWord | undefined;
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
-    if (v === null) return [askEveryTime(`${name} gets a computed option or script (${args[i].raw}), so the policy cannot tell what code it runs`)];
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
+    if (v === null) return [askEveryTime(`${name} gets a computed option or script (${arg.raw}), so the policy cannot tell what code it runs`)];
     if (spec.noCode.includes(v)) return [];
-    if (spec.inline.some((f) => v === f || (f.length === 2 && f.startsWith('-') && v.startsWith(f) && !spec.argLetters.includes(f[1])) || v.startsWith(`${f}=`))) {
+    if (spec.inline.some((f) => v === f || (f.length === 2 && f.startsWith('-') && v.startsWith(f) && !spec.argLetters.includes(f.charAt(1))) || v.startsWith(`${f}=`))) {
       return [askEveryTime(`${name} runs inline code the policy cannot see`)];
     }
     if (spec.module?.some((m) => v === m || v.startsWith(m))) return [];
@@ -115,7 +117,9 @@ export function interpreterDecisions(name: string, args: readonly ShellWord[], s
 function awkReason(args: readonly ShellWord[]): string | undefined {
   let program: ShellWord | undefined;
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === null) return 'awk gets a computed option or program';
     if (v === '-f' || v === '--file' || v === '-E' || v === '--exec') {
       const file = args[i + 1]?.value;
@@ -147,7 +151,9 @@ function sedReason(args: readonly ShellWord[]): string | undefined {
   let sandboxed = false;
   const operands: (string | null)[] = [];
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === '--sandbox') sandboxed = true;
     else if (v === '-e' || v === '--expression') {
       sawScriptOption = true;
@@ -163,7 +169,8 @@ function sedReason(args: readonly ShellWord[]): string | undefined {
     } else if (v !== null && /^-[a-zA-Z]*f$/.test(v)) return 'sed runs a script from a file the policy cannot read';
     else if (v === null || !v.startsWith('-') || v === '-') operands.push(v);
   }
-  if (!sawScriptOption && operands.length > 0) scripts.push(operands[0]);
+  const [firstOperand] = operands;
+  if (!sawScriptOption && firstOperand !== undefined) scripts.push(firstOperand);
   if (sandboxed) return undefined;
   for (const s of scripts) {
     if (s === null) return 'sed runs a computed script';
@@ -191,10 +198,12 @@ const SSH_RUNS = /^(proxycommand|localcommand|permitlocalcommand|knownhostscomma
 
 function sshReason(name: string, args: readonly ShellWord[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const v = args[i].value ?? args[i].raw;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value ?? arg.raw;
     const option = v === '-o' ? (args[i + 1]?.value ?? args[i + 1]?.raw ?? '') : v.startsWith('-o') ? v.slice(2) : undefined;
     if (option !== undefined) {
-      const key = option.trim().split(/[\s=]/)[0];
+      const key = option.trim().split(/[\s=]/)[0] ?? '';
       if (SSH_RUNS.test(key)) return `${name} -o ${key} runs a local command`;
     }
     if (v === '-F' || /^-F./.test(v)) return `${name} -F reads a config file that may run commands (ProxyCommand, LocalCommand)`;

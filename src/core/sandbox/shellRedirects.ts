@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime, block } from './decisions';
 import { protectedWriteReason } from './protectedPaths';
 import { cwdForRedirects } from './shellCwd';

@@ -1,4 +1,4 @@
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime, block } from './decisions';
 import type { ShellWord, SimpleCommand } from './shellScript';
 
@@ -35,7 +35,7 @@ export function assignmentDecisions(cmd: SimpleCommand): Decision[] {
     else if (LOADER_VARIABLES.test(a.name)) out.push(loaderVariable(a.name, 'setting'));
   }
   if (cmd.declaration && cmd.words.slice(1).some((w) => w.value !== null && /^[-+][a-zA-Z]*[in]/.test(w.value))) {
-    out.push(askEveryTime(`${cmd.words[0].value} -i/-n makes later assignments evaluate code or write another variable`));
+    out.push(askEveryTime(`${cmd.words[0]?.value ?? 'declare'} -i/-n makes later assignments evaluate code or write another variable`));
   }
   if (cmd.declaration && cmd.words[0]?.value === 'export' && cmd.words.slice(1).some((w) => w.value !== null && /^-[a-zA-Z]*f/.test(w.value))) {
     out.push(askEveryTime('export -f hands a function to child shells, where it replaces the program of the same name'));
@@ -50,9 +50,10 @@ function writtenVariables(name: string, args: readonly ShellWord[]): (string | n
     const out: (string | null)[] = [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
+      if (v === undefined) break;
       if (v === null) out.push(null);
       else if (/^-[a-zA-Z]+$/.test(v)) {
-        const last = v[v.length - 1];
+        const last = v.charAt(v.length - 1);
         if (takesArg.includes(last)) {
           if (last === 'a' && name === 'read') out.push(values[i + 1] ?? null);
           i++;

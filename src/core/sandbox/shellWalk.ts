@@ -76,7 +76,8 @@ class Walker {
     this.parents.push(node);
     if (REPEATING.has(type)) this.repeatDepth++;
     if (type === 'FuncDecl') {
-      const fn = { name: String((node.Name as ShNode | null)?.Value ?? ''), at: node.Pos().Offset() };
+      const name = (node.Name as ShNode | null)?.Value;
+      const fn = { name: typeof name === 'string' ? name : '', at: node.Pos().Offset() };
       this.functionStack.push(fn);
       this.declared.push(fn);
     }
@@ -214,6 +215,8 @@ class Walker {
   private stdinOf(): StdinSource {
     for (let i = this.parents.length - 2; i >= 0; i--) {
       const node = this.parents[i];
+      const child = this.parents[i + 1];
+      if (node === undefined || child === undefined) break;
       const type = this.nodeType(node);
       if (type === 'FuncDecl') return { kind: 'inherited' };
       if (type === 'Stmt') {
@@ -221,7 +224,7 @@ class Walker {
         const last = fed.at(-1);
         if (last !== undefined) return this.stdinFrom(last);
       }
-      if (type === 'BinaryCmd' && this.isPipe(node) && this.parents[i + 1].Pos().Offset() >= (node.OpPos as { Offset(): number }).Offset()) return { kind: 'pipe' };
+      if (type === 'BinaryCmd' && this.isPipe(node) && child.Pos().Offset() >= (node.OpPos as { Offset(): number }).Offset()) return { kind: 'pipe' };
     }
     return { kind: 'inherited' };
   }
@@ -243,6 +246,7 @@ class Walker {
     if (this.functionStack.length === 0) return false;
     for (let i = this.parents.length - 2; i >= 0; i--) {
       const node = this.parents[i];
+      if (node === undefined) break;
       const type = this.nodeType(node);
       if (type === 'FuncDecl') return false;
       if (FORKING.has(type)) return true;

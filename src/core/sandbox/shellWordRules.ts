@@ -1,12 +1,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Decision } from '../tools/types';
+import type { Decision } from './decisions';
 import { askEveryTime, block } from './decisions';
 import { isInsideFolder } from './pathForms';
 import { globSegment, procWordReason } from './procEnviron';
 import { secretReadReason } from './protectedPaths';
 import type { ShellWord } from './shellScript';
-import type { CommandPolicyOptions } from './shellPolicy';
+import type { CommandPolicyOptions } from './commandPolicyOptions';
 
 /** Names that fall under the secret-file rule, and one that does not (a glob matching both names everything). */
 const SECRET_SAMPLES = ['.env', '.env.local', 'server.pem', 'tls.key', 'id_rsa'];

@@ -27,7 +27,7 @@ export function nodesOf(value: unknown): ShNode[] {
 function unquoted(raw: string, mark: (c: string) => void): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
+    const c = raw.charAt(i);
     if (c === '\\' && i + 1 < raw.length) {
       i++;
       if (raw[i] === '\n') continue;

@@ -148,7 +148,9 @@ export function unwrap(spec: WrapperSpec, args: readonly ShellWord[]): Unwrapped
   let positionals = 0;
   const takes = (letter: string) => (spec.shortArg ?? '').includes(letter);
   for (; i < args.length; i++) {
-    const v = args[i].value;
+    const arg = args[i];
+    if (arg === undefined) break;
+    const v = arg.value;
     if (v === null) break; // computed: judged by the caller as a computed program name
     if (v === '--') {
       i++;
@@ -156,7 +158,7 @@ export function unwrap(spec: WrapperSpec, args: readonly ShellWord[]): Unwrapped
     }
     // env takes any NAME=VALUE (`BASH_FUNC_ls%%=() { …; }` too); a name never holds `/` or `=`.
     if (spec.envAssignments === true && /^[^=/-][^=/]*=/.test(v)) {
-      env.push(args[i]);
+      env.push(arg);
       continue;
     }
     if (v.startsWith('--') && v.length > 2) {
@@ -182,7 +184,7 @@ export function unwrap(spec: WrapperSpec, args: readonly ShellWord[]): Unwrapped
     if (v.startsWith('-') && v.length > 1 && !(positionals > 0 && positionals >= positionalsWanted)) {
       if (/^-[0-9]+$/.test(v)) continue; // `nice -10`
       for (let k = 1; k < v.length; k++) {
-        const letter = v[k];
+        const letter = v.charAt(k);
         const opt = `-${letter}`;
         if (spec.noCommandOptions?.includes(opt)) return { kind: 'none' };
         if (spec.shellOptions?.includes(opt)) viaShell = true;

@@ -57,7 +57,7 @@ function compute(searchPath: string, home: string): SystemView {
     if (folders.some((f) => real === f || real.startsWith(`${f}/`))) continue;
     if (realHome !== undefined && real.startsWith(`${realHome}/`)) {
       // `~/.pyenv/shims` needs the rest of `~/.pyenv`; `~/.local/bin` must not bring `~/.local/state`.
-      const top = real.slice(realHome.length + 1).split('/')[0];
+      const top = real.slice(realHome.length + 1).split('/')[0] ?? '';
       toolchains.add(HOME_SENSITIVE.has(top) ? real : path.join(realHome, top));
     } else if (realHome === undefined || real !== realHome) {
       toolchains.add(real);

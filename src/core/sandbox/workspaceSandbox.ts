@@ -85,7 +85,10 @@ export class WorkspaceSandbox {
   }
 
   get defaultFolder(): string {
-    return this.realFolders()[0];
+    // The constructor refuses an empty folder list, so there is always a first folder.
+    const [first] = this.realFolders();
+    if (first === undefined) throw new Error('The tool sandbox has no workspace folder.');
+    return first;
   }
 
   async resolve(input: string, intent: PathIntent): Promise<ResolvedPath> {

@@ -85,7 +85,7 @@ export class WorkspaceScanner {
       const record = this.record(records, rel, abs);
       if (record === undefined) return;
       if (record.classified?.rulesVersion !== rules.version) {
-        record.classified = { rulesVersion: rules.version, ...classify(folder, rel, record.entries, rules.ignores, workspaceFolders) };
+        record.classified = { rulesVersion: rules.version, ...classify(folder, rel, record.entries, (p, dir) => rules.ignores(p, dir), workspaceFolders) };
       }
       const { found, descend } = record.classified;
       out.hiddenFiles.push(...found.hiddenFiles);
@@ -123,7 +123,7 @@ export class WorkspaceScanner {
       records.delete(rel);
       return undefined;
     }
-    const entries = dirents.map((d) => ({ name: d.name, type: (d.isDirectory() ? 'dir' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'other') as EntryType }));
+    const entries = dirents.map((d): { name: string; type: EntryType } => ({ name: d.name, type: d.isDirectory() ? 'dir' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'other' }));
     const record: DirRecord = { mtimeMs: st.mtimeMs, ino: st.ino, settled: this.clock() - st.mtimeMs > SETTLE_MS, entries };
     records.set(rel, record);
     return record;

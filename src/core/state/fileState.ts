@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import type { Clock } from '../resilience/timers';
+import type { Clock } from '../common/clock';
 import { SegmentedLog, type LogLine } from '../store/segmentedLog';
 import { recording } from '../store/storeFaults';
 import { toDisposable, type Disposable } from '../common/lifecycle';

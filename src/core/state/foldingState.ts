@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Emitter } from '../common/event';
 import { toDisposable, type Disposable } from '../common/lifecycle';
-import { CLOSED, type BreakerRules, type BreakerSnapshot } from '../resilience/circuitBreaker';
-import type { Clock } from '../resilience/timers';
+import { CLOSED, type BreakerRules, type BreakerSnapshot } from './circuitBreaker';
+import type { Clock } from '../common/clock';
 import type { LegacyBreaker } from './legacyBreakers';
 import type { StateRecord } from './records';
 import type { AdmitOutcome, AdmitRequest, AttemptEnd, Claimed, ClaimRef, SharedState, SharedView, StartOutcome, Transition } from './sharedState';
 import { StateModel, type Applied } from './stateModel';
+import { asError } from '../common/asError';
 
 /** How long a budget reservation outlives its last renewal (its process died mid-call). */
 export const LEASE_MS = 60_000;
@@ -156,7 +157,7 @@ export abstract class FoldingState implements SharedState {
     try {
       return Promise.resolve(step());
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(asError(err));
     }
   }
 

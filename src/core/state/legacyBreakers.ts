@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { breakerSnapshotSchema, type BreakerSnapshot } from '../resilience/circuitBreaker';
+import { breakerSnapshotSchema, type BreakerSnapshot } from './circuitBreaker';
 import type { StoreLayout } from '../store/storeLayout';
 import { providerKey, toolKey } from './sharedState';
 

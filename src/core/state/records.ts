@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { breakerSnapshotSchema } from '../resilience/circuitBreaker';
+import { breakerSnapshotSchema } from './circuitBreaker';
 
 /**
  * The records of the shared state: what each process appends to the shared log (file backend) or sends to

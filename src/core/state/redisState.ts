@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { Emitter } from '../common/event';
 import { toDisposable, type Disposable } from '../common/lifecycle';
-import type { BreakerRules, BreakerSnapshot } from '../resilience/circuitBreaker';
+import type { BreakerRules, BreakerSnapshot } from './circuitBreaker';
 import { LEASE_MS } from './foldingState';
 import { LIMITER_GUARD_MS } from './records';
 import { STATE_SCRIPT } from './redisScript';

@@ -1,7 +1,7 @@
 import type { BreakerState } from '../common/coreEvents';
 import type { Event } from '../common/event';
 import type { Disposable } from '../common/lifecycle';
-import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from '../resilience/circuitBreaker';
+import type { AttemptResult, BreakerRules, BreakerSnapshot, Permit } from './circuitBreaker';
 import type { BudgetClaim, LimiterRules } from './records';
 
 /**

@@ -1,4 +1,4 @@
-import { breakerAfter, breakerCheck, breakerGate, CLOSED, type BreakerRules, type BreakerSnapshot, type Permit } from '../resilience/circuitBreaker';
+import { breakerAfter, breakerCheck, breakerGate, CLOSED, type BreakerRules, type BreakerSnapshot, type Permit } from './circuitBreaker';
 import { LIMITER_GUARD_MS, type LimiterRules, type StateRecord } from './records';
 import type { AdmitOutcome, BreakerFigures, BudgetFigures, LimiterFigures, SharedView, StartOutcome, Transition } from './sharedState';
 
@@ -204,13 +204,13 @@ export class StateModel {
     const bud = this.data.budget;
     // `for…in` allocates nothing: this runs for every record, and there is rarely anything to lapse.
     for (const id in bud.reservations) {
-      const r = bud.reservations[id]!;
-      if (r.until >= at) continue;
+      const r = bud.reservations[id];
+      if (r === undefined || r.until >= at) continue;
       delete bud.reservations[id];
       for (const s of r.scopes) bud.spent[s] = (bud.spent[s] ?? 0) + r.usd;
       bud.lapsed[id] = { scopes: r.scopes, usd: r.usd };
-      const ids = Object.keys(bud.lapsed);
-      if (ids.length > MAX_LAPSED) delete bud.lapsed[ids[0]!];
+      const [oldest, ...rest] = Object.keys(bud.lapsed);
+      if (oldest !== undefined && rest.length >= MAX_LAPSED) delete bud.lapsed[oldest];
     }
   }
 
@@ -225,27 +225,29 @@ export class StateModel {
     l.tokenLimit = rules.tokenLimit;
     l.windowMs = rules.windowMs;
     const w = rules.windowMs;
+    // \`slots\` and \`tokens\` are parallel arrays and every index read below is inside them; \`?? 0\` only tells the compiler.
+    const slot = (i: number): number => l.slots[i] ?? 0;
     let drop = 0;
-    while (drop < l.slots.length && l.slots[drop]! <= at - w - PRUNE_SLACK_MS) drop++;
+    while (drop < l.slots.length && slot(drop) <= at - w - PRUNE_SLACK_MS) drop++;
     if (drop > 0) {
       l.slots.splice(0, drop);
       l.tokens.splice(0, drop);
     }
     const k = l.slots.length;
-    let s = Math.max(at, k > 0 ? l.slots[k - 1]! : at);
-    if (k >= rules.limit) s = Math.max(s, l.slots[k - rules.limit]! + w);
+    let s = Math.max(at, k > 0 ? slot(k - 1) : at);
+    if (k >= rules.limit) s = Math.max(s, slot(k - rules.limit) + w);
     if (rules.tokenLimit !== null && rules.tokens > 0) {
       // A call larger than the whole per-window allowance runs alone once the window is empty.
       const want = Math.min(rules.tokens, rules.tokenLimit);
       for (;;) {
         let used = 0;
         let oldest = -1;
-        for (let i = k - 1; i >= 0 && l.slots[i]! > s - w; i--) {
-          used += l.tokens[i]!;
+        for (let i = k - 1; i >= 0 && slot(i) > s - w; i--) {
+          used += l.tokens[i] ?? 0;
           oldest = i;
         }
         if (used + want <= rules.tokenLimit || oldest < 0) break;
-        s = l.slots[oldest]! + w;
+        s = slot(oldest) + w;
       }
     }
     l.slots.push(s);
@@ -284,12 +286,11 @@ function limiterFigures(l: LimiterEntry, now: number): LimiterFigures {
   let used = 0;
   let tokensUsed = 0;
   let queued = 0;
-  for (let i = 0; i < l.slots.length; i++) {
-    const t = l.slots[i]!;
+  for (const [i, t] of l.slots.entries()) {
     if (t > now) queued++;
     else if (t > now - shown) {
       used++;
-      tokensUsed += l.tokens[i]!;
+      tokensUsed += l.tokens[i] ?? 0;
     }
   }
   return { used, limit: l.limit, tokensUsed, tokenLimit: l.tokenLimit, queued, windowMs: shown };

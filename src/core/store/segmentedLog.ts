@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recording } from './storeFaults';
+import { asError } from '../common/asError';
 
 /** One complete line read from a segment. */
 export interface LogLine {
@@ -28,7 +29,7 @@ export class SegmentedLog {
   private pending: Buffer = Buffer.alloc(0);
   private gen = 0;
   /** Why the open segment could only be opened for reading. */
-  private readOnlyCode: unknown;
+  private readOnlyCode: Error | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -88,7 +89,7 @@ export class SegmentedLog {
       if (code === 'ENOENT') return false;
       if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
       fd = fs.openSync(this.pathOf(gen), fs.constants.O_RDONLY);
-      this.readOnlyCode = err;
+      this.readOnlyCode = asError(err);
     }
     this.close();
     this.fd = fd;

@@ -51,7 +51,7 @@ export class StoreLayout {
     return path.join(this.root, 'state', 'costs.jsonl');
   }
 
-  /** Append-only audit ledger of failures, breaker transitions and fallbacks (seed 002). */
+  /** Append-only audit ledger of failures, breaker transitions and fallbacks. */
   get auditLedger(): string {
     return path.join(this.root, 'state', 'audit.jsonl');
   }
@@ -61,7 +61,7 @@ export class StoreLayout {
     return path.join(this.root, 'state', 'answer-cache.json');
   }
 
-  /** Readable per-agent transcripts derived from the run logs (seed `logs/<agent>.md`). */
+  /** Readable per-agent transcripts derived from the run logs (`logs/<agent>.md`). */
   transcript(agent: string): string {
     return path.join(this.root, 'logs', `${agent}.md`);
   }

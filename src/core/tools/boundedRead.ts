@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { capText, looksBinary, type CappedText, type OutputCap } from './outputCap';
+import { capText, looksBinary, type CappedText, type OutputCap } from '../sandbox/outputCap';
 
 export type TextEncodingName = 'utf8' | 'latin1' | 'ascii' | 'utf16le';
 

@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
-import { atomicWriteFile } from '../sandbox/atomicWrite';
+import { writeFileAtomic } from '../store/atomicFile';
 import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { protectedWriteReason } from '../sandbox/protectedPaths';
 import type { ResolvedPath } from '../sandbox/workspaceSandbox';
 import { readIfExists, sha256 } from './fileHashes';
-import { looksBinary } from './outputCap';
+import { looksBinary } from '../sandbox/outputCap';
 import { defineTool, workspacePathArg, type ToolJudgement } from './toolDefinition';
 
 /** `write` and `edit`: the two tools that change one file, each approved on its diff and undoable. */
@@ -52,7 +52,8 @@ async function currentText(r: Extract<ResolvedPath, { ok: true }>): Promise<{ te
 async function runChange(judgement: ToolJudgement, verb: string): Promise<{ status: 'ok'; output: string; truncated: false }> {
   const target = judgement.target ?? '';
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  await atomicWriteFile(target, judgement.proposedContent ?? '');
+  // The file's mode is kept; renaming over a symbolic link replaces the link instead of following it.
+  await writeFileAtomic(target, judgement.proposedContent ?? '', { mode: 'preserve', mkdir: false });
   const bytes = Buffer.byteLength(judgement.proposedContent ?? '', 'utf8');
   return { status: 'ok', output: `${verb} ${judgement.approval?.change?.relativePath ?? target} (${bytes} bytes).`, truncated: false };
 }

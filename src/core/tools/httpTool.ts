@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { z } from 'zod';
 import { judgeUrl, type HttpPolicyOptions } from '../sandbox/httpPolicy';
-import { BoundedBuffer, capText, looksBinary } from './outputCap';
+import { BoundedBuffer, capText, looksBinary } from '../sandbox/outputCap';
 import { defineTool, errorOutcome, type ToolContext } from './toolDefinition';
 import type { ToolOutcome } from './types';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionSchema } from '../sandbox/decisions';
 import { approvalRequestSchema } from './approvalView';
 import { fromLegacyApproval } from './legacyApproval';
 
@@ -7,17 +8,6 @@ import { fromLegacyApproval } from './legacyApproval';
  * set of schemas, so what a resume reads back is exactly what `execute` and `checkApplied` take. Plain
  * JSON throughout, so a call can be shown for approval in another process and executed after a crash.
  */
-
-/** How the approval gate judges a call. Deny wins; `block` can never be lifted. */
-export const decisionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('allow'), reason: z.string() }),
-  /** Approval needed; `--yes` or an "always allow" grant may cover it. */
-  z.strictObject({ kind: z.literal('ask'), reason: z.string(), grantKey: z.string().optional() }),
-  /** Approval needed every time; no blanket approval covers it. */
-  z.strictObject({ kind: z.literal('ask_every_time'), reason: z.string() }),
-  z.strictObject({ kind: z.literal('block'), reason: z.string() }),
-]);
-export type Decision = z.infer<typeof decisionSchema>;
 
 /**
  * Undo and crash information for a call that changes one file: its hash before and the hash the call

@@ -22,7 +22,7 @@ export const RUN_LAYER_TOOLS = ['delegate'] as const;
 export type EngineToolName = (typeof BUILTIN_TOOLS)[number]['name'];
 export type ToolName = EngineToolName | (typeof RUN_LAYER_TOOLS)[number];
 
-/** Every tool an agent can be given, with the seed's names (PRODUCT.md, "Tool names and parameters"). */
+/** Every tool an agent can be given, by the names the model calls them (test/unit/tools/toolContract.test.ts lists them). */
 export const TOOL_NAMES: readonly ToolName[] = [...BUILTIN_TOOLS.map((t): ToolName => t.name), ...RUN_LAYER_TOOLS];
 
 /** The tools that only read; the only ones available in an untrusted (Restricted Mode) workspace. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { buildChildEnv } from '../sandbox/childEnv';
-import { BoundedBuffer } from './outputCap';
+import { BoundedBuffer } from '../sandbox/outputCap';
 
 export type RipgrepResult =
   | { readonly ok: true; readonly stdout: string; readonly overflowed: boolean }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { allow, askEveryTime, block } from '../sandbox/decisions';
 import { isInsideFolder } from '../sandbox/pathForms';
 import { SecretIndex } from '../sandbox/secretFiles';
-import { capText } from './outputCap';
+import { capText } from '../sandbox/outputCap';
 import { secretIndex, secretRuleReason } from './readTool';
 import { runRipgrep } from './ripgrep';
 import { defineTool, errorOutcome, workspacePathArg, type ToolContext, type ToolJudgement } from './toolDefinition';

@@ -1,12 +1,12 @@
 import type { Emitter } from '../common/event';
 import type { CoreEvent } from '../common/coreEvents';
 import type { Disposable } from '../common/lifecycle';
-import { breakerCheck, retryAtOf, type BreakerRules } from '../resilience/circuitBreaker';
+import { breakerCheck, retryAtOf, type BreakerRules } from '../state/circuitBreaker';
 import { MemoryState } from '../state/foldingState';
 import { toolKey, type ClaimRef, type SharedState } from '../state/sharedState';
 import type { ToolStats } from './types';
 
-/** Seed 000's per-tool breaker settings. */
+/** The per-tool breaker settings. */
 export interface BreakerConfig {
   /** Consecutive failures that open the breaker; default 3. */
   readonly threshold: number;
@@ -30,7 +30,7 @@ export interface ToolBreakersOptions {
 const TOOL = 't:';
 
 /**
- * The circuit breaker and fleet stats of each tool (seed 000): the same breaker as a provider endpoint's
+ * The circuit breaker and fleet stats of each tool: the same breaker as a provider endpoint's
  * (`resilience/circuitBreaker.ts`, shared state, one probe for every process, fail fast while it runs), in
  * the `tool` scope. An error result counts as a failure; a refused call counts as nothing; a cancelled one
  * teaches nothing (and hands a probe on).

@@ -3,7 +3,7 @@ import type { CommandSandbox } from '../sandbox/commandSandbox';
 import type { IgnoreRules } from '../sandbox/ignoreRules';
 import type { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { ApprovalRequest } from './approvalView';
-import type { OutputCap } from './outputCap';
+import type { OutputCap } from '../sandbox/outputCap';
 import type { Decision, ExecutionContext, Precondition, ToolHost, ToolOutcome } from './types';
 
 /** Everything a tool may consult; built by the engine for `prepare` and again for `execute`. */
@@ -58,7 +58,7 @@ export interface ToolJudgement {
  * definition (or the data it returns) and know no tool by name.
  */
 export interface ToolDefinition<A, N extends string = string> {
-  /** The name the model calls it by (PRODUCT.md, "Tool names and parameters"). */
+  /** The name the model calls it by (part of the interface: test/unit/tools/toolContract.test.ts lists them). */
   readonly name: N;
   /** What the model is told the tool does. */
   readonly description: string;

@@ -10,7 +10,7 @@ import { IgnoreRules } from '../sandbox/ignoreRules';
 import { WorkspaceSandbox } from '../sandbox/workspaceSandbox';
 import type { SharedState } from '../state/sharedState';
 import { readIfExists, sha256 } from './fileHashes';
-import { DEFAULT_OUTPUT_CAP, type OutputCap } from './outputCap';
+import { DEFAULT_OUTPUT_CAP, type OutputCap } from '../sandbox/outputCap';
 import { ToolRegistry } from './registry';
 import { ToolBreakers } from './toolBreakers';
 import type { BoundCall, Tool, ToolContext, ToolJudgement } from './toolDefinition';

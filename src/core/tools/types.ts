@@ -1,6 +1,7 @@
 import type { AgentConfig, BreakwaterConfig } from '../config/schema';
 import type { ToolCallRequest, ToolSpec } from '../providers/types';
 import type { SandboxSettings, SandboxStatus } from '../sandbox/commandSandbox';
+import type { ToolOutcome } from '../sandbox/processRunner';
 import type { PreparedCall, StoredCall } from './preparedCall';
 
 /**
@@ -11,7 +12,9 @@ import type { PreparedCall, StoredCall } from './preparedCall';
  */
 
 export type { ApprovalRequest, ApprovalView } from './approvalView';
-export type { Decision, ExecutionContext, Precondition, PreparedCall, StoredCall } from './preparedCall';
+export type { Decision } from '../sandbox/decisions';
+export type { ToolOutcome } from '../sandbox/processRunner';
+export type { ExecutionContext, Precondition, PreparedCall, StoredCall } from './preparedCall';
 
 /** Who let a call run. `policy` for `allow`; the others answer an `ask`. */
 export type Authorization =
@@ -20,13 +23,7 @@ export type Authorization =
   | { readonly by: 'yes_flag' }
   | { readonly by: 'grant'; readonly grantKey: string };
 
-export type ToolOutcome =
-  | { readonly status: 'ok'; readonly output: string; readonly truncated: boolean }
-  | { readonly status: 'error'; readonly error: string }
-  /** Refused by a hard rule, an open tool breaker or an untrusted workspace; nothing ran. */
-  | { readonly status: 'blocked'; readonly error: string };
-
-/** Per-tool fleet stats (seed 000) for the tree view and `--status`. */
+/** Per-tool fleet stats for the tree view and `--status`. */
 export interface ToolStats {
   readonly tool: string;
   readonly state: 'closed' | 'open' | 'half_open';
@@ -70,6 +67,8 @@ export interface ToolEngine {
    * and tests with their own engine need not implement it.
    */
   reset?(tool: string): boolean;
+  /** Resolves when what the engine records (tool breaker figures) is written; optional for custom engines. */
+  flush?(): Promise<void>;
 }
 
 /** What a tool needs from its host: the extension and the CLI each provide one. */

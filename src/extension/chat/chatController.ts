@@ -322,7 +322,7 @@ export class ChatController implements vscode.Disposable {
     } catch (e) {
       const runId = this.active?.runId ?? knownRunId ?? 'unknown';
       this.deps.log.error(`chat: run failed`, e instanceof Error ? e : String(e));
-      const cause = e instanceof Error && e.cause !== undefined ? String(e.cause instanceof Error ? e.cause.stack ?? e.cause.message : e.cause) : undefined;
+      const cause = e instanceof Error && e.cause !== undefined ? (e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : typeof e.cause === 'string' ? e.cause : JSON.stringify(e.cause)) : undefined;
       this.post({ type: 'runFinished', runId, status: abort.signal.aborted ? 'cancelled' : 'failed', error: { message: e instanceof Error ? e.message : String(e), ...(cause ? { cause } : {}), actions: actionsFor(undefined) } });
       return undefined;
     } finally {

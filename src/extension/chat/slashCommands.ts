@@ -1,4 +1,4 @@
-/** The chat's slash commands, mirroring the seed's interactive mode. */
+/** The chat's slash commands (`/all`, `/costs`, `/status`, …). */
 export type SlashCommand =
   | { readonly kind: 'all'; readonly prompt: string }
   | { readonly kind: 'costs' }
@@ -24,7 +24,7 @@ export const SLASH_HELP = [
 export function parseSlashCommand(text: string): SlashCommand | null {
   const match = /^\/(\w+)\s*([\s\S]*)$/.exec(text.trim());
   if (!match) return null;
-  const [, name, rest] = match;
+  const [, name = '', rest = ''] = match;
   const arg = rest.trim();
   switch (name.toLowerCase()) {
     case 'all':

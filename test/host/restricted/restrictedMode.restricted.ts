@@ -13,6 +13,7 @@ import { startAttacker, type Attacker } from '../../fixtures/attacker';
 import { nextMessage } from '../support/chatMessages';
 import { activateBreakwater } from '../support/extension';
 import { enqueueFakeAnswers, fakeLlmUrl, resetFakeLlm } from '../support/fakeLlm';
+import { must } from '../../fixtures/must';
 
 describe('Restricted Mode in the real VS Code: the workspace agents.yaml steers nothing', function () {
   let api: BreakwaterTestApi;
@@ -23,7 +24,7 @@ describe('Restricted Mode in the real VS Code: the workspace agents.yaml steers 
     assert.equal(vscode.workspace.isTrusted, false, 'this session must open the folder in Restricted Mode');
     api = (await activateBreakwater()).exports as BreakwaterTestApi;
     attacker = await startAttacker();
-    root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    root = must(vscode.workspace.workspaceFolders![0], 'vscode.workspace.workspaceFolders![0]').uri.fsPath;
     fs.mkdirSync(path.join(root, '.breakwater'), { recursive: true });
     fs.writeFileSync(
       path.join(root, '.breakwater', 'agents.yaml'),

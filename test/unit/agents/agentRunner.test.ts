@@ -7,6 +7,7 @@ import { Orchestrator } from '../../../src/core/agents/orchestrator';
 import { ProviderError } from '../../../src/core/providers/errors';
 import { undoRun } from '../../../src/core/runs/undo';
 import { makeRuntime } from './fakes';
+import { must } from '../../fixtures/must';
 
 const YAML = `
 agents:
@@ -33,8 +34,8 @@ describe('agent loop', () => {
     const s = await new AgentRunner(rt).start({ agent: 'dev', prompt: 'hi' }, signal());
     assert.equal(s.status, 'completed');
     assert.equal(s.output, 'hello');
-    assert.match(gateway.requests[0].request.system, /^# dev\n\nYou write code\./);
-    assert.match(gateway.requests[0].request.system, /## Workspace/);
+    assert.match(must(gateway.requests[0], 'gateway.requests[0]').request.system, /^# dev\n\nYou write code\./);
+    assert.match(must(gateway.requests[0], 'gateway.requests[0]').request.system, /## Workspace/);
   });
 
   it('pauses a write for approval, never runs it alone, and continues after approve', async () => {
@@ -75,18 +76,18 @@ describe('agent loop', () => {
     const deny: Approver = async () => ({ kind: 'deny', reason: 'no' });
     const s = await new AgentRunner({ ...rt, approver: deny }).start({ agent: 'dev', prompt: 'clean' }, signal());
     assert.equal(s.status, 'completed');
-    assert.equal(s.toolCalls[0].status, 'denied');
-    const toolMsg = gateway.requests[1].request.messages.find((m) => m.role === 'tool');
-    assert.ok(toolMsg && toolMsg.role === 'tool' && toolMsg.results[0].isError);
+    assert.equal(must(s.toolCalls[0], 's.toolCalls[0]').status, 'denied');
+    const toolMsg = must(gateway.requests[1], 'gateway.requests[1]').request.messages.find((m) => m.role === 'tool');
+    assert.ok(toolMsg && toolMsg.role === 'tool' && must(toolMsg.results[0], 'toolMsg.results[0]').isError);
   });
 
   it('the loop guard stops the same call repeated', async () => {
     const same = { calls: [{ id: 'x', name: 'read', args: { path: 'a' } }] };
-    const { rt } = makeRuntime(YAML, { dev: [1, 2, 3].map((i) => ({ calls: [{ ...same.calls[0], id: `c${i}` }] })) });
+    const { rt } = makeRuntime(YAML, { dev: [1, 2, 3].map((i) => ({ calls: [{ ...must(same.calls[0], 'the repeated call'), id: `c${i}` }] })) });
     const s = await new AgentRunner(rt).start({ agent: 'dev', prompt: 'loop' }, signal());
     assert.equal(s.status, 'failed');
     assert.match(s.error ?? '', /loop guard/);
-    assert.equal(s.toolCalls[2].status, 'skipped');
+    assert.equal(must(s.toolCalls[2], 's.toolCalls[2]').status, 'skipped');
   });
 
   it('cancels at any point: the run is interrupted (cancelled), not finished', async () => {
@@ -131,9 +132,9 @@ describe('orchestration', () => {
     const r = await new Orchestrator(rt).runTask('ship', undefined, signal());
     assert.equal(r.status, 'failed');
     assert.equal(r.steps.length, 3);
-    const reviewReq = gateway.requests[1].request.messages[0];
+    const reviewReq = must(must(gateway.requests[1], 'gateway.requests[1]').request.messages[0], 'reviewReq');
     assert.ok(reviewReq.role === 'user' && reviewReq.text.includes('BUILT'));
-    const last = gateway.requests[2].request.messages[0];
+    const last = must(must(gateway.requests[2], 'gateway.requests[2]').request.messages[0], 'last');
     assert.ok(last.role === 'user');
     assert.match(last.text, /\[unavailable from rev: .*busy/);
   });
@@ -145,11 +146,11 @@ describe('orchestration', () => {
     });
     const s = await new AgentRunner(rt).start({ agent: 'dev', prompt: 'x' }, signal());
     assert.equal(s.status, 'completed');
-    assert.equal(s.toolCalls[0].status, 'ok');
-    assert.equal(s.toolCalls[0].output, 'checked');
+    assert.equal(must(s.toolCalls[0], 's.toolCalls[0]').status, 'ok');
+    assert.equal(must(s.toolCalls[0], 's.toolCalls[0]').output, 'checked');
     const child = rt.store.state(rt.store.childRunId(s.runId, 'd1'));
-    assert.equal(child.toolCalls[0].status, 'blocked');
-    assert.match(child.toolCalls[0].error ?? '', /cycle refused: dev → rev → dev/);
+    assert.equal(must(child.toolCalls[0], 'child.toolCalls[0]').status, 'blocked');
+    assert.match(must(child.toolCalls[0], 'child.toolCalls[0]').error ?? '', /cycle refused: dev → rev → dev/);
     assert.ok(Math.abs(s.costUsd - (0.002 + child.costUsd)) < 1e-9);
   });
 
@@ -162,7 +163,7 @@ describe('orchestration', () => {
     const s = await new AgentRunner(rt).start({ agent: 'a', prompt: 'x' }, signal());
     assert.equal(s.status, 'completed');
     const b = rt.store.state(rt.store.childRunId(s.runId, 'x'));
-    assert.match(b.toolCalls[0].error ?? '', /depth limit \(1\)/);
+    assert.match(must(b.toolCalls[0], 'b.toolCalls[0]').error ?? '', /depth limit \(1\)/);
   });
 });
 
@@ -173,6 +174,6 @@ describe('resume warnings', () => {
     const warnings: string[] = [];
     await new AgentRunner({ ...rt, configHash: () => 'changed', onWarning: (_id, m) => warnings.push(m) }).resume(paused.runId, signal());
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /agents file changed/);
+    assert.match(must(warnings[0], 'warnings[0]'), /agents file changed/);
   });
 });

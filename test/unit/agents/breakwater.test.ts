@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { terminalApprover } from '../../../src/cli/terminalApprover';
 import type { ApprovalPrompt } from '../../../src/core/agents/approvals';
 import { openTestBreakwater, type Scripted } from './fakes';
+import { must } from '../../fixtures/must';
 
 const YAML = `agents:\n  boss:\n    tools: [delegate]\n    delegates: [worker]\n  worker:\n    tools: [write]\n`;
 
@@ -23,7 +24,7 @@ describe('createBreakwater', () => {
     assert.equal(paused.status, 'waiting_on_human');
     const pending = bw.pendingApprovals(paused.runId);
     assert.deepEqual(pending.map((p) => p.approval.callId), ['w1']);
-    assert.notEqual(pending[0].runId, paused.runId);
+    assert.notEqual(must(pending[0], 'pending[0]').runId, paused.runId);
     const done = await bw.approve(paused.runId, 'w1');
     assert.equal(done.status, 'completed');
     assert.equal(done.output, 'boss done');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { TaskResult } from '../../../src/core/breakwater';
 import type { RunEvent } from '../../../src/core/runs/events';
 import { openTestBreakwater, type Scripted } from './fakes';
+import { must } from '../../fixtures/must';
 
 /**
  * A task is a durable run of its own: a step waiting on a human pauses the TASK, and approving,
@@ -49,7 +50,7 @@ describe('durable tasks', () => {
     const paused = await bw.runTask('t');
     assert.equal(paused.status, 'waiting_on_human');
     assert.deepEqual(statuses(paused), ['completed', 'waiting_on_human']);
-    const stepRun = paused.steps[1].kind === 'run' ? paused.steps[1].state.runId : '';
+    const stepRun = paused.steps[1]?.kind === 'run' ? paused.steps[1].state.runId : '';
     assert.equal(bw.taskRunOf(stepRun), paused.taskRunId);
     assert.deepEqual(bw.pendingApprovals(paused.taskRunId).map((p) => [p.runId, p.approval.callId]), [[stepRun, 'k1']]);
     assert.deepEqual(bashLines(), []);
@@ -61,7 +62,7 @@ describe('durable tasks', () => {
     assert.deepEqual(statuses(done), ['completed', 'completed', 'completed']);
     assert.equal(requestsOf('a').length, 1, 'step 1 is never asked again');
     assert.deepEqual(bashLines(), ['echo b']);
-    assert.match(userText(requestsOf('c')[0]), /## Output from a\n\nA-OUT[\s\S]*## Output from b\n\nB-OUT/);
+    assert.match(userText(must(requestsOf('c')[0], `requestsOf('c')[0]`)), /## Output from a\n\nA-OUT[\s\S]*## Output from b\n\nB-OUT/);
     // The steps' runs say which task run they belong to.
     assert.ok(done.steps.every((s) => s.kind === 'run' && s.state.taskRunId === paused.taskRunId));
     bw.dispose();
@@ -76,7 +77,7 @@ describe('durable tasks', () => {
     assert.equal(requestsOf('a').length, 1);
     assert.deepEqual(bashLines(), ['echo b']);
     // The task's extra prompt reaches every step, the ones after the pause too.
-    assert.match(userText(requestsOf('c')[0]), /report\n\nbe brief$/);
+    assert.match(userText(must(requestsOf('c')[0], `requestsOf('c')[0]`)), /report\n\nbe brief$/);
     await assert.rejects(bw.approve(paused.taskRunId), /no pending approvals \(status: completed\)/);
     bw.dispose();
   });
@@ -86,13 +87,13 @@ describe('durable tasks', () => {
     const paused = await bw.runTask('t');
     const step = await bw.deny(paused.taskRunId, undefined, 'not today');
     assert.equal(step.status, 'failed');
-    assert.equal(step.toolCalls[0].status, 'denied');
+    assert.equal(must(step.toolCalls[0], 'step.toolCalls[0]').status, 'denied');
     assert.equal(requestsOf('b').length, 1);
     const done = bw.taskResult(paused.taskRunId);
     assert.equal(done.status, 'failed');
     assert.deepEqual(statuses(done), ['completed', 'failed', 'completed']);
-    assert.match(userText(requestsOf('c')[0]), /\[unavailable from b: the user denied bash echo b \(not today\)\]/);
-    assert.doesNotMatch(userText(requestsOf('c')[0]), /## Output from b\n\n(?!\[unavailable)/);
+    assert.match(userText(must(requestsOf('c')[0], `requestsOf('c')[0]`)), /\[unavailable from b: the user denied bash echo b \(not today\)\]/);
+    assert.doesNotMatch(userText(must(requestsOf('c')[0], `requestsOf('c')[0]`)), /## Output from b\n\n(?!\[unavailable)/);
     assert.deepEqual(bashLines(), []);
     bw.dispose();
   });
@@ -113,7 +114,8 @@ describe('durable tasks', () => {
     it(`cut short right after ${crashAt}: resuming the task finishes it without repeating a finished step`, async () => {
       const { bw, requestsOf } = await open({ a: [{ text: 'A-OUT' }], b: [{ text: 'B-OUT' }], c: [{ text: 'C-OUT' }] }, { type: crashAt });
       await assert.rejects(bw.runTask('t'), /simulated crash/);
-      const [task] = bw.listRuns().filter((r) => r.kind === 'task');
+      const tasks = bw.listRuns().filter((r) => r.kind === 'task');
+      const task = must(tasks[0], 'task run #1');
       assert.equal(task.agent, 'task:t');
       // Nobody drives it any more: listed as interrupted (crashed), not `running` for ever.
       assert.equal(task.status, 'interrupted');
@@ -123,7 +125,7 @@ describe('durable tasks', () => {
       assert.equal(requestsOf('a').length, 1);
       assert.equal(requestsOf('b').length, 1);
       assert.equal(requestsOf('c').length, 1);
-      assert.match(userText(requestsOf('b')[0]), /A-OUT/);
+      assert.match(userText(must(requestsOf('b')[0], `requestsOf('b')[0]`)), /A-OUT/);
       // One run per step, however the task was interrupted.
       assert.equal(bw.listRuns().filter((r) => r.taskRunId === task.runId).length, 3);
       bw.dispose();
@@ -134,7 +136,7 @@ describe('durable tasks', () => {
     const { bw, requestsOf } = await open({ a: [{ text: 'A-OUT' }], b: [new Error('b broke')], c: [{ text: 'C-OUT' }] });
     const r = await bw.runTask('t');
     assert.equal(r.status, 'failed');
-    assert.match(userText(requestsOf('c')[0]), /\[unavailable from b: .*b broke\]/);
+    assert.match(userText(must(requestsOf('c')[0], `requestsOf('c')[0]`)), /\[unavailable from b: .*b broke\]/);
     bw.dispose();
   });
 

@@ -6,6 +6,7 @@ import { createBreakwater, type Breakwater } from '../../../src/core/breakwater'
 import { type FakeLlm } from '../../fixtures/fake-llm/index';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { fixedKeys } from '../../../src/core/providers/keyBinding';
+import { must } from '../../fixtures/must';
 
 const NAMES = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
 
@@ -43,7 +44,7 @@ describe('orchestration over the real gateway and the fake LLM server', function
     }
     const status = bw.status();
     assert.equal(status.breakers.providers.length, 1, 'one policy for the endpoint');
-    assert.equal(status.breakers.providers[0].rate_limit?.queued, 3);
+    assert.equal(must(status.breakers.providers[0], 'status.breakers.providers[0]').rate_limit?.queued, 3);
     assert.equal(llm.requests.length, 5);
     ctl.abort(new Error('test over'));
     const results = await all;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { runCliInProcess } from './runCliInProcess';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { testStoreOf } from '../../fixtures/stateHome';
+import { must } from '../../fixtures/must';
 
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
 
@@ -176,7 +177,7 @@ describe('CLI (in process, real core, fake LLM server)', function () {
     const json = r.json();
     assert.deepEqual(Object.keys(json), ['task', 'status', 'steps']);
     assert.deepEqual(json.steps.map((s: { status: string }) => s.status), ['completed', 'failed', 'completed']);
-    const third = JSON.stringify(llm.requests[2].body);
+    const third = JSON.stringify(must(llm.requests[2], 'llm.requests[2]').body);
     assert.match(third, /A-OUT/);
     assert.match(third, /unavailable from b: /);
   });

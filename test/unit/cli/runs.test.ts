@@ -8,6 +8,7 @@ import { replayRunLog } from '../../../src/core/runs/runLog';
 import { testStoreOf } from '../../fixtures/stateHome';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { runCliInProcess } from './runCliInProcess';
+import { must } from '../../fixtures/must';
 
 /**
  * The CLI's side of the run layer: a transient failure exits 1 with `resumable: true` and
@@ -45,14 +46,14 @@ describe('CLI: interrupted and damaged runs', function () {
     assert.equal(failed.code, 1, failed.err);
     const json = failed.json();
     assert.deepEqual([json.status, json.resumable, json.failure_kind, json.interruption], ['failed', true, 'overloaded', 'failure']);
-    const row = (await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] }>().runs[0];
+    const row = must((await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] }>().runs[0], 'row');
     assert.deepEqual([row.run_id, row.status, row.resumable, row.failure_kind], [json.run_id, 'interrupted', true, 'overloaded']);
     const human = await cli(['--runs'], ws);
     assert.match(human.out, new RegExp(`interrupted .*\\n\\s+overloaded: .* → --resume ${json.run_id}`));
     const resumed = await cli(['--resume', json.run_id, '--json'], ws);
     assert.equal(resumed.code, 0, resumed.err);
     assert.equal(resumed.json().output, 'back again');
-    assert.deepEqual(llm.requests[1].body, llm.requests[0].body, 'the resume sent the conversation from the log');
+    assert.deepEqual(must(llm.requests[1], 'llm.requests[1]').body, must(llm.requests[0], 'llm.requests[0]').body, 'the resume sent the conversation from the log');
   });
 
   it('--resume reads the run\'s log once (it used to replay it 8 times)', async () => {
@@ -85,13 +86,13 @@ describe('CLI: interrupted and damaged runs', function () {
     const file = logOf(ws, runId);
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     const badLine = lines.findIndex((l) => l.includes('"tool_call_completed"')) + 1;
-    lines[badLine - 1] = lines[badLine - 1].slice(0, 30);
+    lines[badLine - 1] = must(lines[badLine - 1], 'lines[badLine - 1]').slice(0, 30);
     fs.writeFileSync(file, lines.join('\n'));
 
     const listed = (await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] }>().runs;
     assert.equal(listed.length, 1, 'the damaged run is still listed');
-    assert.equal(listed[0].status, 'damaged');
-    assert.deepEqual([listed[0].damage?.file, listed[0].damage?.line], [file, badLine]);
+    assert.equal(must(listed[0], 'listed[0]').status, 'damaged');
+    assert.deepEqual([must(listed[0], 'listed[0]').damage?.file, must(listed[0], 'listed[0]').damage?.line], [file, badLine]);
     assert.match((await cli(['--runs'], ws)).out, new RegExp(`${runId}  damaged[\\s\\S]*:${badLine}: not JSON[\\s\\S]*--repair ${runId}`));
 
     const refused = await cli(['--resume', runId], ws);
@@ -105,9 +106,9 @@ describe('CLI: interrupted and damaged runs', function () {
     assert.equal(repaired.code, 0, repaired.err);
     const r = repaired.json();
     assert.equal(r.line, badLine);
-    assert.ok(fs.readFileSync(r.saved_to, 'utf8').startsWith(lines[badLine - 1]), 'the bad tail is saved aside');
+    assert.ok(fs.readFileSync(r.saved_to, 'utf8').startsWith(must(lines[badLine - 1], 'lines[badLine - 1]')), 'the bad tail is saved aside');
     assert.equal(replayRunLog(file).events.length, badLine - 1);
-    assert.equal((await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] }>().runs[0].status, 'interrupted');
+    assert.equal(must((await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] }>().runs[0], `(await cli(['--runs', '--json'], ws)).json<{ runs: RunRow[] `).status, 'interrupted');
     // The read (cut off with its result) is safe to run again; then the model is asked for the answer again.
     llm.enqueue({ kind: 'reply', text: 'read it' });
     const resumed = await cli(['--resume', runId, '--json'], ws);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCliInProcess } from './runCliInProcess';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
+import { must } from '../../fixtures/must';
 
 const YAML = `settings:\n  max_retries: 0\nagents:\n  a: { provider: anthropic, tools: [read] }\n  b: { provider: anthropic, tools: [bash] }\n  c: { provider: anthropic, tools: [read] }\ntasks:\n  t:\n    steps:\n      - { agent: a, prompt: PLAN-STEP }\n      - { agent: b, prompt: ACT-STEP }\n      - { agent: c, prompt: REPORT-STEP }\n`;
 const RUN_KEYS = ['run_id', 'agent', 'status', 'output', 'usage', 'cost_usd', 'tool_calls', 'pending_approvals'];
@@ -38,15 +39,15 @@ describe('CLI: durable tasks (in process, real core, fake LLM server)', function
     assert.deepEqual(Object.keys(json), ['task', 'status', 'steps']);
     assert.equal(json.status, 'waiting_on_human');
     assert.deepEqual(json.steps.map((s) => s.status), ['completed', 'waiting_on_human']);
-    assert.deepEqual(Object.keys(json.steps[1]), RUN_KEYS);
-    assert.deepEqual(json.steps[1].pending_approvals.map((p) => p.call_id), ['k1']);
+    assert.deepEqual(Object.keys(must(json.steps[1], 'json.steps[1]')), RUN_KEYS);
+    assert.deepEqual(must(json.steps[1], 'json.steps[1]').pending_approvals.map((p) => p.call_id), ['k1']);
     const runs = (await cli(['--runs', '--json'], ws)).json<{ runs: { run_id: string; agent: string; status: string }[] }>().runs;
     const task = runs.find((x) => x.agent === 'task:t');
     assert.ok(task, `the task run is listed: ${JSON.stringify(runs)}`);
     assert.deepEqual(Object.keys(task).slice(0, 5), ['run_id', 'agent', 'status', 'started_at', 'updated_at']);
     assert.equal(task.status, 'waiting_on_human');
     assert.match(r.err, new RegExp(`--approve ${task.run_id}`));
-    return { json, taskRun: task.run_id, stepRun: json.steps[1].run_id };
+    return { json, taskRun: task.run_id, stepRun: must(json.steps[1], 'json.steps[1]').run_id };
   }
 
   it('--approve STEP_RUN finishes the task: step 1 asked once, the side effect once, exit 0', async () => {
@@ -64,7 +65,7 @@ describe('CLI: durable tasks (in process, real core, fake LLM server)', function
     assert.deepEqual(lines(ws), ['one']);
     const report = requestsWith('REPORT-STEP');
     assert.equal(report.length, 1);
-    assert.match(JSON.stringify(report[0].body), /A-OUT[\s\S]*B-OUT/);
+    assert.match(JSON.stringify(must(report[0], 'report[0]').body), /A-OUT[\s\S]*B-OUT/);
   });
 
   it('--approve TASK_RUN and --resume TASK_RUN continue the same task', async () => {
@@ -93,8 +94,8 @@ describe('CLI: durable tasks (in process, real core, fake LLM server)', function
     const json = r.json<TaskJson>();
     assert.equal(json.status, 'failed');
     assert.deepEqual(json.steps.map((s) => s.status), ['completed', 'failed', 'completed']);
-    assert.deepEqual(json.steps[1].tool_calls.map((c) => c.status), ['denied']);
-    assert.match(JSON.stringify(requestsWith('REPORT-STEP')[0].body), /\[unavailable from b: the user denied /);
+    assert.deepEqual(must(json.steps[1], 'json.steps[1]').tool_calls.map((c) => c.status), ['denied']);
+    assert.match(JSON.stringify(must(requestsWith('REPORT-STEP')[0], `requestsWith('REPORT-STEP')[0]`).body), /\[unavailable from b: the user denied /);
     assert.equal(requestsWith('ACT-STEP').length, 1, 'the denied step is not asked again');
     assert.deepEqual(lines(ws), []);
   });

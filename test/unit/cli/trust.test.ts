@@ -10,6 +10,7 @@ import { startAttacker, type Attacker } from '../../fixtures/attacker';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { runCliProcess } from '../../crash/cliProcess';
 import { runCliInProcess } from './runCliInProcess';
+import { must } from '../../fixtures/must';
 
 /** A workspace plus a home of its own: the user file and trust.json never touch the real user's. */
 function setup(workspaceYaml: unknown, userYaml?: unknown) {
@@ -83,7 +84,7 @@ describe('CLI: the workspace file cannot steer a key, a prompt or a protection u
         assert.equal(run.json().output, `answer ${i}`);
       }
       // The environment's key went to the confirmed endpoint (a local Ollama gets none).
-      if (provider !== 'ollama') assert.match(JSON.stringify(llm.requests[0].headers), /sk-(ant|oai)-SECRET/);
+      if (provider !== 'ollama') assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), /sk-(ant|oai)-SECRET/);
 
       // The value changes (a new commit of the repository): a new question, and nothing is sent.
       fs.writeFileSync(s.wsFile, stringify({ ...agent(provider), providers: endpoint(provider, attacker.url) }));
@@ -130,7 +131,7 @@ describe('CLI: the workspace file cannot steer a key, a prompt or a protection u
     const allowed = await readOutside();
     assert.equal(allowed.code, 0, allowed.err);
     assert.equal(allowed.json().tool_calls[0].status, 'ok');
-    assert.match(JSON.stringify(llm.requests[1].body), /outside the workspace/);
+    assert.match(JSON.stringify(must(llm.requests[1], 'llm.requests[1]').body), /outside the workspace/);
   });
 
   const EVERY_KEY: Record<string, { workspace: Record<string, unknown>; user?: Record<string, unknown> }> = {

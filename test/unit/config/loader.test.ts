@@ -7,6 +7,7 @@ import { ConfigWatcher, type ConfigReload } from '../../../src/core/config/confi
 import { agentsJsonSchema } from '../../../src/core/config/jsonSchema';
 import { loadConfig, parseConfigText } from '../../../src/core/config/loader';
 import { TEMPLATE_NAMES, TEMPLATES } from '../../../src/core/config/templates';
+import { must } from '../../fixtures/must';
 
 function expectConfigError(text: string): ConfigError {
   try {
@@ -23,16 +24,16 @@ describe('config loader', () => {
     const text = ['agents:', '  x:', '    role: hi', '    tools:', '      - read', '      - write', '      - teleport', ''].join('\n');
     const err = expectConfigError(text);
     assert.equal(err.issues.length, 1);
-    assert.equal(err.issues[0].path, 'agents.x.tools[2]');
-    assert.equal(err.issues[0].line, 7);
+    assert.equal(must(err.issues[0], 'err.issues[0]').path, 'agents.x.tools[2]');
+    assert.equal(must(err.issues[0], 'err.issues[0]').line, 7);
     assert.match(err.message, /agents\.x\.tools\[2\] \(line 7\)/);
   });
 
   it('reports unknown keys on their own line with a suggestion', () => {
     const err = expectConfigError(['settings:', '  timeout: 5', '  timout: 5', 'agents:', '  a: {}', ''].join('\n'));
-    assert.equal(err.issues[0].path, 'settings.timout');
-    assert.equal(err.issues[0].line, 3);
-    assert.match(err.issues[0].message, /did you mean "timeout"/);
+    assert.equal(must(err.issues[0], 'err.issues[0]').path, 'settings.timout');
+    assert.equal(must(err.issues[0], 'err.issues[0]').line, 3);
+    assert.match(must(err.issues[0], 'err.issues[0]').message, /did you mean "timeout"/);
   });
 
   it('points a missing required key at its parent and a bad reference at its value', () => {
@@ -44,8 +45,8 @@ describe('config loader', () => {
 
   it('reports YAML syntax errors with a line', () => {
     const err = expectConfigError('agents:\n  a: {\n  b: [\n');
-    assert.ok(err.issues[0].line !== undefined && err.issues[0].line >= 2, JSON.stringify(err.issues));
-    assert.match(err.issues[0].message, /YAML syntax/);
+    assert.ok(err.issues[0]?.line !== undefined && err.issues[0].line >= 2, JSON.stringify(err.issues));
+    assert.match(must(err.issues[0], 'err.issues[0]').message, /YAML syntax/);
   });
 
   it('uses the built-in default when the file is missing', async () => {
@@ -68,12 +69,12 @@ describe('config loader', () => {
     });
   }
 
-  it('templates keep the seed agents with our provider names', () => {
+  it('templates keep the example agents with our provider names', () => {
     const team = parseConfigText(TEMPLATES.dev_team);
     assert.deepEqual(Object.keys(team.agents), ['architect', 'developer', 'reviewer', 'tester']);
-    assert.equal(team.agents.reviewer.provider, 'openai');
-    assert.equal(parseConfigText(TEMPLATES.local_ollama).agents.coder.provider, 'ollama');
-    assert.deepEqual(parseConfigText(TEMPLATES.devops).agents.deployer.servers, ['production', 'staging']);
+    assert.equal(team.agents.reviewer?.provider, 'openai');
+    assert.equal(parseConfigText(TEMPLATES.local_ollama).agents.coder?.provider, 'ollama');
+    assert.deepEqual(parseConfigText(TEMPLATES.devops).agents.deployer?.servers, ['production', 'staging']);
   });
 
   it('the shipped JSON Schema is generated from the zod schema', () => {

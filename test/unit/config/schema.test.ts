@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { configSchema } from '../../../src/core/config/schema';
+import { must } from '../../fixtures/must';
 
 describe('config schema', () => {
-  it('fills the seed defaults for an empty file', () => {
+  it('fills the defaults for an empty file', () => {
     const cfg = configSchema.parse({});
     assert.equal(cfg.settings.default_provider, 'anthropic');
     assert.equal(cfg.settings.timeout, 300);
@@ -16,7 +17,7 @@ describe('config schema', () => {
   it('reports unknown keys with their path', () => {
     const r = configSchema.safeParse({ settings: { timout: 5 } });
     assert.equal(r.success, false);
-    const issue = r.error!.issues.find((i) => i.code === 'unrecognized_keys');
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys');
     assert.ok(issue, 'expected an unrecognized_keys issue');
     assert.deepEqual(issue.path, ['settings']);
   });
@@ -27,7 +28,7 @@ describe('config schema', () => {
       tasks: { t: { steps: [{ agent: 'nobody', prompt: 'x' }] } },
     });
     assert.equal(r.success, false);
-    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    const paths = r.error.issues.map((i) => i.path.join('.'));
     assert.ok(paths.includes('agents.a.servers.0'), paths.join(', '));
     assert.ok(paths.includes('agents.a.fallback.agent'), paths.join(', '));
     assert.ok(paths.includes('tasks.t.steps.0.agent'), paths.join(', '));
@@ -36,6 +37,6 @@ describe('config schema', () => {
   it('requires a target for a degrade fallback', () => {
     const r = configSchema.safeParse({ agents: { a: { fallback: { strategy: 'degrade' } } } });
     assert.equal(r.success, false);
-    assert.match(r.error!.issues[0].message, /degrade fallback needs/);
+    assert.match(must(r.error.issues[0], 'r.error.issues[0]').message, /degrade fallback needs/);
   });
 });

@@ -9,6 +9,7 @@ import { loadScopedConfig, type ConfigScopes } from '../../../src/core/config/sc
 import { getIn, keyOf, SCHEMA_FIELDS } from '../../../src/core/config/schemaWalk';
 import { TEMPLATE_NAMES, TEMPLATES } from '../../../src/core/config/templates';
 import { displayValue, type Confirmations, type SensitiveValue } from '../../../src/core/config/trust';
+import { must } from '../../fixtures/must';
 
 /** Confirmations held in memory, as both hosts record them: folder → key → hash. */
 class Confirmed implements Confirmations {
@@ -87,22 +88,22 @@ describe('config scopes: the user file and the workspace file', () => {
       const before = await effective(trusted);
       const pending = before.scopes!.sensitive;
       assert.equal(pending.length, 1, JSON.stringify(pending));
-      assert.equal(pending[0].key, keyOf(c.at));
-      assert.equal(pending[0].status, 'unconfirmed');
-      assert.equal(pending[0].file, d.workspaceFile);
-      assert.ok(pending[0].line !== undefined && pending[0].line >= 1);
+      assert.equal(must(pending[0], 'pending[0]').key, keyOf(c.at));
+      assert.equal(must(pending[0], 'pending[0]').status, 'unconfirmed');
+      assert.equal(must(pending[0], 'pending[0]').file, d.workspaceFile);
+      assert.ok(pending[0]?.line !== undefined && pending[0].line >= 1);
       assert.deepEqual(getIn(before.config, c.at), expectedUnused, 'an unconfirmed value has no effect');
 
       confirmations.confirm(d.folder, pending);
       const after = await effective(trusted);
-      assert.equal(after.scopes!.sensitive[0].status, 'confirmed');
+      assert.equal(must(after.scopes!.sensitive[0], 'after.scopes!.sensitive[0]').status, 'confirmed');
       assert.notDeepEqual(getIn(after.config, c.at), expectedUnused, 'a confirmed value is used');
       assert.notEqual(after.hash, before.hash);
       // It keeps working: the next load (another process, a reload) still uses it.
       assert.deepEqual(getIn((await effective(trusted)).config, c.at), getIn(after.config, c.at));
 
       const restricted = await effective(scopes({ kind: 'restricted' }));
-      assert.equal(restricted.scopes!.sensitive[0].status, 'restricted');
+      assert.equal(must(restricted.scopes!.sensitive[0], 'restricted.scopes!.sensitive[0]').status, 'restricted');
       assert.deepEqual(getIn(restricted.config, c.at), expectedUnused, 'Restricted Mode never uses it, even confirmed');
 
       // The same key with another value is a new question.
@@ -127,10 +128,10 @@ describe('config scopes: the user file and the workspace file', () => {
     assert.equal(loaded.config.settings.timeout, 5);
     for (const name of TEMPLATE_NAMES) {
       write(d.workspaceFile, TEMPLATES[name]);
-      const t = await loadScopedConfig({ workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } });
+      const t = must(await loadScopedConfig({ workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } }), 't');
       // Only the devops template names ssh targets; its agents keep their names, without the unconfirmed servers.
       assert.deepEqual(t.scopes!.sensitive.map((v) => v.key), name === 'devops' ? ['servers.production', 'servers.staging'] : [], name);
-      if (name === 'devops') assert.deepEqual(t.config.agents.deployer.servers, []);
+      if (name === 'devops') assert.deepEqual(t.config.agents.deployer?.servers, []);
     }
   });
 
@@ -168,14 +169,14 @@ describe('config scopes: the user file and the workspace file', () => {
       agents: { dev: { role: 'workspace dev', tools: ['read'] }, theirs: { role: 'from the repo', delegates: ['mine'] } },
       tasks: { t: { steps: [{ agent: 'theirs', prompt: 'workspace' }] } },
     });
-    const l = await loadScopedConfig({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } });
+    const l = must(await loadScopedConfig({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } }), 'l');
     assert.equal(l.config.settings.default_model, 'opus');
     assert.equal(l.config.settings.timeout, 30);
     assert.equal(l.config.settings.max_retries, 1);
     assert.deepEqual(Object.keys(l.config.agents).sort(), ['dev', 'mine', 'theirs']);
-    assert.equal(l.config.agents.dev.role, 'workspace dev');
-    assert.deepEqual(l.config.agents.mine.servers, ['prod'], 'the user scope needs no confirmation');
-    assert.equal(l.config.tasks.t.steps[0].prompt, 'workspace');
+    assert.equal(l.config.agents.dev?.role, 'workspace dev');
+    assert.deepEqual(l.config.agents.mine?.servers, ['prod'], 'the user scope needs no confirmation');
+    assert.equal(l.config.tasks.t?.steps[0]?.prompt, 'workspace');
     assert.deepEqual(l.scopes!.values['settings.default_model'], { from: 'user', files: [d.userFile] });
     assert.deepEqual(l.scopes!.values['settings.max_retries'], { from: 'workspace', files: [d.workspaceFile] });
     assert.deepEqual(l.scopes!.values['settings.rate_limit_per_minute'], { from: 'default' });
@@ -200,7 +201,7 @@ describe('config scopes: the user file and the workspace file', () => {
     assert.deepEqual(s.http_allowed_domains, ['api.example.com']);
     assert.match(l.scopes!.notes.join('\n'), /http_allowed_domains: evil\.com/);
     assert.deepEqual(l.scopes!.sensitive, [], 'narrowing is not a question');
-    const dev = l.config.agents.dev;
+    const dev = must(l.config.agents.dev, 'dev');
     assert.equal(dev.budget_usd, 1);
     assert.deepEqual(dev.denied_commands, ['curl']);
     assert.deepEqual(dev.allowed_commands, ['git']);
@@ -236,11 +237,11 @@ describe('config scopes: the user file and the workspace file', () => {
       write(d.workspaceFile, 'agents:\n  a:\n    tools: [teleport]\n');
       const user = await expectError({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'restricted' } });
       assert.equal(user.file, d.userFile);
-      assert.deepEqual([user.issues[0].path, user.issues[0].line], ['settings.timeout', 2]);
+      assert.deepEqual([must(user.issues[0], 'user.issues[0]').path, must(user.issues[0], 'user.issues[0]').line], ['settings.timeout', 2]);
       write(d.userFile, 'settings:\n  timeout: 5\n');
       const ws = await expectError({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'restricted' } });
       assert.equal(ws.file, d.workspaceFile);
-      assert.deepEqual([ws.issues[0].path, ws.issues[0].line], ['agents.a.tools[0]', 3]);
+      assert.deepEqual([must(ws.issues[0], 'ws.issues[0]').path, must(ws.issues[0], 'ws.issues[0]').line], ['agents.a.tools[0]', 3]);
     });
 
     it('a reference may point into the other file; a broken one is reported where it is written', async () => {
@@ -257,9 +258,9 @@ describe('config scopes: the user file and the workspace file', () => {
       write(d.workspaceFile, 'settings:\n  sandbox:\n    mode: "off"\n');
       const e = await expectError({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: { isConfirmed: () => true } } });
       assert.equal(e.file, d.workspaceFile);
-      assert.equal(e.issues[0].path, 'settings.sandbox.mode');
-      assert.equal(e.issues[0].line, 3);
-      assert.match(e.issues[0].message, /only be set in your own file .*no confirmation can allow it/);
+      assert.equal(must(e.issues[0], 'e.issues[0]').path, 'settings.sandbox.mode');
+      assert.equal(must(e.issues[0], 'e.issues[0]').line, 3);
+      assert.match(must(e.issues[0], 'e.issues[0]').message, /only be set in your own file .*no confirmation can allow it/);
       write(d.userFile, 'settings:\n  sandbox:\n    mode: "off"\n');
       write(d.workspaceFile, 'settings:\n  timeout: 5\n');
       const ok = await loadScopedConfig({ userFile: d.userFile, workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'restricted' } });
@@ -296,7 +297,7 @@ describe('config scopes: what a confirmation shows', () => {
     const d = dirs();
     write(d.workspaceFile, { servers: { 'prod\u202e': { host: 'evil.example.com\u200b', user: 'deploy\u0007' } } });
     const l = await loadScopedConfig({ workspaceFile: d.workspaceFile, folder: d.folder, trust: { kind: 'trusted', confirmations: new Confirmed() } });
-    const v = l.scopes!.sensitive[0];
+    const v = must(l.scopes!.sensitive[0], 'v');
     assert.equal(v.display, '{"host":"evil.example.com\\u{200b}","user":"deploy\\u0007"}');
     assert.equal(displayValue(v.key), 'servers.prod\\u{202e}');
     for (const c of ['\u200b', '\u202e', '\u0007']) assert.ok(!v.display.includes(c) && !displayValue(v.key).includes(c));

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { valueHash } from '../../../src/core/config/trust';
 import { parseTrustFile, TrustFile } from '../../../src/core/config/trustStore';
+import { must } from '../../fixtures/must';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -69,12 +70,12 @@ describe('trust.json: confirmations of workspace values in user scope', function
       fs.writeFileSync(file, content);
       const warnings: string[] = [];
       const store = await TrustFile.open(file, { onWarning: (m) => warnings.push(m), clock: () => Date.UTC(2026, 0, 2, 3, 4, 5) });
-      assert.match(warnings[0], /not a valid confirmations file/);
+      assert.match(must(warnings[0], 'warnings[0]'), /not a valid confirmations file/);
       assert.equal(store.isConfirmed('/x', 'k', 'a'.repeat(64)), false);
       await store.confirm(dir, [value('servers.prod', 'x')]);
       const aside = fs.readdirSync(dir).filter((f) => f.startsWith('trust.json.corrupt-'));
       assert.equal(aside.length, 1);
-      assert.equal(fs.readFileSync(path.join(dir, aside[0]), 'utf8'), content, 'nothing is lost');
+      assert.equal(fs.readFileSync(path.join(dir, must(aside[0], 'aside[0]')), 'utf8'), content, 'nothing is lost');
       assert.ok(parseTrustFile(fs.readFileSync(file, 'utf8')).ok);
       assert.ok((await TrustFile.open(file)).isConfirmed(dir, 'servers.prod', value('servers.prod', 'x').hash));
     });

@@ -6,6 +6,7 @@ import { BudgetGuard, isBudgetExceededError } from '../../../src/core/cost/budge
 import { CostLedger } from '../../../src/core/cost/costLedger';
 import { MemoryState } from '../../../src/core/state/foldingState';
 import { recordingBus } from '../resilience/helpers';
+import { must } from '../../fixtures/must';
 
 const usage = { inputTokens: 1000, outputTokens: 500, cacheReadTokens: 200, cacheCreationTokens: 0 };
 const DAY1 = Date.UTC(2025, 5, 1, 12);
@@ -25,12 +26,12 @@ describe('CostLedger', () => {
     await ledger.record({ at: DAY2, runId: 'r2', agent: 'dev', provider: 'anthropic', model: 'claude-sonnet-4-5', usage, usd: 1 });
     const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.equal(JSON.parse(lines[1]!).model, 'gpt-4o');
-    const t = ledger.totals();
+    assert.equal(JSON.parse(must(lines[1], 'lines[1]')).model, 'gpt-4o');
+    const t = must(ledger.totals(), 't');
     assert.equal(t.total.usd, 1.75);
-    assert.equal(t.byRun.r1!.usd, 0.75);
-    assert.equal(t.byAgent.dev!.calls, 2);
-    assert.equal(t.byModel['claude-sonnet-4-5']!.usd, 1.25);
+    assert.equal(t.byRun.r1?.usd, 0.75);
+    assert.equal(t.byAgent.dev?.calls, 2);
+    assert.equal(must(t.byModel['claude-sonnet-4-5'], `t.byModel['claude-sonnet-4-5']`).usd, 1.25);
     assert.deepEqual(Object.keys(t.byDay), ['2025-06-01', '2025-06-02']);
     assert.equal(t.total.cacheReadTokens, 600);
     assert.equal(of('cost_recorded').length, 3);
@@ -50,7 +51,7 @@ describe('CostLedger', () => {
     assert.equal(third.entries().length, 2);
   });
 
-  it('exports JSON like the seed (requests, summary, budget_limit)', async () => {
+  it('exports JSON (requests, summary, budget_limit)', async () => {
     const ledger = await CostLedger.open({ file: path.join(dir, 'c.jsonl'), events: recordingBus().bus });
     await ledger.record({ at: DAY1, agent: 'a', provider: 'anthropic', model: 'm', usage, usd: 0.123 });
     const out = JSON.parse(ledger.export(10));
@@ -116,7 +117,7 @@ describe('BudgetGuard (over the shared state)', () => {
     const { guard, reserve } = setup({ workspaceUsd: 1, agentUsd: {} });
     const held = [await reserve('a', [], 0.4), await reserve('b', [], 0.4)];
     await assert.rejects(reserve('c', [], 0.4), isBudgetExceededError);
-    await held[0]!.release();
+    await must(held[0], 'held[0]').release();
     await reserve('c', [], 0.4);
     assert.ok(Math.abs(guard.status().workspace!.remainingUsd - 0.2) < 1e-9);
   });

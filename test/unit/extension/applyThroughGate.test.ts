@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreSession } from '../../../src/extension/coreSession';
 import { NO_KEYS } from '../../../src/core/providers/keyBinding';
+import { must } from '../../fixtures/must';
 
 /** The chat's Apply as the facade offers it to the code applier: the engine's verdict, then a decision. */
 describe('facade: Apply through the approval gate', () => {
@@ -57,7 +58,7 @@ describe('facade: Apply through the approval gate', () => {
     fs.mkdirSync(path.join(root, 'dir'));
     const refusals = await Promise.all([path.join(root, 'private', 'k.ts'), path.join(base, 'outside.ts'), path.join(root, 'dir')].map((p) => facade.proposeWrite(p, 'x')));
     for (const r of refusals) assert.equal(r.kind, 'refused', JSON.stringify(r));
-    assert.match(refusals[2]!.kind === 'refused' ? refusals[2]!.reason : '', /is a folder/);
+    assert.match(must(refusals[2], 'refusals[2]').kind === 'refused' ? must(refusals[2], 'refusals[2]').reason : '', /is a folder/);
     assert.equal(fs.existsSync(path.join(root, 'private', 'k.ts')), false);
   });
 });

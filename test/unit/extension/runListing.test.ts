@@ -8,6 +8,7 @@ import { fold } from '../../../src/core/runs/fold';
 import { runEventSchema, type RunEvent } from '../../../src/core/runs/events';
 import { CoreSession, toOutcome } from '../../../src/extension/coreSession';
 import { fixtureRunId, runEvents, writeRunFile } from '../runs/runFixtures';
+import { must } from '../../fixtures/must';
 
 /** Resume Run, the chat history and the tree list runs from the core's run index, with interrupted and damaged runs in it. */
 describe('facade: runs as the extension lists and reports them', () => {
@@ -59,7 +60,7 @@ describe('facade: runs as the extension lists and reports them', () => {
 
   it('the outcome card carries the typed failure kind, never one guessed from the message', () => {
     const events = runEvents('r-1', 'transient').map((e, seq) => runEventSchema.parse({ seq, time: seq, type: e.type, payload: e.payload }) as RunEvent);
-    const last = events[events.length - 1];
+    const last = must(events[events.length - 1], 'last');
     assert.ok(last.type === 'run_failed');
     // A message that mentions other kinds must not decide the kind.
     last.payload.error = 'budget? auth? no: the server said overloaded, and the breaker_open word is just text';

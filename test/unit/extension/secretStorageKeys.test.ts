@@ -12,7 +12,7 @@ function memorySecrets(initial: Record<string, string> = {}): vscode.SecretStora
     store: async (k: string, v: string) => void map.set(k, v),
     delete: async (k: string) => void map.delete(k),
     keys: async () => [...map.keys()],
-    onDidChange: (() => ({ dispose() {} })) as unknown as vscode.SecretStorage['onDidChange'],
+    onDidChange: () => ({ dispose() {} }),
   } as vscode.SecretStorage;
 }
 

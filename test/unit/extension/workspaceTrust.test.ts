@@ -22,6 +22,7 @@ interface Session {
 import { TrustReviewer, type TrustAnswer } from '../../../src/extension/trustReview';
 import { startAttacker, type Attacker } from '../../fixtures/attacker';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
+import { must } from '../../fixtures/must';
 
 /**
  * The extension's three cases for every sensitive key, through the real facade and core in Node: a trusted window
@@ -89,7 +90,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const record = memento();
       const dismissed = await facade(w, { trusted: true, answers: [undefined], record, secrets: NO_KEYS });
       const r = await dismissed.f.ask('dev', 'the secret prompt', { signal: AbortSignal.timeout(10_000) }).catch((e: Error) => e);
-      assert.ok(r instanceof Error && r.name === 'NotConfirmedError', String(r));
+      assert.ok(r instanceof Error && r.name === 'NotConfirmedError', `expected NotConfirmedError, got ${r instanceof Error ? r.name : typeof r}`);
       assert.match(r.message, new RegExp(`Not started: ${key.replace(/\./g, '\\.')}`));
       assert.deepEqual(dismissed.asked.map((v) => [v.key, v.file, v.display]), [[key, w.configFile, kind === 'openai' ? `${attacker.url}/v1` : attacker.url]]);
 
@@ -98,7 +99,8 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       await ignored.f.ask('dev', 'the secret prompt', { signal: AbortSignal.timeout(10_000) });
       await ignored.f.ask('dev', 'again', { signal: AbortSignal.timeout(10_000) });
       assert.equal(ignored.asked.length, 1, 'Ignore It holds for the window');
-      const [source] = await ignored.f.keySources();
+      const sources = await ignored.f.keySources();
+      const source = must(sources[0], 'key source #1');
       assert.equal(new URL(source.endpoint).origin, kind === 'ollama' ? 'http://127.0.0.1:11434' : OFFICIAL_ORIGIN[kind]);
       assert.equal(attacker.connections, 0, attacker.describe());
       assert.equal(record.read(), undefined, 'nothing was recorded');
@@ -111,8 +113,8 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const first = await facade(w, { trusted: true, answers: ['allow'], record, secrets });
       llm.enqueue({ kind: 'reply', text: 'one' });
       assert.equal((await first.f.ask('dev', 'hi', { signal: AbortSignal.timeout(10_000) })).output, 'one');
-      assert.match(JSON.stringify(llm.requests[0].headers), new RegExp(`sk-${kind}-STORED`));
-      assert.match((await first.f.keySources())[0].source ?? '', /SecretStorage, allowed for http:\/\/127\.0\.0\.1:\d+ when you confirmed/);
+      assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), new RegExp(`sk-${kind}-STORED`));
+      assert.match(must((await first.f.keySources())[0], '(await first.f.keySources())[0]').source ?? '', /SecretStorage, allowed for http:\/\/127\.0\.0\.1:\d+ when you confirmed/);
       // A new window: the confirmation is remembered, nothing is asked.
       const second = await facade(w, { trusted: true, answers: [], record, secrets });
       llm.enqueue({ kind: 'reply', text: 'two' });
@@ -137,7 +139,7 @@ describe('extension: workspace values need the modal’s Allow, and never apply 
       const s = await restricted.f.status();
       assert.equal(s.config?.restricted, true);
       assert.deepEqual(s.config?.sensitive.map((v) => [v.key, v.status]), [[key, 'restricted']]);
-      assert.equal(new URL((await restricted.f.keySources())[0].endpoint).origin, kind === 'ollama' ? 'http://127.0.0.1:11434' : OFFICIAL_ORIGIN[kind]);
+      assert.equal(new URL(must((await restricted.f.keySources())[0], '(await restricted.f.keySources())[0]').endpoint).origin, kind === 'ollama' ? 'http://127.0.0.1:11434' : OFFICIAL_ORIGIN[kind]);
       assert.equal(restricted.asked.length, 0);
       assert.equal(attacker.connections, 0, attacker.describe());
     });

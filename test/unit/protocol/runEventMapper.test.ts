@@ -3,6 +3,7 @@ import { RunEventMapper } from '../../../src/extension/chat/runEventMapper';
 import { parseSlashCommand } from '../../../src/extension/chat/slashCommands';
 import { parseHostMessage } from '../../../src/protocol/messages';
 import { parseRunEvent, type RunEvent } from '../../../src/core/runs/events';
+import { must } from '../../fixtures/must';
 
 /** An event as a replay reads it from a log: validated (and, for an old log, brought to today's form). */
 function ev(seq: number, type: string, payload: unknown): RunEvent {
@@ -31,7 +32,7 @@ describe('run events → chat protocol', () => {
     m.map(ev(1, 'tool_call_requested', { call_id: 'c', tool: 'bash', args: { command: 'ls' } }), false);
     const denied = m.map(ev(2, 'approval_denied', { call_id: 'c', by: 'user', reason: 'not now' }), false);
     assert.deepEqual(denied.map((x) => x.type), ['approvalResolved', 'toolCall']);
-    assert.equal(denied[1].type === 'toolCall' && denied[1].status, 'denied');
+    assert.equal(denied[1]?.type === 'toolCall' && denied[1].status, 'denied');
     const text = ev(3, 'assistant_message', { turn: 0, text: 'done', tool_calls: [] });
     assert.deepEqual(m.map(text, false), []);
     assert.deepEqual(m.map(text, true), [{ type: 'textDelta', runId: 'r-1', text: 'done' }]);
@@ -39,9 +40,9 @@ describe('run events → chat protocol', () => {
 
   it('an opened run that stopped resumably replays as interrupted with Resume; a final failure as failed', () => {
     const m = new RunEventMapper('r-1');
-    const [transient] = m.map(ev(4, 'run_failed', { error: 'anthropic call failed: busy', kind: 'overloaded' }), true);
-    const [cancelled] = m.map(ev(5, 'run_cancelled', { reason: 'Stopped' }), true);
-    const [final] = m.map(ev(6, 'run_failed', { error: 'reached max_turns (3)', kind: 'max_turns' }), true);
+    const transient = must(m.map(ev(4, 'run_failed', { error: 'anthropic call failed: busy', kind: 'overloaded' }), true)[0], 'transient message');
+    const cancelled = must(m.map(ev(5, 'run_cancelled', { reason: 'Stopped' }), true)[0], 'cancelled message');
+    const final = must(m.map(ev(6, 'run_failed', { error: 'reached max_turns (3)', kind: 'max_turns' }), true)[0], 'final message');
     for (const x of [transient, cancelled, final]) assert.equal(parseHostMessage(x).ok, true, JSON.stringify(x));
     assert.ok(transient.type === 'runFinished' && transient.status === 'interrupted' && transient.error?.actions.includes('resume'));
     assert.ok(cancelled.type === 'runFinished' && cancelled.status === 'interrupted' && cancelled.error?.message === 'Stopped');

@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
 import type { ProviderKind } from '../../../src/core/config/schema';
 import { environmentKeys } from '../../../src/core/providers/environmentKeys';
-import { isProviderError, type ProviderError } from '../../../src/core/providers/errors';
+import { isProviderError } from '../../../src/core/providers/errors';
 import { firstKeySource, fixedKeys, OFFICIAL_ORIGIN, originBoundFetch, withKeyGrants } from '../../../src/core/providers/keyBinding';
 import { createProvider } from '../../../src/core/providers/providerFactory';
 import type { SecretSource } from '../../../src/core/providers/types';
 import { startAttacker, type Attacker } from '../../fixtures/attacker';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { drain, request } from './harness';
+import { must } from '../../fixtures/must';
 
 const MODEL: Record<ProviderKind, string> = { anthropic: 'claude-sonnet-5-5', openai: 'gpt-4o', ollama: 'llama3.1' };
 /** The endpoint of `kind` at a server's base URL. */
@@ -31,7 +32,7 @@ describe('providers: a key goes only to the origin it was given for', function (
       const official = environmentKeys({ OPENAI_API_KEY: ' sk-o ' });
       assert.deepEqual(await official.getApiKey('openai', 'https://api.openai.com'), { kind: 'bound', key: { value: 'sk-o', origin: 'https://api.openai.com', source: 'the environment (OPENAI_API_KEY)' } });
       const off = await official.getApiKey('openai', attacker.origin);
-      assert.ok(off.kind === 'elsewhere' && off.keys[0].origin === 'https://api.openai.com' && /OPENAI_BASE_URL/.test(off.howToAllow));
+      assert.ok(off.kind === 'elsewhere' && must(off.keys[0], 'off.keys[0]').origin === 'https://api.openai.com' && /OPENAI_BASE_URL/.test(off.howToAllow));
       assert.deepEqual(await official.getApiKey('anthropic', 'https://api.anthropic.com'), { kind: 'none' });
       assert.deepEqual(await environmentKeys({ OLLAMA_API_KEY: 'x' }).getApiKey('ollama', OFFICIAL_ORIGIN.ollama), { kind: 'none' });
     });
@@ -56,7 +57,7 @@ describe('providers: a key goes only to the origin it was given for', function (
         const provider = createProvider(kind, { baseUrl: at(kind, llm.url), secrets: keyed(llm.url), env: {} });
         const out = await drain(provider.stream(request(MODEL[kind])));
         assert.equal(out.error, undefined, out.error?.message);
-        const headers = llm.requests[0].headers;
+        const headers = must(llm.requests[0], 'llm.requests[0]').headers;
         assert.ok(JSON.stringify(headers).includes(`sk-${kind}-SECRET`), JSON.stringify(headers));
       });
 
@@ -69,7 +70,7 @@ describe('providers: a key goes only to the origin it was given for', function (
           const out = await drain(provider.stream(request(MODEL[kind], { messages: [{ role: 'user', text: 'the secret prompt' }] })));
           assert.ok(out.error);
           assert.match(out.error.message, /redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+\/steal; Breakwater never follows a redirect/);
-          assert.equal((out.error as ProviderError).transient, false, 'not retried');
+          assert.equal(out.error.transient, false, 'not retried');
           assert.equal(redirecting.requests.length, 1);
           assert.equal(attacker.connections, 0, attacker.describe());
         } finally {
@@ -99,7 +100,7 @@ describe('providers: a key goes only to the origin it was given for', function (
     assert.equal(provider.endpoint, llm.url);
     const out = await drain(provider.stream(request(MODEL.anthropic)));
     assert.equal(out.error, undefined);
-    assert.match(JSON.stringify(llm.requests[0].headers), /sk-env/);
+    assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), /sk-env/);
     assert.equal(attacker.connections, 0);
   });
 
@@ -113,7 +114,7 @@ describe('providers: a key goes only to the origin it was given for', function (
     assert.equal((await granted.getApiKey('anthropic', attacker.origin)).kind, 'elsewhere');
     const out = await drain(createProvider('anthropic', { baseUrl: llm.url, secrets: granted, env: {} }).stream(request(MODEL.anthropic)));
     assert.equal(out.error, undefined);
-    assert.match(JSON.stringify(llm.requests[0].headers), /sk-env/);
+    assert.match(JSON.stringify(must(llm.requests[0], 'llm.requests[0]').headers), /sk-env/);
   });
 
   it('SecretStorage before the environment; every key elsewhere is named', async () => {

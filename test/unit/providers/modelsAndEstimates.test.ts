@@ -7,7 +7,7 @@ import { isModelResolutionError, MODEL_ALIASES, resolveModel } from '../../../sr
 import { createProvider } from '../../../src/core/providers/providerFactory';
 
 describe('providers: model aliases', () => {
-  it('maps the seed aliases to current ids, case-insensitively', () => {
+  it('maps the model aliases to current ids, case-insensitively', () => {
     assert.equal(resolveModel('anthropic', 'sonnet'), MODEL_ALIASES.anthropic.sonnet);
     assert.match(resolveModel('anthropic', 'Opus'), /^claude-opus-/);
     assert.match(resolveModel('anthropic', 'haiku'), /^claude-haiku-/);

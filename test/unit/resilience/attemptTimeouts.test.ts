@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as sinon from 'sinon';
 import { AttemptTimeouts } from '../../../src/core/resilience/attemptTimeouts';
+import { must } from '../../fixtures/must';
 
 describe('AttemptTimeouts', () => {
   let clock: sinon.SinonFakeTimers;
@@ -43,7 +44,7 @@ describe('AttemptTimeouts', () => {
     const signals = [a.signal, b.signal];
     caller.abort(new Error('stop'));
     assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
-    assert.equal(signals[0]!.reason.message, 'stop');
+    assert.equal(must(signals[0], 'signals[0]').reason.message, 'stop');
     assert.equal(doneSignal.aborted, false);
     assert.equal(a.timedOut, undefined);
   });

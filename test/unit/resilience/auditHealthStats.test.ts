@@ -12,6 +12,7 @@ import { ResilientModelGateway } from '../../../src/core/resilience/resilientMod
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { recordingBus } from './helpers';
 import { NO_KEYS } from '../../../src/core/providers/keyBinding';
+import { must } from '../../fixtures/must';
 
 /** An in-memory provider that answers from a script of outcomes. */
 function scriptedProvider(kind: 'anthropic' | 'openai', outcomes: Array<string | ProviderError>, seen: ChatRequest[] = []): LlmProvider {
@@ -65,7 +66,7 @@ describe('audit ledger, health check and status', () => {
     await audit.flush();
     const { entries } = await readAuditLedger(store.auditLedger);
     assert.deepEqual(entries.map((e) => e.type), ['provider_failure', 'breaker_transition', 'fallback_used']);
-    const failure = entries[0]!;
+    const failure = must(entries[0], 'failure');
     assert.ok(failure.type === 'provider_failure' && /Caused by: Error: socket said no/.test(failure.cause ?? ''));
     const onlyFallbacks = await readAuditLedger(store.auditLedger, { types: ['fallback_used'], name: 'dev' });
     assert.equal(onlyFallbacks.entries.length, 1);
@@ -78,17 +79,17 @@ describe('audit ledger, health check and status', () => {
     const report = await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal });
     seen.push(...report.map((r) => `${r.agent}:${r.ok}:${r.model}:${r.breaker}`));
     assert.deepEqual(seen, ['dev:true:claude-haiku-4-5:closed', 'ops:false:gpt-4o:closed']);
-    const ops = report[1]!;
+    const ops = must(report[1], 'ops');
     assert.ok(!ops.ok && /bad key/.test(ops.error));
-    assert.equal(typeof report[0]!.latencyMs, 'number');
+    assert.equal(typeof must(report[0], 'report[0]').latencyMs, 'number');
   });
 
   it('health check reports an open breaker without calling the provider', async () => {
     const { gateway, config } = await setup({ anthropic: [new ProviderError('overloaded', 'busy', { status: 529 })], openai: ['OK'] });
     await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['dev'] });
     const again = await healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['dev'] });
-    assert.equal(again[0]!.breaker, 'open');
-    assert.ok(!again[0]!.ok && /circuit breaker is open/.test(again[0]!.error));
+    assert.equal(must(again[0], 'again[0]').breaker, 'open');
+    assert.ok(again[0]?.ok === false && /circuit breaker is open/.test(again[0].error));
     await assert.rejects(healthCheck({ config, gateway, registry: gateway.registry, signal: new AbortController().signal, agents: ['ghost'] }), /No agent "ghost" in the config; known agents: dev, ops/);
   });
 
@@ -105,13 +106,13 @@ describe('audit ledger, health check and status', () => {
     assert.equal(status['openai@http://openai.test']?.state, 'closed');
   });
 
-  it('status per provider in the PRODUCT.md shape: state, failures, successes, calls, avg_ms', async () => {
+  it('status per provider in the documented shape: state, failures, successes, calls, avg_ms', async () => {
     const { gateway } = await setup({ anthropic: ['one', new ProviderError('server', 'down', { status: 500 })], openai: [] });
     const req = { system: '', messages: [{ role: 'user' as const, text: 'x' }], tools: [], maxTokens: 5 };
     const opts = { agentName: 'dev', signal: new AbortController().signal };
     await gateway.call({ provider: 'anthropic', model: 'haiku' }, req, opts);
     await gateway.call({ provider: 'anthropic', model: 'haiku' }, req, opts).catch(() => undefined);
-    const status = providerBreakerStatus(gateway.registry)['anthropic@http://anthropic.test']!;
+    const status = must(providerBreakerStatus(gateway.registry)['anthropic@http://anthropic.test'], 'status');
     assert.equal(status.state, 'open');
     assert.equal(status.calls, 2);
     assert.equal(status.successes, 1);

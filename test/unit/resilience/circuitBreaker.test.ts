@@ -7,10 +7,11 @@ import { isBrokenCircuitError } from 'cockatiel';
 import { ProviderError } from '../../../src/core/providers/errors';
 import { isCircuitOpenError } from '../../../src/core/resilience/errors';
 import { PolicyRegistry } from '../../../src/core/resilience/policyRegistry';
-import { openSharedState } from '../../../src/core/state/openSharedState';
+import { openSharedState } from '../../../src/core/cost/openSharedState';
 import type { SharedState } from '../../../src/core/state/sharedState';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { policySettings, recordingBus } from './helpers';
+import { must } from '../../fixtures/must';
 
 const signal = new AbortController().signal;
 const fail500 = async (): Promise<string> => {
@@ -60,8 +61,9 @@ describe('provider circuit breaker (through the shared policy)', () => {
     assert.equal(policy.breaker.state, 'open');
     await assert.rejects(policy.execute(counted, { signal }), (e: unknown) => isCircuitOpenError(e) && isBrokenCircuitError(e) && e.retryAt === Date.now() + 30_000 && e.policyName === 'anthropic@http://127.0.0.1:9');
     assert.equal(sent, 3);
-    const [t] = of('breaker_transition');
-    assert.deepEqual([t!.from, t!.to, t!.retryAt], ['closed', 'open', Date.now() + 30_000]);
+    const transitions = of('breaker_transition');
+    const t = must(transitions[0], 'breaker transition #1');
+    assert.deepEqual([t.from, t.to, t.retryAt], ['closed', 'open', Date.now() + 30_000]);
   });
 
   it('a success in between resets the count (consecutive failures only)', async () => {
@@ -141,8 +143,8 @@ describe('provider circuit breaker (through the shared policy)', () => {
 
     // "Reload": a fresh registry, as the next CLI invocation or window would build.
     const second = await open();
-    assert.equal(second.registry.stats()[0]!.state, 'open');
-    assert.equal(second.registry.stats()[0]!.calls, 3, 'the fleet stats are shared too');
+    assert.equal(must(second.registry.stats()[0], 'second.registry.stats()[0]').state, 'open');
+    assert.equal(must(second.registry.stats()[0], 'second.registry.stats()[0]').calls, 3, 'the fleet stats are shared too');
     let sent = 0;
     await assert.rejects(second.policy.execute(async () => { sent++; return 'x'; }, { signal }), isCircuitOpenError);
     assert.equal(sent, 0);
@@ -184,7 +186,7 @@ describe('provider circuit breaker (through the shared policy)', () => {
 
   it('after the timeout exactly one of several processes probes; the others fail fast until it settles', async () => {
     const procs = [await open(), await open(), await open(), await open()];
-    for (let i = 0; i < 3; i++) await procs[0]!.policy.execute(fail500, { signal }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await must(procs[0], 'procs[0]').policy.execute(fail500, { signal }).catch(() => undefined);
     await clock.tickAsync(30_000);
     let probes = 0;
     let finish!: (v: string) => void;
@@ -214,7 +216,7 @@ describe('provider circuit breaker (through the shared policy)', () => {
     const { registry, warnings } = await open();
     assert.ok(registry.stats().every((b) => b.state === 'closed'));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /breakers\.json is damaged \(not JSON/);
+    assert.match(must(warnings[0], 'warnings[0]'), /breakers\.json is damaged \(not JSON/);
     const again = await open();
     assert.deepEqual(again.warnings, [], 'moved aside: the next process is not warned again');
   });

@@ -11,6 +11,7 @@ import { CircuitOpenError } from '../../../src/core/resilience/errors';
 import { isFallbackUnavailableError, runWithFallback, type EscalationChoice, type FallbackContext } from '../../../src/core/resilience/fallback';
 import { splitPrompt } from '../../../src/core/resilience/splitPrompt';
 import { recordingBus } from './helpers';
+import { must } from '../../fixtures/must';
 
 const outage = () => new CircuitOpenError('anthropic@https://api.anthropic.com', 'open', Date.now() + 30_000, Date.now());
 const failing = async (): Promise<string> => {
@@ -70,7 +71,7 @@ describe('fallback strategies', () => {
     assert.equal(out.kind, 'cached');
     assert.equal(out.text, 'the good answer');
     assert.match(out.kind === 'cached' ? out.notice : '', /^Cached answer from 2 min ago — writer is unavailable/);
-    assert.equal(of('fallback_used')[0]!.strategy, 'cache');
+    assert.equal(must(of('fallback_used')[0], `of('fallback_used')[0]`).strategy, 'cache');
     // After a reload the cache is still there.
     const { cache: reopened } = await AnswerCache.open({ file: path.join(dir, 'answer-cache.json'), clock: () => Date.now() });
     assert.equal(reopened.get('writer', 'Summarise the report', 600_000)?.text, 'the good answer');
@@ -154,7 +155,7 @@ describe('fallback strategies', () => {
         assert.equal(running, 0, 'parts run one at a time');
         running++;
         await Promise.resolve();
-        order.push(part.split('\n\n')[1]!);
+        order.push(must(part.split('\n\n')[1], `part.split('\\n\\n')[1]`));
         calls.push(agent);
         running--;
         return `done: ${part.split('\n\n')[1]}`;
@@ -165,7 +166,7 @@ describe('fallback strategies', () => {
     assert.deepEqual(order, ['Review module A.', 'Review module B.', 'Review module C.']);
     assert.deepEqual(calls, ['writer', 'writer', 'writer']);
     assert.match(out.text, /### Part 2 of 3\n\ndone: Review module B\./);
-    assert.match(of('fallback_used')[0]!.detail, /split into 3 parts/);
+    assert.match(must(of('fallback_used')[0], `of('fallback_used')[0]`).detail, /split into 3 parts/);
   });
 
   it('decompose: a context_too_long failure triggers it too; a prompt with no seams cannot be split', async () => {

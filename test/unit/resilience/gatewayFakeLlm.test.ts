@@ -13,6 +13,7 @@ import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { startFakeLlm, type FakeLlm } from '../../fixtures/fake-llm';
 import { recordingBus } from './helpers';
 import { fixedKeys } from '../../../src/core/providers/keyBinding';
+import { must } from '../../fixtures/must';
 
 /** End to end: the gateway with the real SDK providers against the fake LLM server (real timers, short delays). */
 describe('ResilientModelGateway against the fake LLM server', function () {
@@ -60,7 +61,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     // Haiku 4.5: 1M × $1 + 100k × $5 + 2M × $0.10 + 400k × $1.25 = $2.20
     assert.equal(Math.round(turn.costUsd * 100), 220);
     assert.equal(turn.attempts, 1);
-    assert.equal(of('cost_recorded')[0]!.usd, turn.costUsd);
+    assert.equal(must(of('cost_recorded')[0], `of('cost_recorded')[0]`).usd, turn.costUsd);
     await gateway.flush();
     const line = JSON.parse((await fs.readFile(new StoreLayout(dir).costLedger, 'utf8')).trim());
     assert.equal(line.model, 'claude-haiku-4-5');
@@ -91,7 +92,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     assert.equal(turn.text, 'ok');
     assert.equal(turn.attempts, 2);
     assert.equal(fake.requests.length, 2);
-    assert.ok(fake.requests[1]!.at - fake.requests[0]!.at >= 300, 'second attempt waited the retry-after');
+    assert.ok(must(fake.requests[1], 'fake.requests[1]').at - must(fake.requests[0], 'fake.requests[0]').at >= 300, 'second attempt waited the retry-after');
     assert.deepEqual(of('provider_failure').map((e) => [e.kind, e.retryInMs]), [['rate_limited', 300]]);
   });
 
@@ -113,7 +114,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     await assert.rejects(gateway.call(haiku, ask('hi'), opts()), (e: unknown) => isCircuitOpenError(e) && e.retryAt > Date.now());
     assert.equal(fake.requests.length, 3);
     assert.deepEqual(of('breaker_transition').map((t) => t.to), ['open']);
-    const failure = of('provider_failure')[0]!;
+    const failure = must(of('provider_failure')[0], 'failure');
     assert.match(failure.cause ?? '', /Caused by:/, 'the cause chain and its stack are kept');
   });
 
@@ -134,7 +135,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     assert.ok(concurrent.every((e) => isCircuitOpenError(e) && e.state === 'half_open'));
     assert.equal(probe.text, 'probe ok');
     assert.equal(fake.requests.length, 2);
-    assert.equal(gateway.registry.stats()[0]!.state, 'closed');
+    assert.equal(must(gateway.registry.stats()[0], 'gateway.registry.stats()[0]').state, 'closed');
   });
 
   it('401 does not open the breaker and is not retried', async () => {
@@ -142,7 +143,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     fake.enqueue({ kind: 'http_error', status: 401 });
     await assert.rejects(gateway.call(haiku, ask('hi'), opts()), (e: unknown) => isProviderError(e) && e.kind === 'auth');
     assert.equal(fake.requests.length, 1);
-    assert.equal(gateway.registry.stats()[0]!.state, 'closed');
+    assert.equal(must(gateway.registry.stats()[0], 'gateway.registry.stats()[0]').state, 'closed');
   });
 
   it('an error mid-stream: the partial answer is discarded visibly, then the turn is redone — no duplicated text', async () => {
@@ -176,7 +177,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     fake.enqueue({ kind: 'stall_before_headers' }, { kind: 'reply', text: 'second wind' });
     const turn = await gateway.call(haiku, ask('hi'), opts());
     assert.equal(turn.text, 'second wind');
-    assert.equal(of('provider_failure')[0]!.kind, 'timeout');
+    assert.equal(must(of('provider_failure')[0], `of('provider_failure')[0]`).kind, 'timeout');
   });
 
   it('a stall after text times out as a broken stream and is redone only after the discard', async () => {
@@ -192,7 +193,7 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     const { gateway, of } = await open();
     fake.enqueue({ kind: 'reset' }, { kind: 'reply', text: 'reconnected' });
     assert.equal((await gateway.call({ provider: 'openai', model: 'gpt-4o' }, ask('hi'), opts())).text, 'reconnected');
-    assert.equal(of('provider_failure')[0]!.kind, 'network');
+    assert.equal(must(of('provider_failure')[0], `of('provider_failure')[0]`).kind, 'network');
   });
 
   for (const threshold of [1000, 5]) {
@@ -245,6 +246,6 @@ describe('ResilientModelGateway against the fake LLM server', function () {
     const call = gateway.call(haiku, ask('hi'), opts({ signal: ac.signal, onText: () => ac.abort(new Error('user pressed stop')) }));
     await assert.rejects(call, (e: unknown) => isProviderError(e) && e.kind === 'aborted');
     assert.equal(fake.requests.length, 1);
-    assert.equal(gateway.registry.stats()[0]!.state, 'closed');
+    assert.equal(must(gateway.registry.stats()[0], 'gateway.registry.stats()[0]').state, 'closed');
   });
 });

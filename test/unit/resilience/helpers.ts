@@ -20,7 +20,7 @@ export function policySettings(overrides: Partial<ProviderPolicySettings> = {}):
 export type EventOf<T extends CoreEvent['type']> = CoreEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
 
 /** An event bus that records what it fired. */
-export function recordingBus(): { bus: Emitter<CoreEvent>; events: CoreEvent[]; of<T extends CoreEvent['type']>(type: T): EventOf<T>[] } {
+export function recordingBus(): { bus: Emitter<CoreEvent>; events: CoreEvent[]; of: <T extends CoreEvent['type']>(type: T) => EventOf<T>[] } {
   const bus = new Emitter<CoreEvent>();
   const events: CoreEvent[] = [];
   bus.event((e) => events.push(e));

@@ -6,6 +6,7 @@ import { ProviderPolicy } from '../../../src/core/resilience/providerPolicy';
 import { MemoryState } from '../../../src/core/state/foldingState';
 import { LIMITER_GUARD_MS } from '../../../src/core/state/records';
 import { policySettings, recordingBus } from './helpers';
+import { must } from '../../fixtures/must';
 
 const signal = new AbortController().signal;
 
@@ -63,8 +64,8 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     assert.equal(sentAt.length, 1);
     await clock.tickAsync(1);
     assert.equal(await p, 'ok');
-    assert.deepEqual(sentAt.map((t) => t - sentAt[0]!), [0, 7_000]);
-    assert.equal(of('provider_failure')[0]!.retryInMs, 7_000);
+    assert.deepEqual(sentAt.map((t) => t - must(sentAt[0], 'sentAt[0]')), [0, 7_000]);
+    assert.equal(must(of('provider_failure')[0], `of('provider_failure')[0]`).retryInMs, 7_000);
   });
 
   it('backs off exponentially with jitter from retry_delay', async () => {
@@ -76,10 +77,10 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     }, { signal }).catch(() => undefined);
     await clock.tickAsync(60_000);
     await p;
-    const gaps = sentAt.slice(1).map((t, i) => t - sentAt[i]!);
+    const gaps = sentAt.slice(1).map((t, i) => t - must(sentAt[i], 'sentAt[i]'));
     assert.equal(gaps.length, 3);
     // Half jitter: attempt n waits within [base·2ⁿ⁻¹/2, base·2ⁿ⁻¹).
-    [1000, 2000, 4000].forEach((nominal, i) => assert.ok(gaps[i]! >= nominal / 2 && gaps[i]! < nominal, `gap ${i + 1} = ${gaps[i]} for nominal ${nominal}`));
+    [1000, 2000, 4000].forEach((nominal, i) => assert.ok(must(gaps[i], 'gaps[i]') >= nominal / 2 && must(gaps[i], 'gaps[i]') < nominal, `gap ${i + 1} = ${gaps[i]} for nominal ${nominal}`));
   });
 
   it('does not retry when the server says x-should-retry: false, nor for errors that are the user\'s to fix', async () => {
@@ -175,7 +176,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     const { policy } = make({ maxRetries: 3, breakerThreshold: 1000 });
     const perCall = new Array<number>(8).fill(0);
     const calls = perCall.map((_, i) => policy.execute(async () => {
-      perCall[i]!++;
+      perCall[i] = (perCall[i] ?? 0) + 1;
       throw new ProviderError('overloaded', 'busy', { status: 529 });
     }, { signal }).catch((e: unknown) => e));
     await clock.tickAsync(120_000);
@@ -212,7 +213,7 @@ describe('ProviderPolicy: retry, timeout, stream broken mid-way', () => {
     const second = policy.execute(send, { signal });
     await clock.tickAsync(60_000 + LIMITER_GUARD_MS);
     await second;
-    assert.deepEqual(sentAt.map((t) => t - sentAt[0]!), [0, 60_000 + LIMITER_GUARD_MS]);
+    assert.deepEqual(sentAt.map((t) => t - must(sentAt[0], 'sentAt[0]')), [0, 60_000 + LIMITER_GUARD_MS]);
     assert.deepEqual(of('throttled').map((e) => [e.name, e.waitMs]), [['fake@http://x', 60_000 + LIMITER_GUARD_MS]]);
   });
 });

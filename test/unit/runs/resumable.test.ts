@@ -13,6 +13,7 @@ import { exitCodeOf, outcomeOf } from '../../../src/core/runs/outcome';
 import { CRASHED_MESSAGE, type RunPhase } from '../../../src/core/runs/runPhase';
 import { replayRunLog } from '../../../src/core/runs/runLog';
 import { FakeEngine, FakeGateway, openTestBreakwater, type Scripted } from '../agents/fakes';
+import { must } from '../../fixtures/must';
 
 /**
  * Every stopped run can be continued: a transient failure, a cancel or a crash leaves the run
@@ -56,7 +57,9 @@ describe('resumable stops: interrupted runs and tasks continue from their log', 
     const done = await bw.resume(stopped.runId);
     assert.equal(done.status, 'completed');
     assert.equal(done.output, 'all done');
-    const [, failed, resumed] = requestsOf('dev');
+    const requests = requestsOf('dev');
+    const failed = must(requests[1], 'request #2');
+    const resumed = must(requests[2], 'request #3');
     assert.deepEqual(resumed.request.messages, failed.request.messages, 'the conversation from the log, unchanged');
     assert.deepEqual(bashLines(), ['echo hi'], 'the finished call did not run again');
     bw.dispose();
@@ -148,8 +151,8 @@ describe('resumable stops: interrupted runs and tasks continue from their log', 
     ];
     fs.appendFileSync(file, late.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const after = fold(replayRunLog(file).events);
-    assert.equal(after.toolCalls[0].status, 'ok');
-    assert.equal(after.toolCalls[0].approval, 'granted');
+    assert.equal(must(after.toolCalls[0], 'after.toolCalls[0]').status, 'ok');
+    assert.equal(must(after.toolCalls[0], 'after.toolCalls[0]').approval, 'granted');
     assert.deepEqual(after.pendingApprovals, []);
     await assert.rejects(bw.deny(s.runId, 'k1'), isNothingPendingError);
     bw.dispose();

@@ -11,6 +11,7 @@ import { RunIndex } from '../../../src/core/runs/runIndex';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
 import { fixtureRunId, runEvents, writeRunFile, type FixtureEnd } from './runFixtures';
+import { must } from '../../fixtures/must';
 
 const ENDS: FixtureEnd[] = ['completed', 'running', 'waiting', 'failed', 'transient', 'cancelled'];
 /** The status each fixture end is listed with (a `running` log without a live writer is interrupted). */
@@ -40,14 +41,14 @@ describe('run index: --runs and status without replaying every log', function ()
   it('2,000 runs: listed with the right statuses; a new process lists them again without reading a single log', () => {
     const { root, layout } = store();
     const N = 2000;
-    for (let i = 0; i < N; i++) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), ENDS[i % ENDS.length]), 1_763_700_000_000 + i * 1000);
+    for (let i = 0; i < N; i++) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), must(ENDS[i % ENDS.length], 'ENDS[i % ENDS.length]')), 1_763_700_000_000 + i * 1000);
     const first = new RunStore(layout);
     const cold = logReads(root, () => first.list());
     assert.equal(cold.value.length, N);
     assert.equal(cold.reads, N, 'a cold index reads each log once');
     for (const r of cold.value) {
       const i = Number.parseInt(r.runId.slice(-6), 16);
-      assert.equal(r.status, LISTED[ENDS[i % ENDS.length]], r.runId);
+      assert.equal(r.status, LISTED[must(ENDS[i % ENDS.length], 'ENDS[i % ENDS.length]')], r.runId);
     }
     first.index.flush();
 
@@ -70,7 +71,7 @@ describe('run index: --runs and status without replaying every log', function ()
     const { runs } = statusRuns(new RunStore(layout).list());
     assert.equal(runs.length, STATUS_RECENT_RUNS);
     assert.ok(runs.some((r) => r.run_id === fixtureRunId(3)), 'the old waiting run is shown');
-    assert.equal(runs[0].run_id, fixtureRunId(39), 'newest first');
+    assert.equal(must(runs[0], 'runs[0]').run_id, fixtureRunId(39), 'newest first');
   });
 
   it('a log that grew is read from where its row stopped; one rewritten is read again; a deleted one disappears', async () => {
@@ -104,7 +105,7 @@ describe('run index: --runs and status without replaying every log', function ()
 
   it('a missing, corrupt or foreign index file is rebuilt from the logs, never trusted over them', () => {
     const { root, layout } = store();
-    for (let i = 0; i < 6; i++) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), ENDS[i]));
+    for (let i = 0; i < 6; i++) writeRunFile(root, fixtureRunId(i), runEvents(fixtureRunId(i), must(ENDS[i], 'ENDS[i]')));
     const expected = new RunStore(layout).list().map((r) => [r.runId, r.status]);
     for (const content of ['{"version":1,"runs":{"r-20250101-000000-000000":{"size":"x"}}', 'garbage', '{"version":99,"runs":{}}', '']) {
       fs.mkdirSync(path.dirname(layout.runIndex), { recursive: true });

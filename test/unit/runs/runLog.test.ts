@@ -7,6 +7,7 @@ import sinon from 'sinon';
 import { fold } from '../../../src/core/runs/fold';
 import { replayRunLog, replayText, RunLogWriter } from '../../../src/core/runs/runLog';
 import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError } from '../../../src/core/runs/runLogErrors';
+import { must } from '../../fixtures/must';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bw-runs-'));
@@ -37,7 +38,7 @@ describe('run log', () => {
     assert.equal(s.status, 'completed');
     assert.equal(s.output, 'done ✓ with ünïcode');
     assert.equal(s.usage.input_tokens, 10);
-    assert.equal(s.toolCalls[0].status, 'ok');
+    assert.equal(must(s.toolCalls[0], 's.toolCalls[0]').status, 'ok');
     assert.deepEqual(s.messages.map((m) => m.role), ['user', 'assistant', 'tool']);
   });
 
@@ -79,8 +80,8 @@ describe('run log', () => {
     await w.close();
     const { events, tornTail } = replayRunLog(file);
     assert.equal(tornTail, undefined);
-    assert.equal(events[6].type, 'run_failed');
-    assert.equal(events[6].seq, 6);
+    assert.equal(must(events[6], 'events[6]').type, 'run_failed');
+    assert.equal(must(events[6], 'events[6]').seq, 6);
   });
 
   it('names the file and line of an invalid event in the middle', async () => {

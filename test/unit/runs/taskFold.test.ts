@@ -7,6 +7,7 @@ import { replayRunLog, replayText, RunLogWriter } from '../../../src/core/runs/r
 import { RunStore } from '../../../src/core/runs/runStore';
 import { foldTask, isTaskTerminal, nextStep } from '../../../src/core/runs/taskFold';
 import { StoreLayout } from '../../../src/core/store/storeLayout';
+import { must } from '../../fixtures/must';
 
 const TASK_RUN = 'r-20250101-000000-abcdef';
 
@@ -36,7 +37,7 @@ describe('task run log', () => {
     assert.equal(s.status, 'waiting_on_human');
     assert.deepEqual(s.pausedAt, { index: 1, runId: `${TASK_RUN}.step2`, reason: 'write a.txt' });
     assert.deepEqual(s.steps.map((x) => x.status), ['completed', 'running', 'pending']);
-    assert.equal(s.steps[2].prompt, 'three\n\nextra ✓');
+    assert.equal(must(s.steps[2], 's.steps[2]').prompt, 'three\n\nextra ✓');
     assert.equal(nextStep(s)?.index, 1);
     assert.equal(isTaskTerminal(s), false);
   });
@@ -64,7 +65,8 @@ describe('task run log', () => {
     const root = dir();
     await writeTaskRun(new StoreLayout(root).runLog(TASK_RUN));
     const store = new RunStore(new StoreLayout(root));
-    const [row] = store.list();
+    const rows = store.list();
+    const row = must(rows[0], 'listed run #1');
     assert.deepEqual([row.runId, row.agent, row.status, row.kind], [TASK_RUN, 'task:ship', 'waiting_on_human', 'task']);
     assert.equal(store.isTaskRun(TASK_RUN), true);
     assert.throws(() => store.state(TASK_RUN), /is a task run/);

@@ -5,6 +5,7 @@ import { loadShellParser } from '../../../src/core/sandbox/shellParser';
 import { judgeCommand } from '../../../src/core/sandbox/shellPolicy';
 import type { ShellScript } from '../../../src/core/sandbox/shellScript';
 import { readShellScript } from '../../../src/core/sandbox/shellWalk';
+import { must } from '../../fixtures/must';
 
 function read(command: string): ShellScript {
   const r = readShellScript(command);
@@ -34,29 +35,34 @@ describe('shell walk (mvdan/sh AST)', () => {
   });
 
   it('turns declaration builtins, let and [[ ]] into commands the lists can judge', () => {
-    const [exp, let_, test] = read('export -p A=1; let x=1; [[ -f y ]]').commands;
+    const commands = read('export -p A=1; let x=1; [[ -f y ]]').commands;
+    const exp = must(commands[0], 'command #1');
+    const let_ = must(commands[1], 'command #2');
+    const test = must(commands[2], 'command #3');
     assert.deepEqual(exp.words.map((w) => w.value), ['export', '-p', 'A=1']);
     assert.equal(exp.declaration, true);
     assert.deepEqual(exp.assignments.map((a) => a.name), ['A']);
-    assert.equal(let_.words[0].value, 'let');
-    assert.equal(test.words[0].value, '[[');
+    assert.equal(must(let_.words[0], 'let_.words[0]').value, 'let');
+    assert.equal(must(test.words[0], 'test.words[0]').value, '[[');
   });
 
   it('removes quotes and keeps computed words unknown', () => {
-    const [cmd] = read(`echo 'a b' "c\\"d\\q" e\\ f $HOME "x$y" $'\\x41' ~/h "~/i"`).commands;
+    const commands = read(`echo 'a b' "c\\"d\\q" e\\ f $HOME "x$y" $'\\x41' ~/h "~/i"`).commands;
+    const cmd = must(commands[0], 'command #1');
     assert.deepEqual(cmd.words.map((w) => w.value), ['echo', 'a b', 'c"d\\q', 'e f', null, null, null, '~/h', '~/i']);
     assert.deepEqual(cmd.words.map((w) => w.tilde), [false, false, false, false, false, false, false, true, false]);
   });
 
   it('marks globs and brace expansions only where they are unquoted', () => {
-    const [cmd] = read(`echo *.c '*.c' \\*.c {a,b} {a,"b"} '{a,b}' {1..3} @(x|y) [ab]`).commands;
+    const commands = read(`echo *.c '*.c' \\*.c {a,b} {a,"b"} '{a,b}' {1..3} @(x|y) [ab]`).commands;
+    const cmd = must(commands[0], 'command #1');
     assert.deepEqual(cmd.words.slice(1).map((w) => w.expands), [true, false, false, true, true, false, true, true, true]);
   });
 
   it('reads redirection operators, descriptors and targets, with UTF-8 text before them', () => {
     const steps = read('echo é > ñ 2>&1 >>a &>b &>>c >|d <>e <f <<<g 3<&0').steps.filter((s) => s.kind === 'redirect');
     assert.deepEqual(steps.map((s) => (s.kind === 'redirect' ? `${s.redirect.fd ?? ''}${s.redirect.op}${s.redirect.target.value}` : '')), ['>ñ', '2>&1', '>>a', '&>b', '&>>c', '>|d', '<>e', '<f', '<<<g', '3<&0']);
-    assert.equal(read('echo é > ñ').commands[0].text, 'echo é > ñ');
+    assert.equal(must(read('echo é > ñ').commands[0], `read('echo é > ñ').commands[0]`).text, 'echo é > ñ');
   });
 
   it('reports substitutions, arithmetic over variables and indirect expansion as hazards', () => {
@@ -139,7 +145,7 @@ const script: fc.Memo<string> = fc.memo((n) => {
 function plant(host: string, dangerous: string, at: number): string {
   const spots = BENIGN.flatMap((b) => [...host.matchAll(new RegExp(b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'))].map((m) => m.index ?? 0));
   if (spots.length === 0) return `${host}; ${dangerous}`;
-  const i = spots.sort((a, b) => a - b)[at % spots.length];
+  const i = must(spots.sort((a, b) => a - b)[at % spots.length], 'i');
   const leaf = BENIGN.find((b) => host.startsWith(b, i)) ?? '';
   return `${host.slice(0, i)}${dangerous}${host.slice(i + leaf.length)}`;
 }

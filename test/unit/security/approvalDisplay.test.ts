@@ -10,9 +10,9 @@ import { terminalApprover } from '../../../src/cli/terminalApprover';
 import type { ApprovalPrompt } from '../../../src/core/agents/approvals';
 import { visibleText } from '../../../src/core/common/visibleText';
 import { fold } from '../../../src/core/runs/fold';
-import type { RunState } from '../../../src/core/runs/runState';
 import { renderApprovalCard } from '../../../src/webview/cards';
 import { makeHarness, type Harness } from '../tools/harness';
+import { must } from '../../fixtures/must';
 
 /** Characters that hide or rewrite text on a terminal or in a page. */
 // eslint-disable-next-line no-control-regex -- these control characters are what the test looks for
@@ -62,11 +62,11 @@ describe('security: approvals show everything (escaped, never cut)', () => {
 
   it('--json pending_approvals[].summary is escaped and whole, even from a log written before escaping', () => {
     const raw = `bash: echo ok\x1b[2K\r${'x'.repeat(300)}`;
-    const state = { ...fold([{ seq: 1, time: 0, type: 'run_started', payload: { run_id: 'r', agent: 'a', prompt: 'p', config_hash: 'h', depth: 0, chain: [] } }]) } as RunState;
+    const state = { ...fold([{ seq: 1, time: 0, type: 'run_started', payload: { run_id: 'r', agent: 'a', prompt: 'p', config_hash: 'h', depth: 0, chain: [] } }]) };
     const json = runJson(state, [{ callId: 'c1', tool: 'bash', summary: raw, kind: 'ask', reason: 'r', mayHaveRun: false }]);
-    assert.equal(json.pending_approvals[0].summary, visibleText(raw));
-    assert.doesNotMatch(json.pending_approvals[0].summary, HIDDEN);
-    assert.match(json.pending_approvals[0].summary, /x{300}$/);
+    assert.equal(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, visibleText(raw));
+    assert.doesNotMatch(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, HIDDEN);
+    assert.match(must(json.pending_approvals[0], 'json.pending_approvals[0]').summary, /x{300}$/);
   });
 
   it('the terminal prompt escapes the summary, reason and command, and wraps a long command instead of cutting it', async () => {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { runCliInProcess } from '../cli/runCliInProcess';
+import { must } from '../../fixtures/must';
 
 /**
  * The approval rules a script meets through the real CLI (in process, real core, fake LLM server):
@@ -105,8 +106,8 @@ describe('security: approvals across processes and delegation (CLI)', function (
     assert.equal(fs.existsSync(path.join(ws, '.git', 'out')), false);
     const asked = events(runId).filter((e) => e.type === 'approval_requested');
     assert.equal(asked.length, 2);
-    assert.equal(asked[1].payload.kind, 'ask_every_time');
-    assert.match(String(asked[1].payload.reason), /\.git.*configuration changed since it was approved/);
+    assert.equal(must(asked[1], 'asked[1]').payload.kind, 'ask_every_time');
+    assert.match(String(must(asked[1], 'asked[1]').payload.reason), /\.git.*configuration changed since it was approved/);
     llm.enqueue({ kind: 'reply', text: 'ok' });
     const denied = await cli('--deny', runId, '--call', 'c1');
     assert.equal(denied.code, 0, denied.err);
@@ -134,7 +135,7 @@ describe('security: approvals across processes and delegation (CLI)', function (
     const r = await cli('--agent', 'lead', '--prompt', 'review it');
     assert.equal(r.code, 0, r.err);
     assert.equal(r.json().tool_calls[0].status, 'ok');
-    const first = JSON.stringify(llm.requests[0].body);
+    const first = JSON.stringify(must(llm.requests[0], 'llm.requests[0]').body);
     assert.match(first, /You may ask only: reviewer/);
     assert.match(first, /only these: reviewer/);
     assert.doesNotMatch(first, /intern/);
@@ -154,7 +155,7 @@ describe('security: approvals across processes and delegation (CLI)', function (
     llm.enqueue({ kind: 'reply', toolCalls: [{ id: 'd1', name: 'delegate', args: { agent: 'lead', prompt: 'do it' } }] }, { kind: 'reply', text: 'ok' });
     const r = await cli('--agent', 'intern', '--prompt', 'go');
     // The tool is not offered, so a call to it is answered as an error (never run).
-    assert.doesNotMatch(JSON.stringify((llm.requests[0].body as { tools?: unknown }).tools ?? []), /delegate/);
+    assert.doesNotMatch(JSON.stringify((must(llm.requests[0], 'llm.requests[0]').body as { tools?: unknown }).tools ?? []), /delegate/);
     assert.notEqual(r.json().tool_calls[0].status, 'ok');
     assert.match(lastToolResult(), /there is no tool named \\"delegate\\"/);
     assert.equal(llm.requests.length, 2, 'the lead was never asked');

@@ -8,7 +8,7 @@ type Kind = 'block' | 'ask_every_time' | 'ask';
 type Case = readonly [name: string, command: (out: string) => string, expected: Kind, reason?: RegExp, settings?: BreakwaterConfigInput['settings']];
 
 /**
- * The command policy on top of the OS sandbox (issue 10, part B), one table per category. Every
+ * The command policy on top of the OS sandbox, one table per category. Every
  * case asserts the decision and its reason, then executes the call with the strongest authorization
  * the decision must refuse (the user for a block, `--yes` for ask-every-time, nothing for an ask)
  * and checks that the model is told it did not run and that `marker` exists neither in the
@@ -204,7 +204,7 @@ const CATEGORIES: ReadonlyArray<readonly [category: string, cases: readonly Case
       ['| ksh', () => 'echo "touch marker" | ksh', 'block', /piping into a shell/],
       ['| mksh', () => 'echo "touch marker" | mksh', 'block', /piping into a shell/],
       ['| fish', () => 'echo "touch marker" | fish', 'block', /piping into a shell/],
-      ['| /bin/sh (also the seed pattern)', () => 'echo "touch marker" | /bin/sh', 'block', /piping into a shell|dangerous pattern/],
+      ['| /bin/sh (also the piping pattern)', () => 'echo "touch marker" | /bin/sh', 'block', /piping into a shell|dangerous pattern/],
       ['| /usr/bin/env bash', () => 'echo "touch marker" | /usr/bin/env bash', 'block', /piping into a shell \(bash\)/],
       ['| busybox sh', () => 'echo "touch marker" | busybox sh', 'block', /piping into a shell/],
       ['| sudo -u root zsh', () => 'echo "touch marker" | sudo -u root zsh', 'block', /piping into a shell/],
@@ -265,7 +265,7 @@ const CATEGORIES: ReadonlyArray<readonly [category: string, cases: readonly Case
   ],
 ];
 
-describe('security: command policy escapes (issue 10)', () => {
+describe('security: command policy escapes', () => {
   let h: Harness;
   beforeEach(() => {
     h = makeHarness();

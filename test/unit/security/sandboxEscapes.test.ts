@@ -8,6 +8,7 @@ import { TEST_STATE_HOME, testStoreOf } from '../../fixtures/stateHome';
 import { runCliInProcess } from '../cli/runCliInProcess';
 import { attempt, cliEnv, escapeWorld, HOME_SECRET, KEY, SIBLING_SECRET, type Attempt, type EscapeWorld } from './sandboxHarness';
 import { markedSleep, noneLeft, processesWith } from './processTable';
+import { must } from '../../fixtures/must';
 
 /**
  * The OS sandbox as an attacker meets it: a scripted model asks for each command under `--yes` (and a
@@ -142,7 +143,7 @@ describe('security: OS sandbox escapes (real bubblewrap, --yes, scripted model)'
     fs.writeFileSync(path.join(second, '.env'), SECRET);
     const engine = createToolEngine({ host: { workspaceFolders: [world.ws, second], trusted: true, ripgrepPath: 'rg' }, commandTimeoutMs: 20_000 });
     const cfg = configSchema.parse({ agents: { t: { tools: ['bash'] } } });
-    const prepared = await engine.prepare({ id: 'm1', name: 'bash', args: { command: `touch made-here ${second}/made-there; cat ${second}/.env; touch ${second}/.git/evil; cat ../app-evil/x; true` } }, { agentName: 't', agent: cfg.agents.t, config: cfg });
+    const prepared = await engine.prepare({ id: 'm1', name: 'bash', args: { command: `touch made-here ${second}/made-there; cat ${second}/.env; touch ${second}/.git/evil; cat ../app-evil/x; true` } }, { agentName: 't', agent: must(cfg.agents.t, 'agent t'), config: cfg });
     const outcome = await engine.execute(prepared, { by: 'user' }, new AbortController().signal);
     const out = outcome.status === 'ok' ? outcome.output : JSON.stringify(outcome);
     assert.ok(fs.existsSync(path.join(world.ws, 'made-here')) && fs.existsSync(path.join(second, 'made-there')), out);
@@ -156,7 +157,7 @@ describe('security: OS sandbox escapes (real bubblewrap, --yes, scripted model)'
     const { spawn } = await import('node:child_process');
     const s = markedSleep();
     const [file, arg] = s.command.split(' ');
-    const victim = spawn(file, [arg], { stdio: 'ignore' });
+    const victim = spawn(must(file, 'the sleep program'), [must(arg, 'its argument')], { stdio: 'ignore' });
     try {
       await attempt(llm, world, 'kill -9 -1; true');
       assert.equal(processesWith(s.marker).length, 1, 'the host process outside the sandbox is alive');

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CommandSandbox } from '../../../src/core/sandbox/commandSandbox';
 import { networkAllows } from '../../../src/core/sandbox/networkGate';
-import { DEFAULT_OUTPUT_CAP } from '../../../src/core/tools/outputCap';
+import { DEFAULT_OUTPUT_CAP } from '../../../src/core/sandbox/outputCap';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
 import { makeHarness } from '../tools/harness';
 import { attempt, escapeWorld, type EscapeWorld } from './sandboxHarness';

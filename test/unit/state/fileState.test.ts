@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { FileState } from '../../../src/core/state/fileState';
 import { recordSchema } from '../../../src/core/state/records';
 import { emptyModel, StateModel, type ModelData } from '../../../src/core/state/stateModel';
+import { must } from '../../fixtures/must';
 
 const WORKER = path.join(__dirname, 'fileStateWorker.ts');
 const br = { threshold: 3, openMs: 60_000, probeMaxMs: 1000, enabled: true };
@@ -49,7 +50,7 @@ describe('FileState: the shared log in the store folder', function () {
     const truth = new Map<string, string>();
     for (const name of gens) {
       const lines = fs.readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean);
-      const header = (JSON.parse(lines[0]!) as { model: ModelData }).model;
+      const header = (JSON.parse(must(lines[0], 'lines[0]')) as { model: ModelData }).model;
       if (model === undefined) model = new StateModel(header);
       else assert.deepEqual(header, model.snapshot(), `the header of ${name} is the fold of everything before it`);
       for (const line of lines.slice(1)) {
@@ -82,7 +83,7 @@ describe('FileState: the shared log in the store folder', function () {
     b.view();
     assert.equal(warnings.length, 1);
     const line = fs.readFileSync(file, 'utf8').split('\n').indexOf('{"k":"done", torn') + 1;
-    assert.match(warnings[0]!, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line ${line} is not JSON`));
+    assert.match(must(warnings[0], 'warnings[0]'), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line ${line} is not JSON`));
     await a.close();
     await b.close();
   });
@@ -97,7 +98,7 @@ describe('FileState: the shared log in the store folder', function () {
     seeded.budget.spent = { workspace: 1.25 };
     const b = FileState.open({ dir, clock: () => Date.now(), seed: () => seeded });
     assert.equal(b.warningsSoFar.length, 1);
-    assert.match(b.warningsSoFar[0]!, /00000001\.jsonl is damaged \(line 1: not JSON\); starting clean/);
+    assert.match(must(b.warningsSoFar[0], 'b.warningsSoFar[0]'), /00000001\.jsonl is damaged \(line 1: not JSON\); starting clean/);
     assert.equal(b.view().breakers['p:x'], undefined, 'the open breaker was in the damaged part');
     assert.equal(b.view().budget.spent.workspace, 1.25);
     assert.ok(fs.existsSync(path.join(dir, '00000002.jsonl')));

@@ -8,7 +8,8 @@ import { emptyModel } from '../../../src/core/state/stateModel';
  */
 async function main(): Promise<void> {
   const [dir, calls, limit, windowMs, maxBytes] = process.argv.slice(2);
-  const state = FileState.open({ dir: dir!, clock: () => Date.now(), seed: emptyModel, maxSegmentBytes: Number(maxBytes) });
+  if (dir === undefined) throw new Error('usage: fileStateWorker DIR CALLS LIMIT WINDOW_MS MAX_BYTES');
+  const state = FileState.open({ dir, clock: () => Date.now(), seed: emptyModel, maxSegmentBytes: Number(maxBytes) });
   const br = { threshold: 1_000_000, openMs: 1000, probeMaxMs: 1000, enabled: true };
   const slots: number[] = [];
   const outcomes: [string, string][] = [];

@@ -2,18 +2,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BreakerRules } from '../../../src/core/resilience/circuitBreaker';
+import type { BreakerRules } from '../../../src/core/state/circuitBreaker';
 import { FileState } from '../../../src/core/state/fileState';
 import { MemoryState } from '../../../src/core/state/foldingState';
 import type { LimiterRules } from '../../../src/core/state/records';
 import { RedisState } from '../../../src/core/state/redisState';
-import type { AdmitOutcome, Claimed, SharedState } from '../../../src/core/state/sharedState';
+import type { SharedState } from '../../../src/core/state/sharedState';
 import { emptyModel } from '../../../src/core/state/stateModel';
 import { useRedis } from '../../fixtures/redis/redisServer';
+import { must } from '../../fixtures/must';
 
 /**
  * The same scenarios against every backend, with two "processes" (two independent instances over one store
- * folder, or two Redis clients) wherever the backend is shared: the semantics of issue 12 hold for each.
+ * folder, or two Redis clients) wherever the backend is shared: the shared limits (admission, spend, breakers) hold for each.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rules = (over: Partial<BreakerRules> = {}): BreakerRules => ({ threshold: 2, openMs: 300, probeMaxMs: 5_000, enabled: true, ...over });
@@ -77,7 +78,7 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         assert.ok(c5.claim.slot <= c4.claim.slot + 1, 'the cancelled slot went to the next in line, not past the end');
         // Every slot, sorted: no 1.5 s window holds more than two.
         const slots = [c1, c2, c4, c5].map((c) => c.claim.slot).sort((x, y) => x - y);
-        for (let i = 2; i < slots.length; i++) assert.ok(slots[i]! - slots[i - 2]! >= 1_500, `slots ${slots.join(', ')}`);
+        for (let i = 2; i < slots.length; i++) assert.ok(must(slots[i], 'slots[i]') - must(slots[i - 2], 'slots[i - 2]') >= 1_500, `slots ${slots.join(', ')}`);
       });
 
       it('limiter: tokens per window hold too, and a call bigger than the whole allowance runs alone', async () => {
@@ -118,7 +119,7 @@ describe('SharedState contract: limiter, breaker, budget, the same in every back
         const probes = tries.filter((t) => t.kind === 'granted' && t.permit === 'probe');
         assert.equal(probes.length, 1, JSON.stringify(tries.map((t) => t.kind)));
         assert.ok(tries.filter((t) => t !== probes[0]).every((t) => t.kind === 'refused' && t.by === 'breaker' && t.state === 'half_open'));
-        const probe = probes[0] as Claimed<AdmitOutcome>;
+        const probe = must(probes[0], 'probe');
         const holder = tries.indexOf(probe) % 2 ? a : b;
         assert.equal((await holder.finish(probe.claim, { result: 'success', ms: 3, count: true, rules: rules() })).state, 'closed');
         const other = holder === a ? b : a;

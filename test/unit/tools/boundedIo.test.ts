@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { readBounded } from '../../../src/core/tools/boundedRead';
-import { capText } from '../../../src/core/tools/outputCap';
+import { capText } from '../../../src/core/sandbox/outputCap';
 import { runRipgrep } from '../../../src/core/tools/ripgrep';
 import { eventually, makeHarness, type Harness } from './harness';
 

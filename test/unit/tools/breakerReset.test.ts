@@ -65,7 +65,7 @@ describe('tool breaker reset', () => {
   it('refuses a name that is not a tool', () => {
     h = makeHarness();
     assert.equal(h.engine.reset('rm'), false);
-    assert.equal(h.engine.stats().some((s) => (s.tool as string) === 'rm'), false);
+    assert.equal(h.engine.stats().some((s) => (s.tool) === 'rm'), false);
   });
 
   it('Breakwater.resetBreaker("tool", …) resets through the engine; an unknown tool is a BreakerResetError naming where names are', async () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { configSchema, type BreakwaterConfigInput } from '../../../src/core/config/schema';
 import { createToolEngine, type ToolEngineOptions } from '../../../src/core/tools/toolEngine';
 import type { Authorization, PreparedCall, ToolOutcome, ToolScope } from '../../../src/core/tools/types';
+import { must } from '../../fixtures/must';
 
 /** A real temp workspace, an engine over it and helpers to prepare + execute in one step. */
 export interface Harness {
@@ -34,7 +35,7 @@ export function makeHarness(options: Partial<ToolEngineOptions> & { trusted?: bo
   });
   const scope = (agentTools = ALL_TOOLS, config: BreakwaterConfigInput = {}, agentExtra: Record<string, unknown> = {}): ToolScope => {
     const cfg = configSchema.parse({ ...config, agents: { tester: { tools: agentTools, ...agentExtra } } });
-    return { agentName: 'tester', agent: cfg.agents.tester, config: cfg };
+    return { agentName: 'tester', agent: must(cfg.agents.tester, 'agent tester'), config: cfg };
   };
   const prepare = (tool: string, args: unknown, s = scope()) => engine.prepare({ id: `call-${++seq}`, name: tool, args }, s);
   return {

@@ -169,7 +169,7 @@ describe('a tool is one definition', () => {
   });
 });
 
-/** PRODUCT.md, "Tool names and parameters": what the model sees, exactly (`?` marks optional). */
+/** The tools' names and parameters (part of the interface): what the model sees, exactly (`?` marks optional). */
 const PRODUCT_TOOLS: Record<string, string[]> = {
   read: ['path', 'encoding?'],
   write: ['path', 'content', 'append?'],
@@ -194,7 +194,7 @@ describe('the nine built-in tools keep the same contract', () => {
     fs.rmSync(storeRoot, { recursive: true, force: true });
   });
 
-  it('names and parameters are the ones PRODUCT.md lists; delegate is the run layer’s tenth', () => {
+  it('names and parameters are the documented ones; delegate is the run layer’s tenth', () => {
     assert.deepEqual([...TOOL_NAMES], [...Object.keys(PRODUCT_TOOLS), 'delegate']);
     for (const tool of BUILTIN_TOOLS) {
       const schema = z.toJSONSchema(tool.parameters, { io: 'input' }) as { properties: Record<string, unknown>; required?: string[] };

@@ -11,7 +11,7 @@ describe('chat state reducer', () => {
     applyHostMessage(s, { type: 'toolCall', runId: 'r1', callId: 'c1', tool: 'read', args: '{}', status: 'running' });
     applyHostMessage(s, { type: 'textDelta', runId: 'r1', text: 'after' });
     assert.deepEqual(s.items.map((i) => i.kind), ['assistant', 'tool', 'assistant']);
-    assert.equal(s.items[0].kind === 'assistant' && s.items[0].text, 'Hello');
+    assert.equal(s.items[0]?.kind === 'assistant' && s.items[0].text, 'Hello');
   });
 
   it('updates a tool card in place and resolves an approval once', () => {
@@ -23,15 +23,15 @@ describe('chat state reducer', () => {
     applyHostMessage(s, { type: 'approvalResolved', runId: 'r', callId: 'c', approved: false });
     applyHostMessage(s, { type: 'toolCall', runId: 'r', callId: 'c', tool: 'write', args: '{}', status: 'denied' });
     assert.equal(s.items.length, 2);
-    assert.equal(s.items[0].kind === 'tool' && s.items[0].status, 'denied');
-    assert.equal(s.items[1].kind === 'approval' && s.items[1].resolved, false);
+    assert.equal(s.items[0]?.kind === 'tool' && s.items[0].status, 'denied');
+    assert.equal(s.items[1]?.kind === 'approval' && s.items[1].resolved, false);
   });
 
   it('discard empties the open answer', () => {
     const s = emptyState();
     applyHostMessage(s, { type: 'textDelta', runId: 'r', text: 'partial' });
     assert.equal(applyHostMessage(s, { type: 'textDiscard', runId: 'r', reason: 'stream broke' }).kind, 'discard');
-    assert.equal(s.items[0].kind === 'assistant' && s.items[0].text, '');
+    assert.equal(s.items[0]?.kind === 'assistant' && s.items[0].text, '');
   });
 
   it('restores a saved state but never a stream in progress, and ignores foreign shapes', () => {
@@ -40,7 +40,7 @@ describe('chat state reducer', () => {
     s.busyRunId = 'r';
     const back = restoreState(JSON.parse(JSON.stringify(s)));
     assert.equal(back.busyRunId, null);
-    assert.equal(back.items[0].kind === 'assistant' && back.items[0].done, true);
+    assert.equal(back.items[0]?.kind === 'assistant' && back.items[0].done, true);
     assert.deepEqual(restoreState({ version: 2, items: 'nope' }), emptyState());
   });
 

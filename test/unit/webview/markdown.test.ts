@@ -6,7 +6,7 @@ import { MAX_HIGHLIGHT_CHARS } from '../../../src/webview/highlight';
 
 function renderer() {
   const { window } = new JSDOM('');
-  return { md: createMarkdownRenderer(createDOMPurify(window as unknown as Parameters<typeof createDOMPurify>[0])), window };
+  return { md: createMarkdownRenderer(createDOMPurify(window)), window };
 }
 
 /** Parses the output so assertions look at the DOM a browser would build, not at substrings. */

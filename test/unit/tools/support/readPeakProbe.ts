@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configSchema } from '../../../../src/core/config/schema';
 import { createToolEngine } from '../../../../src/core/tools/toolEngine';
+import { must } from '../../../fixtures/must';
 
 /**
  * Run as its own process: `node -r tsx/cjs readPeakProbe.ts FOLDER FILE`. Reads FILE (relative to
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   if (folder === undefined || file === undefined) throw new Error('usage: readPeakProbe FOLDER FILE');
   const engine = createToolEngine({ host: { workspaceFolders: [folder], trusted: true, ripgrepPath: 'rg' } });
   const config = configSchema.parse({ agents: { probe: { tools: ['read'] } } });
-  const scope = { agentName: 'probe', agent: config.agents.probe, config };
+  const scope = { agentName: 'probe', agent: must(config.agents.probe, 'agent probe'), config };
   const read = async (p: string) => engine.execute(await engine.prepare({ id: p, name: 'read', args: { path: p } }, scope), { by: 'policy' }, new AbortController().signal);
   // Warm up every code path on a small file first, so the figure is the read itself.
   fs.writeFileSync(path.join(folder, 'warm.txt'), 'warm\n'.repeat(50_000));

@@ -1,15 +1,15 @@
 import { Emitter } from '../common/event';
 import { toDisposable, type Disposable } from '../common/lifecycle';
 import type { StateConfig } from '../config/schema';
-import { spendBaseline } from '../cost/spendBaseline';
-import type { BreakerRules } from '../resilience/circuitBreaker';
-import type { Clock } from '../resilience/timers';
+import { spendBaseline } from './spendBaseline';
+import type { BreakerRules } from '../state/circuitBreaker';
+import type { Clock } from '../common/clock';
 import type { StoreLayout } from '../store/storeLayout';
-import { FileState } from './fileState';
-import { takeLegacyBreakers } from './legacyBreakers';
-import { RedisState, redactUrl } from './redisState';
-import { isStateUnavailableError, StateUnavailableError, type AttemptEnd, type ClaimRef, type SharedState, type SharedView, type Transition } from './sharedState';
-import { emptyModel } from './stateModel';
+import { FileState } from '../state/fileState';
+import { takeLegacyBreakers } from '../state/legacyBreakers';
+import { RedisState, redactUrl } from '../state/redisState';
+import { isStateUnavailableError, StateUnavailableError, type AttemptEnd, type ClaimRef, type SharedState, type SharedView, type Transition } from '../state/sharedState';
+import { emptyModel } from '../state/stateModel';
 
 export interface OpenSharedStateOptions {
   readonly config: StateConfig;

@@ -1,31 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
+import { asError } from '../common/asError';
 
 /**
- * The two ways durable state is written (ARCHITECTURE.md): whole files atomically (temp + fsync +
- * rename, so a crash leaves the old file or the new one, never half of either) and append-only JSONL
- * with fsync per line.
+ * Append-only JSONL (one JSON object per line, fsync per line) and the small reads that go with it.
+ * Whole files are replaced with `writeFileAtomic` (./atomicFile).
  */
-
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** Reads a file, or `undefined` when it does not exist (any other error is thrown). */
 export async function readFileIfExists(file: string): Promise<string | undefined> {
@@ -44,7 +25,7 @@ export async function readFileIfExists(file: string): Promise<string | undefined
  */
 export class JsonlAppender {
   private tail: Promise<void> = Promise.resolve();
-  private lastError: unknown;
+  private lastError: Error | undefined;
   private tailChecked = false;
 
   constructor(readonly file: string) {}
@@ -58,7 +39,7 @@ export class JsonlAppender {
       this.tailChecked = true;
     });
     this.tail = write.catch((err: unknown) => {
-      this.lastError = err;
+      this.lastError = asError(err);
     });
     return write;
   }
@@ -116,8 +97,8 @@ export async function readJsonl<S extends z.ZodType>(file: string, schema: S): P
   const invalidLines: number[] = [];
   if (text === undefined) return { entries, invalidLines };
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
     if (line === '') continue;
     let json: unknown;
     try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The one circuit breaker of Breakwater, for provider endpoints and tools alike (seed 000, seed 001): a
+ * The one circuit breaker of Breakwater, for provider endpoints and tools alike: a
  * pure state machine over a snapshot, applied by the shared state (`src/core/state/`) in the order every
  * process agrees on, so the count of consecutive failures, the opening, the single half-open probe and its
  * result are the same for every process that shares the store (or the Redis server). The Redis backend
@@ -32,7 +32,7 @@ export const breakerSnapshotSchema = z.discriminatedUnion('state', [
 ]);
 export type BreakerSnapshot = z.infer<typeof breakerSnapshotSchema>;
 
-export const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 }) as BreakerSnapshot;
+export const CLOSED: BreakerSnapshot = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
 
 /** The settings a breaker runs on; every claim carries them, so processes with different configs still agree. */
 export interface BreakerRules {

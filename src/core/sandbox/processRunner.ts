@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
-import { buildChildEnv } from '../sandbox/childEnv';
-import { CommandTooLongError } from '../sandbox/sandboxErrors';
+import { buildChildEnv } from './childEnv';
+import { CommandTooLongError } from './sandboxErrors';
 import { BoundedBuffer, capText, type OutputCap } from './outputCap';
-import type { ToolOutcome } from './types';
+
+/** What running a tool (or a process for it) gave: output, an error, or a refusal before anything ran. */
+export type ToolOutcome =
+  | { readonly status: 'ok'; readonly output: string; readonly truncated: boolean }
+  | { readonly status: 'error'; readonly error: string }
+  /** Refused by a hard rule, an open tool breaker or an untrusted workspace; nothing ran. */
+  | { readonly status: 'blocked'; readonly error: string };
 
 export interface ProcessOptions {
   readonly cwd: string;
