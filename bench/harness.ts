@@ -41,7 +41,7 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /** Runs `fn` `repeat` times after `warmup` untimed runs; returns milliseconds per run. */
-export async function timeRuns(fn: () => Promise<unknown> | unknown, repeat: number, warmup = 1): Promise<Spread> {
+export async function timeRuns(fn: () => unknown, repeat: number, warmup = 1): Promise<Spread> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < repeat; i++) {

@@ -76,7 +76,7 @@ export const suite: BenchSuite = {
           for (let i = 0; i < APPENDS_PER_SAMPLE; i++) {
             const e = appendable[i % appendable.length]!;
             const a = process.hrtime.bigint();
-            w.append(e.type, e.payload as never);
+            w.append(e.type, e.payload);
             blocked += process.hrtime.bigint() - a;
             // A step that is about to start a side effect waits for its intent to be on disk (every 10th here).
             if (i % 10 === 9) await w.durable();
@@ -153,7 +153,7 @@ export const suite: BenchSuite = {
         return {
           append: (i: number) => {
             const e = appendable[i % appendable.length]!;
-            w.append(e.type, e.payload as never);
+            w.append(e.type, e.payload);
           },
           durable: () => w.durable(),
           close: () => w.close(),

@@ -57,7 +57,7 @@ window.runRenderBench = async ({ durationMs, tokensPerSecond, tickMs }) => {
   const records: RenderRecord[] = [];
   let chars = 0;
   let start = performance.now();
-  const proto = StreamingRenderer.prototype as unknown as { render(this: StreamingRenderer): void };
+  const proto = StreamingRenderer.prototype as unknown as { render: (this: StreamingRenderer) => void };
   const render = proto.render;
   proto.render = function timedRender(this: StreamingRenderer) {
     const t0 = performance.now();
