@@ -6,6 +6,7 @@ import { isRunLogConflictError, RunLogConflictError } from './runLogErrors';
 import { replayRunLog, type Replay, type TornTail } from './runLogReplay';
 import type { Disposable } from '../common/lifecycle';
 import { asStoreWriteError, isStoreWriteError, recording } from '../store/storeFaults';
+import { fsyncDir } from '../store/atomicFile';
 
 export { replayRunLog, replayText, type LogDamage, type Replay, type ReplayFrom, type TornTail } from './runLogReplay';
 
@@ -351,15 +352,3 @@ function call<T>(start: (cb: (err: NodeJS.ErrnoException | null, value: T) => vo
   return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** A new file's directory entry must be durable too, or the whole log can vanish after a power cut. */
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Not supported on every platform (Windows); the file's own fsync still holds its content.
-  } finally {
-    await handle?.close();
-  }
-}

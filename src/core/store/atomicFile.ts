@@ -144,7 +144,7 @@ function modeOfSync(file: string): number {
  * Makes a rename in `dir` durable. Some platforms (Windows) cannot open or fsync a folder: there the
  * rename is still atomic, only not yet durable, so the failure is not an error.
  */
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   let handle: fs.promises.FileHandle | undefined;
   try {
     handle = await fs.promises.open(dir, 'r');

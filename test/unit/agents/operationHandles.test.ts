@@ -1,11 +1,8 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { createBreakwater, type Breakwater, type OperationHandle } from '../../../src/core/breakwater';
+import type { Breakwater, OperationHandle } from '../../../src/core/breakwater';
 import type { FakeLlm } from '../../fixtures/fake-llm/index';
+import { openCore } from '../../fixtures/fake-llm/openCore';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
-import { fixedKeys } from '../../../src/core/providers/keyBinding';
 
 /** Everything one handle streamed: events by run, and text by run. */
 function recorded(handle: OperationHandle<unknown>) {
@@ -16,21 +13,7 @@ function recorded(handle: OperationHandle<unknown>) {
   return { events, text, runs: () => new Set(events.map((e) => e.runId)) };
 }
 
-async function open(llm: FakeLlm, yaml: string): Promise<{ bw: Breakwater; ws: string }> {
-  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-handles-')));
-  fs.mkdirSync(path.join(ws, '.breakwater'));
-  fs.writeFileSync(path.join(ws, '.breakwater', 'agents.yaml'), yaml);
-  const bw = await createBreakwater({
-    workspaceFolders: [ws],
-    storeDir: path.join(ws, 'store'),
-    configFile: path.join(ws, '.breakwater', 'agents.yaml'),
-    secrets: fixedKeys([{ provider: 'anthropic', value: 'k', origin: llm.url }, { provider: 'openai', value: 'k', origin: llm.url }]),
-    trusted: true,
-    ripgrepPath: 'rg',
-    env: { ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl },
-  });
-  return { bw, ws };
-}
+const open = (llm: FakeLlm, yaml: string) => openCore(llm, yaml, { prefix: 'bw-handles-', store: 'store' });
 
 describe('operation handles: each operation streams its own runs only', function () {
   this.timeout(60_000);

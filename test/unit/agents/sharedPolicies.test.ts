@@ -1,30 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { createBreakwater, type Breakwater } from '../../../src/core/breakwater';
 import { type FakeLlm } from '../../fixtures/fake-llm/index';
+import { openCore } from '../../fixtures/fake-llm/openCore';
 import { useFakeLlm } from '../../fixtures/fake-llm/useFakeLlm';
-import { fixedKeys } from '../../../src/core/providers/keyBinding';
 import { must } from '../../fixtures/must';
 
 const NAMES = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
 
-async function open(llm: FakeLlm, yaml: string): Promise<{ bw: Breakwater; ws: string }> {
-  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bw-shared-')));
-  fs.mkdirSync(path.join(ws, '.breakwater'));
-  fs.writeFileSync(path.join(ws, '.breakwater', 'agents.yaml'), yaml);
-  const bw = await createBreakwater({
-    workspaceFolders: [ws],
-    storeDir: path.join(ws, '.breakwater', 'runs'),
-    configFile: path.join(ws, '.breakwater', 'agents.yaml'),
-    secrets: fixedKeys([{ provider: 'anthropic', value: 'k', origin: llm.url }, { provider: 'openai', value: 'k', origin: llm.url }]),
-    trusted: true,
-    ripgrepPath: 'rg',
-    env: { ANTHROPIC_BASE_URL: llm.url, OPENAI_BASE_URL: llm.openaiBaseUrl },
-  });
-  return { bw, ws };
-}
+const open = (llm: FakeLlm, yaml: string) => openCore(llm, yaml, { prefix: 'bw-shared-', store: '.breakwater/runs' });
 
 describe('orchestration over the real gateway and the fake LLM server', function () {
   this.timeout(60_000);
