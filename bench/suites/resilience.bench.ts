@@ -50,9 +50,6 @@ export const suite: BenchSuite = {
         bare: batch(work),
         policy: batch(() => withTimeout.policy.execute(attempt, { signal })),
         policyNoTimeout: batch(() => noTimeout.policy.execute(attempt, { signal })),
-        // The platform's way to the same per-attempt signal: what item "AbortSignal.any/timeout instead of the
-        // hand-written timers" would cost, on the call without our own timeout.
-        platformSignals: batch(() => noTimeout.policy.execute(() => (AbortSignal.any([signal, AbortSignal.timeout(defaults.timeoutMs)]), work()), { signal })),
       },
       SAMPLES,
     );
@@ -78,13 +75,6 @@ export const suite: BenchSuite = {
         baseline,
         bar,
         note: 'isolates what the per-attempt AbortController + timer cost',
-      },
-      {
-        name: 'resilience: same, with AbortSignal.any + AbortSignal.timeout per attempt',
-        unit: 'ns/call',
-        figure: s.platformSignals,
-        baseline,
-        note: 'the platform signals in place of the hand-written attempt timers: why the policy keeps its own (one timer per policy, the signal made only when an attempt asks)',
       },
     ];
   },
