@@ -43,7 +43,7 @@ export const suite: BenchSuite = {
       const none = path.join(dir, 'none');
       fs.mkdirSync(none, { recursive: true });
       for (let i = 0; i < RUNS; i++) writeRunFile(path.join(many, 'store'), fixtureRunId(i), runEvents(fixtureRunId(i), ENDS[i % ENDS.length] ?? 'completed'), 1_763_700_000_000 + i * 1000);
-      const open = (ws: string) => m.createBreakwater({ workspaceFolders: [ws], storeDir: path.join(ws, 'store'), configFile: path.join(ws, 'none.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg' });
+      const open = (ws: string) => m.createBreakwater({ workspaceFolders: [ws], storeDir: path.join(ws, 'store'), configFile: path.join(ws, 'none.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' }) }, trusted: true, ripgrepPath: 'rg' });
 
       // The first listing builds the index from the logs (once); the figures below are with it in place.
       const cold = [] as number[];
@@ -71,14 +71,20 @@ export const suite: BenchSuite = {
         `const m = require(${JSON.stringify(path.join(repoRoot, 'out', 'bench', 'bench_support_runsEntry.js'))});
 (async () => {
   const ws = process.argv[2];
-  const bw = await m.createBreakwater({ workspaceFolders: [ws], storeDir: ws + '/store', configFile: ws + '/none.yaml', secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg' });
+  const bw = await m.createBreakwater({ workspaceFolders: [ws], storeDir: ws + '/store', configFile: ws + '/none.yaml', secrets: { getApiKey: async () => ({ kind: 'none' }) }, trusted: true, ripgrepPath: 'rg' });
   const t0 = process.hrtime.bigint();
   const n = process.argv[3] === 'status' ? bw.status().runs.length : bw.listRuns().length;
   process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));
   bw.dispose();
 })();`,
       );
-      const firstCall = (ws: string, what: string) => async () => Number(spawnSync(process.execPath, [probe, ws, what], { encoding: 'utf8' }).stdout);
+      const firstCall = (ws: string, what: string) => async () => {
+        // A probe that fails (a syntax error in it, a core that does not open) must not read as 0 ms.
+        const r = spawnSync(process.execPath, [probe, ws, what], { encoding: 'utf8' });
+        const ms = Number(r.stdout);
+        if (r.status !== 0 || r.stdout.trim() === '' || !Number.isFinite(ms)) throw new Error(`the fresh-process probe failed (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
+        return ms;
+      };
       const fresh = await sampleInterleaved({ list: firstCall(many, 'list'), status: firstCall(many, 'status'), listNone: firstCall(none, 'list') }, SAMPLES);
       const manyCore = await open(many);
       const noneCore = await open(none);
@@ -110,7 +116,7 @@ export const suite: BenchSuite = {
       pristine();
       const resumeFirstEvent = async (): Promise<number> => {
         crashedRun();
-        const bw = await m.createBreakwater({ workspaceFolders: [long], storeDir: path.join(long, 'store'), configFile: path.join(long, 'agents.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' as const }) }, trusted: true, ripgrepPath: 'rg', gateway: { call: (_t, _r, o) => new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(o.signal.reason as Error))) } });
+        const bw = await m.createBreakwater({ workspaceFolders: [long], storeDir: path.join(long, 'store'), configFile: path.join(long, 'agents.yaml'), secrets: { getApiKey: async () => ({ kind: 'none' }) }, trusted: true, ripgrepPath: 'rg', gateway: { call: (_t, _r, o) => new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(o.signal.reason as Error))) } });
         const ctl = new AbortController();
         let first = 0;
         const t0 = process.hrtime.bigint();
