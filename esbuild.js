@@ -4,7 +4,7 @@
  *  - dist/extension.js      the VS Code extension host entry: views, commands, tree, status bar only
  *                           (node, cjs, `vscode` external). Activation compiles just this, so it must
  *                           stay free of the core, zod and the SDKs — checked after every build.
- *  - dist/extensionCore.js  the core facade, the chat controller and the commands' implementations,
+ *  - dist/extensionCore.js  CoreSession (the one object that owns the core), the chat controller and the commands' implementations,
  *                           required by extension.js on first real use
  *  - dist/cli.js            the headless CLI (node, cjs, with a shebang)
  *  - dist/webview.js        the chat view's browser bundle (iife)

@@ -1,7 +1,8 @@
 import { Emitter, type Event } from './common/event';
 import type { CoreEvent } from './common/coreEvents';
 import type { Disposable } from './common/lifecycle';
-import { isTerminal, type Recorder } from './agents/agentRunner';
+import { isTerminal } from './agents/agentRunner';
+import type { Recorder } from './agents/recorder';
 import type { Approver } from './agents/approvals';
 import { CascadeGuard } from './agents/cascadeGuard';
 import { approvableWithoutCallId, NothingPendingError, pendingIn } from './agents/pendingApprovals';

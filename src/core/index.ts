@@ -5,7 +5,7 @@
  */
 export * from './breakwater';
 export type { CoreEvent } from './common/coreEvents';
-export type { Event } from './common/event';
+export { Emitter, type Event } from './common/event';
 export { visibleText } from './common/visibleText';
 export { isConfigError, type ConfigError } from './config/configError';
 export type { ConfigStatus } from './config/configStatus';

@@ -1,4 +1,4 @@
-import { ConfigWatcher, createBreakwater, isConfigError, outcomeOf, replayRunLog, type Breakwater, type BreakwaterOptions, type CoreEvent, type Event, type PreparedCall, type RunEvent, type RunState, type SensitiveValue, type UndoResult } from '../core/index';
+import { ConfigWatcher, createBreakwater, Emitter, isConfigError, outcomeOf, replayRunLog, type Breakwater, type BreakwaterOptions, type CoreEvent, type PreparedCall, type RunEvent, type RunState, type SensitiveValue, type UndoResult } from '../core/index';
 import type { AgentView, ConfigProblem, HealthEntry, ProposedWrite, RunListItem, RunOutcome, StatusSnapshot, TaskView } from './coreViews';
 import { toHealth, toSnapshot } from './statusSnapshot';
 
@@ -21,21 +21,6 @@ export class NotConfirmedError extends Error {
 /** The config as the extension shows it: its agents and tasks, or the problem that keeps it from loading. */
 export type ConfigState = { readonly ok: true; readonly agents: readonly AgentView[]; readonly tasks: readonly TaskView[]; readonly configFile: string } | { readonly ok: false; readonly problem: ConfigProblem };
 
-/** A small emitter (the session is plain TypeScript, tested in Node; the core's `Event` shape). */
-function emitter<T>(): { readonly event: Event<T>; fire(e: T): void; dispose(): void } {
-  const listeners = new Set<(e: T) => void>();
-  return {
-    event: (l) => {
-      listeners.add(l);
-      return { dispose: () => listeners.delete(l) };
-    },
-    fire: (e) => {
-      for (const l of [...listeners]) l(e);
-    },
-    dispose: () => listeners.clear(),
-  };
-}
-
 /**
  * The extension's one object for the core: it creates the core on first use (never at activation),
  * keeps it while the window lives, re-creates it when the workspace becomes trusted, and says what
@@ -51,18 +36,18 @@ export class CoreSession {
   private subscriptions: { dispose(): void }[] = [];
   /** While the config keeps the core from being created: watches its files, to try again when they change. */
   private retryWatch: ConfigWatcher | undefined;
-  private readonly _events = emitter<CoreEvent>();
+  private readonly _events = new Emitter<CoreEvent>();
   /** The core's process-wide events (breakers, costs, runs changing status), across re-creations of the core. */
   readonly events = this._events.event;
-  private readonly _onConfigProblem = emitter<ConfigProblem | undefined>();
+  private readonly _onConfigProblem = new Emitter<ConfigProblem | undefined>();
   /** The config stopped loading (a problem) or loads again (undefined): for the Problems panel. */
   readonly onConfigProblem = this._onConfigProblem.event;
-  private readonly _onWarning = emitter<{ readonly runId: string; readonly message: string }>();
+  private readonly _onWarning = new Emitter<{ readonly runId: string; readonly message: string }>();
   readonly onWarning = this._onWarning.event;
-  private readonly _onStoreError = emitter<Error>();
+  private readonly _onStoreError = new Emitter<Error>();
   /** A store file could not be written (never a config problem: the chat still sends). */
   readonly onStoreError = this._onStoreError.event;
-  private readonly _onDidOpen = emitter<void>();
+  private readonly _onDidOpen = new Emitter<void>();
   /** A core was created (first use, or again after trust was granted). */
   readonly onDidOpen = this._onDidOpen.event;
 

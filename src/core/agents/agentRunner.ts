@@ -29,7 +29,6 @@ export interface StartRunOptions {
   readonly taskRunId?: string;
 }
 
-export { recorderFor, type Recorder } from './recorder';
 
 /**
  * The agent loop, on the durable run log: the next step is always decided from

@@ -6,7 +6,7 @@ import { Orchestrator } from './orchestrator';
 import type { AgentRuntime, FallbackRunner } from './runtime';
 import { TaskControl } from './taskControl';
 
-/** An event of one of the operation's runs (its root run, a delegate's run, a task's step run), after it is durable. */
+/** An event of one of the operation's runs (its root run, a delegate's run, a task's step run), as it is recorded (queued for the log; on disk before any side effect that follows it). */
 export interface OperationRunEvent {
   readonly runId: string;
   readonly event: RunEvent;

@@ -36,7 +36,7 @@ export interface AgentRuntime {
   readonly facts: WorkspaceFacts;
   readonly approver?: Approver;
   readonly fallback?: FallbackRunner;
-  /** Called for every event appended to any run, after it is durable. */
+  /** Called for every event appended to any run, as it is recorded (queued for the log; on disk before any side effect that follows it). */
   readonly onRunEvent?: (runId: string, event: RunEvent) => void;
   /** Something the user should know that is not an event: a torn log line cut off on resume. */
   readonly onWarning?: (runId: string, message: string) => void;

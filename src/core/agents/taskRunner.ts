@@ -3,7 +3,8 @@ import { isRunLockedError, isRunLogConflictError, isRunLogCorruptError, WrongRun
 import { phaseOf, type Failure } from '../runs/runPhase';
 import type { RunState } from '../runs/runState';
 import { foldTask, isTaskTerminal, nextStep, type TaskState, type TaskStepState } from '../runs/taskFold';
-import { AgentRunner, errorMessage, recorderFor, type Recorder } from './agentRunner';
+import { AgentRunner, errorMessage } from './agentRunner';
+import { recorderFor, type Recorder } from './recorder';
 import { unavailableMarker, type CascadeGuard } from './cascadeGuard';
 import { UnknownTaskError, type AgentOutcome, type TaskResult } from './outcomes';
 import type { AgentRuntime } from './runtime';
