@@ -42,6 +42,9 @@ export class CoreSession {
   private readonly _onConfigProblem = new Emitter<ConfigProblem | undefined>();
   /** The config stopped loading (a problem) or loads again (undefined): for the Problems panel. */
   readonly onConfigProblem = this._onConfigProblem.event;
+  private readonly _onConfigReloaded = new Emitter<void>();
+  /** The config was read again and loads (a save in VS Code, an edit made elsewhere, `/reload`): agents and tasks may have changed. */
+  readonly onConfigReloaded = this._onConfigReloaded.event;
   private readonly _onWarning = new Emitter<{ readonly runId: string; readonly message: string }>();
   readonly onWarning = this._onWarning.event;
   private readonly _onStoreError = new Emitter<Error>();
@@ -80,7 +83,10 @@ export class CoreSession {
       this.subscriptions = [
         core.events((e) => this._events.fire(e)),
         core.onConfigError((e) => this.setProblem(toProblem(e, options.configFile))),
-        core.onConfigReloaded(() => this.setProblem(undefined)),
+        core.onConfigReloaded(() => {
+          this.setProblem(undefined);
+          this._onConfigReloaded.fire();
+        }),
         core.onWarning((w) => this._onWarning.fire(w)),
         core.onStoreError((e) => this._onStoreError.fire(e)),
       ];
@@ -205,6 +211,7 @@ export class CoreSession {
     this.close();
     this._events.dispose();
     this._onConfigProblem.dispose();
+    this._onConfigReloaded.dispose();
     this._onWarning.dispose();
     this._onStoreError.dispose();
     this._onDidOpen.dispose();

@@ -123,8 +123,8 @@ export function activate(context: vscode.ExtensionContext): BreakwaterTestApi {
     // A save in VS Code reloads at once (the core's watcher also sees it, and edits made elsewhere).
     vscode.workspace.onDidSaveTextDocument(async (doc) => {
       if (doc.uri.fsPath !== configFileUri()?.fsPath || !loaded) return;
+      // At once, rather than when the core's watcher sees it; the session refreshes the chat on every reload.
       await loaded.session.reloadConfig();
-      await loaded.chat.sendInit();
     }),
     // The core was built with `trusted: false`; only a new one lets agents use the write tools.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {

@@ -67,14 +67,17 @@ export function loadCoreModule(deps: CoreModuleDeps): CoreModule {
   });
   chat = new ChatController({ session, log, diffs, trusted: () => vscode.workspace.isTrusted, disabledTools: () => disabledTools(), now: Date.now });
   const commands = commandHandlers({ session, chat, secrets, log, now: Date.now });
+  const refreshChat = (): void => void chat.sendInit().catch((e: unknown) => log.error('chat: could not refresh the agents', e instanceof Error ? e : String(e)));
   /** Each store problem is shown once per window (a failing disk would otherwise repeat it per run). */
   const shown = new Set<string>();
   const subscriptions = [
     // The Problems panel follows the core's config watcher: edits made outside VS Code show too.
     session.onConfigProblem((problem) => {
       diagnostics.show(problem);
-      void chat.sendInit().catch((e: unknown) => log.error('chat: could not refresh the agents', e instanceof Error ? e : String(e)));
+      refreshChat();
     }),
+    // A valid edit (in VS Code or elsewhere) may add or remove agents and tasks: the chat lists them again.
+    session.onConfigReloaded(refreshChat),
     session.onWarning(({ runId, message }) => {
       log.warn(runId === '' ? message : `run ${runId}: ${message}`);
       // Damaged state files and the like concern the whole store: the user must see them, once.

@@ -124,6 +124,19 @@ describe('extension: the core session', function () {
     assert.equal((await session.configState()).ok, true);
   });
 
+  it('a valid edit made outside VS Code is announced as a reload, and the agents it adds are listed', async () => {
+    const s = sessionFor(llm);
+    session = s.session;
+    let reloads = 0;
+    session.onConfigReloaded(() => reloads++);
+    await session.open();
+    fs.writeFileSync(s.configFile, YAML.replace('agents:\n', 'agents:\n  reviewer: { provider: openai, model: gpt-4o-mini }\n'));
+    await until(() => reloads >= 1, 'the reload');
+    const state = await session.configState();
+    assert.ok(state.ok, 'the edited config loads');
+    assert.deepEqual(state.agents.map((a) => a.name).sort(), ['chat', 'reviewer', 'writer']);
+  });
+
   it('a config that keeps the core from starting is shown once, and fixing the file outside VS Code starts it', async () => {
     const s = sessionFor(llm, 'agents:\n  writer: { provider: nowhere }\n');
     session = s.session;
